@@ -1,0 +1,57 @@
+"""Display masks for sensitive identifiers (GB/T 35273 practice, PIPL).
+
+Pages and exports show a masked value unless the viewer is entitled to (and logged as having
+seen) the full one: the ID as 4312**********123X, a phone as 138****5678.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+__all__ = ["mask_id", "mask_phone", "tail"]
+
+STAR = "*"
+
+
+def _mask_positions(value: str, positions: list[int], keep_head: int, keep_tail: int) -> str:
+    """Star the given character positions except the first ``keep_head`` and last ``keep_tail``.
+
+    At least one position is always starred, so a masked value never equals the original.
+    """
+    count = len(positions)
+    if keep_head + keep_tail >= count:
+        keep_head = 0
+        keep_tail = min(keep_tail, max(count - 1, 0))
+    hidden = set(positions[keep_head : count - keep_tail])
+    return "".join(STAR if i in hidden else ch for i, ch in enumerate(value))
+
+
+def mask_id(number: str) -> str:
+    """First 4 and last 4 characters of an ID number; under 9 characters only the last 2."""
+    value = (number or "").strip()
+    positions = list(range(len(value)))
+    if len(value) >= 9:
+        return _mask_positions(value, positions, 4, 4)
+    return _mask_positions(value, positions, 0, 2)
+
+
+def mask_phone(phone: str) -> str:
+    """138****5678 for a mobile; other numbers keep the first 3 and last 4 digits when they
+    have at least 9, otherwise the last 2. Separators such as '-' stay where they are."""
+    value = (phone or "").strip()
+    if not value:
+        return ""
+    positions = [i for i, ch in enumerate(value) if ch.isdecimal()]
+    if not positions:  # not a number at all: hide everything but the separators
+        positions = [i for i, ch in enumerate(value) if ch.isalnum()]
+    if len(positions) >= 9:
+        return _mask_positions(value, positions, 3, 4)
+    return _mask_positions(value, positions, 0, 2)
+
+
+def tail(value: str, n: int = 4) -> str:
+    """The last ``n`` digits of ``value`` (full-width digits count), e.g. for "尾号 5678"."""
+    if n <= 0 or not value:
+        return ""
+    digits = "".join(ch for ch in unicodedata.normalize("NFKC", value) if ch.isdecimal())
+    return digits[-n:]

@@ -1,0 +1,57 @@
+"""Request-wide concerns: who is acting (for the audit trail) and idle-session expiry."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+
+from hongxia.core import context
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    # Behind nginx the real address arrives in X-Real-IP (docs/operations.md sets it).
+    return request.META.get("HTTP_X_REAL_IP") or request.META.get("REMOTE_ADDR")
+
+
+class RequestContextMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = context.set_current(
+            context.Actor(user=request.user, ip=client_ip(request), via="web")
+        )
+        try:
+            return self.get_response(request)
+        finally:
+            context.reset(token)
+
+
+class IdleTimeoutMiddleware:
+    """Log out a session idle for longer than HONGXIA_IDLE_MINUTES.
+
+    The last-seen time is written at most once a minute, so a busy user does not cost a
+    session write on every request.
+    """
+
+    KEY = "hongxia_seen"
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user: Any = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and hasattr(request, "session"):
+            now = int(time.time())
+            seen = request.session.get(self.KEY)
+            if seen is not None and now - seen > settings.HONGXIA_IDLE_MINUTES * 60:
+                logout(request)
+                request.session["hongxia_timed_out"] = True
+            elif seen is None or now - seen >= 60:
+                request.session[self.KEY] = now
+        return self.get_response(request)

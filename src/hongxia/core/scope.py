@@ -1,0 +1,81 @@
+"""Region scope in one place.
+
+Every region-scoped model uses `ScopedQuerySet` (directly or via `ScopedModel`) and names the
+path to its region (`scope_field`) and, for the retiree's own-record role, the path to the
+owning account (`owner_field`). `visible_to(user)` is the only way views, the API and exports
+get rows; the scope walk in tests/core/test_scope_walk.py proves it for every URL.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.db import models
+from django.db.models import Q
+
+if TYPE_CHECKING:
+    from hongxia.core.models import User
+
+_M = TypeVar("_M", bound=models.Model)
+
+
+def scope_q(model: type[models.Model], user: Any) -> Q | None:
+    """The filter for `user` on `model`; None means no restriction. An empty Q never matches."""
+    from hongxia.core.pinyin import prefix_upper_bound
+
+    nothing = Q(pk__in=[])
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return nothing
+    if getattr(user, "role", None) == "retiree":
+        owner = getattr(model, "owner_field", None)
+        return Q(**{owner: user}) if owner else nothing
+    prefix = user.scope_prefix
+    if prefix is None:
+        return nothing
+    if prefix == "":
+        return None
+    field = f"{model.scope_field}_id" if "__" not in model.scope_field else model.scope_field  # type: ignore[attr-defined]
+    q = Q(**{f"{field}__gte": prefix})
+    upper = prefix_upper_bound(prefix)
+    if upper is not None:
+        q &= Q(**{f"{field}__lt": upper})
+    return q
+
+
+class ScopedQuerySet(models.QuerySet[_M]):
+    def visible_to(self, user: User | Any) -> ScopedQuerySet[_M]:
+        q = scope_q(self.model, user)
+        return self if q is None else self.filter(q)
+
+
+class ScopedManagerMixin:
+    """Marks a manager whose queryset knows `visible_to`."""
+
+
+class ScopedManager(ScopedManagerMixin, models.Manager.from_queryset(ScopedQuerySet)):  # type: ignore[misc]
+    pass
+
+
+class ScopedModel(models.Model):
+    """Base for every row that belongs to a region."""
+
+    scope_field = "region"
+    owner_field: str | None = None
+
+    objects = ScopedManager()
+
+    class Meta:
+        abstract = True
+
+
+
+def scoped_models() -> list[type[models.Model]]:
+    from django.apps import apps
+
+    return [m for m in apps.get_models() if isinstance(m._default_manager, ScopedManagerMixin)]
+
+
+def is_visible(obj: models.Model, user: Any) -> bool:
+    """Re-check after write: would `user` still see `obj`?"""
+    model = type(obj)
+    return model._default_manager.visible_to(user).filter(pk=obj.pk).exists()  # type: ignore[attr-defined]

@@ -1,0 +1,78 @@
+"""Writes of the foundation: regions and user accounts."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from hongxia.core import pinyin, regions
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+DEFAULT_REGIONS = DATA_DIR / "regions_431200.csv"
+
+
+def _read_region_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    errors = []
+    for line, row in enumerate(rows, start=2):
+        code = (row.get("code") or "").strip()
+        if not code.isdigit() or len(code) not in (6, 9, 12):
+            errors.append(f"第{line}行：区划代码“{code}”应为6、9或12位数字")
+        if not (row.get("name") or "").strip():
+            errors.append(f"第{line}行：缺少名称")
+    if errors:
+        raise ValidationError(errors)
+    return rows
+
+
+def regions_load(path: Path | str = DEFAULT_REGIONS, *, model: Any = None) -> int:
+    """Load (insert or update) a region tree from CSV `code,name,parent_code[,level]`.
+
+    Takes the model class so that the data migration can pass its historical model.
+    Parents are created before children, whatever the order of the file.
+    """
+    if model is None:
+        from hongxia.core.models import Region as model  # noqa: N813
+    rows = _read_region_rows(Path(path))
+    rows.sort(key=lambda r: (len(r["code"].strip()), r["code"].strip()))
+    codes = {r["code"].strip() for r in rows} | set(model.objects.values_list("code", flat=True))
+    with transaction.atomic():
+        for row in rows:
+            code = row["code"].strip()
+            parent = (row.get("parent_code") or "").strip() or None
+            if parent and parent not in codes:
+                raise ValidationError(f"区划“{code}”的上级“{parent}”不存在")
+            level = (row.get("level") or "").strip() or regions.level_of(code)
+            prefix = code if level == "community" else regions.prefix_of(code)
+            model.objects.update_or_create(
+                code=code,
+                defaults={
+                    "name": row["name"].strip(),
+                    "parent_id": parent,
+                    "level": level,
+                    "prefix": prefix,
+                    "name_pinyin": pinyin.name_pinyin(row["name"].strip()),
+                    "former_names": (row.get("former_names") or "").strip(),
+                },
+            )
+    return len(rows)
+
+
+def legacy_area_codes() -> dict[str, str]:
+    """Pre-1997 ID area codes (4330xx) → today's county: never a reason to reject an ID."""
+    with (DATA_DIR / "legacy_area_codes.csv").open(encoding="utf-8") as fh:
+        return {r["legacy_code"]: r["current_code"] for r in csv.DictReader(fh)}
+
+
+def county_for_area_code(code: str, known: Iterable[str]) -> str | None:
+    """The current county for an ID's area code, through the legacy map where needed."""
+    known = set(known)
+    if code in known:
+        return code
+    return legacy_area_codes().get(code)

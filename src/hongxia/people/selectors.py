@@ -1,0 +1,162 @@
+"""Reads of the registry shared by pages, the API, exports and reports."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import django_filters
+from django.core.cache import cache
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from hongxia.core import crypto, idcard, pinyin
+from hongxia.core.models import Region
+from hongxia.people.choices import AGE_BANDS, PARTY_STATUSES, Category, LifeStatus
+from hongxia.people.models import Person, SearchKey, Tag
+
+LIST_ORDERING = ["name_pinyin", "id"]
+
+
+def people_visible(*, user: Any) -> QuerySet[Person]:
+    return Person.objects.visible_to(user)
+
+
+def _years_before(day: datetime.date, years: int) -> datetime.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+def age_band_q(band: str, *, today: datetime.date) -> Q:
+    """Age (周岁) within a band as a birth-date range, so the birth_date index serves it."""
+    for code, _label, low, high in AGE_BANDS:
+        if code == band:
+            q = Q()
+            if low is not None:
+                q &= Q(birth_date__lte=_years_before(today, low))
+            if high is not None:
+                q &= Q(birth_date__gt=_years_before(today, high + 1))
+            return q
+    return Q()
+
+
+def search_q(text: str) -> Q | None:
+    """The filter for a search box: name characters, pinyin, initials, last 4 digits of ID or
+    phone, or a whole ID or phone number. None when the text is empty."""
+    raw = (text or "").strip()
+    if not raw:
+        return None
+    digits = "".join(ch for ch in idcard.normalize(raw) if ch.isdigit() or ch == "X")
+    if digits and len(digits) == len(idcard.normalize(raw)):
+        if len(digits) in (15, 18):
+            try:
+                number = idcard.parse(digits).number
+            except idcard.IdNumberError:
+                return Q(pk__in=[])
+            return Q(id_hash=crypto.lookup_hash(number))
+        if len(digits) == 11 and digits.startswith("1"):
+            return Q(phone_hash=crypto.lookup_hash(digits))
+        if len(digits) == 4:
+            return Q(pk__in=SearchKey.objects.filter(key="#" + digits).values("person_id"))
+        return Q(pk__in=[])
+    key = pinyin.normalize_query(raw)[:64]
+    if not key:
+        return None
+    keys = SearchKey.objects.filter(key__gte=key)
+    upper = pinyin.prefix_upper_bound(key)
+    if upper is not None:
+        keys = keys.filter(key__lt=upper)
+    return Q(pk__in=keys.values("person_id"))
+
+
+def region_choices(*, user: Any) -> QuerySet[Region]:
+    """Regions a user may pick: their own subtree, counties and towns (not communities)."""
+    qs = Region.objects.exclude(level="community")
+    prefix = getattr(user, "scope_prefix", None)
+    if prefix is None:
+        return qs.none()
+    if prefix:
+        qs = qs.filter(code__startswith=prefix)
+    return qs
+
+
+class PersonFilter(django_filters.FilterSet):
+    """The one description of registry filtering: the list page, the API and exports."""
+
+    q = django_filters.CharFilter(method="filter_q", label=_("Search"))
+    region = django_filters.CharFilter(method="filter_region", label=_("Region"))
+    category = django_filters.MultipleChoiceFilter(choices=Category.choices, label=_("Category"))
+    rank = django_filters.CharFilter(field_name="rank", label=_("Rank"))
+    tag = django_filters.ModelMultipleChoiceFilter(
+        field_name="tags__code", to_field_name="code", queryset=Tag.objects.filter(active=True),
+        label=_("Classification"), conjoined=True,
+    )
+    life_status = django_filters.ChoiceFilter(choices=LifeStatus.choices, label=_("Life status"))
+    party = django_filters.BooleanFilter(method="filter_party", label=_("Party member"))
+    age_band = django_filters.ChoiceFilter(
+        choices=[(c, label) for c, label, _lo, _hi in AGE_BANDS], method="filter_age",
+        label=_("Age"),
+    )
+    lives_elsewhere = django_filters.BooleanFilter(label=_("Lives elsewhere"))
+
+    class Meta:
+        model = Person
+        fields = ["q", "region", "category", "rank", "tag", "life_status", "party", "age_band",
+                  "lives_elsewhere"]
+
+    def filter_q(self, qs: QuerySet[Person], name: str, value: str) -> QuerySet[Person]:
+        q = search_q(value)
+        return qs if q is None else qs.filter(q)
+
+    def filter_region(self, qs: QuerySet[Person], name: str, value: str) -> QuerySet[Person]:
+        code = "".join(ch for ch in value if ch.isdigit())
+        if not code:
+            return qs
+        try:
+            region = Region.objects.get(code=code)
+        except Region.DoesNotExist:
+            return qs.none()
+        low = region.prefix
+        upper = pinyin.prefix_upper_bound(low)
+        qs = qs.filter(region_id__gte=low)
+        return qs.filter(region_id__lt=upper) if upper else qs
+
+    def filter_party(self, qs: QuerySet[Person], name: str, value: bool | None) -> QuerySet[Person]:
+        if value is None:
+            return qs
+        q = Q(political_status__in=PARTY_STATUSES)
+        return qs.filter(q) if value else qs.exclude(q)
+
+    def filter_age(self, qs: QuerySet[Person], name: str, value: str) -> QuerySet[Person]:
+        return qs.filter(age_band_q(value, today=timezone.localdate()))
+
+
+def people_filtered(*, user: Any, params: Any) -> tuple[PersonFilter, QuerySet[Person]]:
+    f = PersonFilter(params, queryset=people_visible(user=user))
+    qs = f.qs if f.is_valid() else people_visible(user=user).none()
+    return f, qs.select_related("region")
+
+
+def registry_counts(*, user: Any) -> dict[str, int]:
+    """Headline counts for the home page, computed in one aggregate and cached briefly."""
+    prefix = getattr(user, "scope_prefix", None)
+    key = f"hongxia:counts:{getattr(user, 'role', '')}:{prefix}:{user.pk if user.role == 'retiree' else ''}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    year_start = timezone.localdate().replace(month=1, day=1)
+    alive = Q(life_status=LifeStatus.ALIVE)
+    counts = people_visible(user=user).aggregate(
+        total=Count("id", filter=alive & ~Q(category=Category.SURVIVOR)),
+        lixiu=Count("id", filter=alive & Q(category=Category.LIXIU)),
+        tuixiu=Count("id", filter=alive & Q(category=Category.TUIXIU)),
+        survivors=Count("id", filter=alive & Q(category=Category.SURVIVOR)),
+        party=Count("id", filter=alive & Q(political_status__in=PARTY_STATUSES)),
+        elsewhere=Count("id", filter=alive & Q(lives_elsewhere=True)),
+        deaths_this_year=Count("id", filter=Q(death_date__gte=year_start)),
+    )
+    cache.set(key, counts, 120)
+    return counts

@@ -1,0 +1,249 @@
+"""Every write to the registry: validated, in one transaction, audited."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hongxia.core import audit, crypto, idcard, masking, pinyin
+from hongxia.core.models import AuditLog
+from hongxia.core.scope import is_visible
+from hongxia.people.choices import Category, EventKind, LifeStatus
+from hongxia.people.models import Contact, LifeEvent, Person, SearchKey, Tag
+
+# Fields a caller may set through person_create / person_update.
+EDITABLE_FIELDS = (
+    "name", "gender", "ethnicity", "id_number", "birth_date", "lunar_birthday", "category",
+    "survivor_of", "survivor_relation", "rank", "former_unit", "retirement_date",
+    "revolution_date", "political_status", "party_joined", "region", "address",
+    "lives_elsewhere", "elsewhere_city", "elsewhere_address", "phone", "landline",
+    "health_status", "hardship", "hardship_note", "notes",
+)
+
+
+def apply_derived(person: Person, *, today: datetime.date | None = None) -> None:
+    """Normalise the ID, check it against birth date and gender, and fill the derived columns
+    (hashes, masks, pinyin). Raises ValidationError keyed by field."""
+    errors: dict[str, list[str]] = {}
+    today = today or timezone.localdate()
+    person.name = (person.name or "").strip()
+    if person.id_number:
+        try:
+            info = idcard.parse(person.id_number, today=today)
+        except idcard.IdNumberError as exc:
+            errors.setdefault("id_number", []).append(str(exc))
+        else:
+            person.id_number = info.number
+            if person.birth_date is None:
+                person.birth_date = info.birth_date
+            elif person.birth_date != info.birth_date:
+                errors.setdefault("birth_date", []).append(
+                    _("The birth date does not match the ID number (%(date)s).")
+                    % {"date": info.birth_date.isoformat()}
+                )
+            if not person.gender:
+                person.gender = info.gender
+            elif person.gender != info.gender:
+                errors.setdefault("gender", []).append(
+                    _("The gender does not match the ID number.")
+                )
+    if person.birth_date and person.birth_date > today:
+        errors.setdefault("birth_date", []).append(_("The birth date is in the future."))
+    if person.birth_date and person.birth_date < idcard.EARLIEST_BIRTH:
+        errors.setdefault("birth_date", []).append(_("The birth date is before 1880."))
+    if person.death_date and person.death_date > today:
+        errors.setdefault("death_date", []).append(_("The date of death is in the future."))
+    if person.category == Category.SURVIVOR and person.survivor_of_id == person.pk and person.pk:
+        errors.setdefault("survivor_of", []).append(_("A person cannot be their own survivor."))
+    if person.party_joined and person.birth_date and person.party_joined <= person.birth_date:
+        errors.setdefault("party_joined", []).append(
+            _("The party joining date is before the birth date.")
+        )
+    if errors:
+        raise ValidationError(errors)
+
+    person.id_hash = crypto.lookup_hash(person.id_number) or None
+    person.id_masked = masking.mask_id(person.id_number) if person.id_number else ""
+    person.phone = masking.normalize_phone(person.phone)
+    person.landline = masking.normalize_phone(person.landline)
+    person.phone_hash = crypto.lookup_hash(person.phone)
+    person.phone_masked = masking.mask_phone(person.phone)
+    person.landline_masked = masking.mask_phone(person.landline)
+    person.name_pinyin = pinyin.name_pinyin(person.name)[:128]
+
+
+def search_keys_for(person: Person, contacts: Iterable[Contact] = ()) -> set[str]:
+    keys = {k[:64] for k in pinyin.name_search_keys(person.name)}
+    for number in (person.id_number, person.phone, person.landline):
+        digits = masking.tail(number or "", 4)
+        if len(digits) == 4:
+            keys.add("#" + digits)
+    return keys
+
+
+def rebuild_search_keys(person: Person) -> None:
+    wanted = search_keys_for(person)
+    have = set(SearchKey.objects.filter(person=person).values_list("key", flat=True))
+    SearchKey.objects.filter(person=person, key__in=have - wanted).delete()
+    SearchKey.objects.bulk_create([SearchKey(person=person, key=k) for k in wanted - have])
+
+
+def _save_checked(person: Person, *, actor: Any) -> None:
+    """full_clean, save, and turn a duplicate ID into a field error, not a 500."""
+    try:
+        person.full_clean(exclude=["id_hash"], validate_unique=False)
+    except ValidationError as exc:
+        raise ValidationError(exc.message_dict) from exc
+    if person.id_hash:
+        dupes = Person.objects.filter(id_hash=person.id_hash).exclude(pk=person.pk)
+        if dupes.exists():
+            # Say no more than that: the other record may be outside the actor's region.
+            raise ValidationError({"id_number": [_("This ID number is already registered.")]})
+    try:
+        with transaction.atomic():
+            person.save()
+    except IntegrityError as exc:
+        # Two clerks registering the same ID at once: the unique constraint decides.
+        raise ValidationError({"id_number": [_("This ID number is already registered.")]}) from exc
+
+
+def _check_can_write(actor: Any, person: Person, perm: str) -> None:
+    if not actor.has_perm(perm):
+        raise PermissionDenied
+    if not is_visible(person, actor):
+        # Re-check after write: a clerk may not move a person outside their own region.
+        raise ValidationError({"region": [_("You may only keep people in your own region.")]})
+
+
+def _set_tags(person: Person, tags: Iterable[Tag] | None) -> list[str] | None:
+    if tags is None:
+        return None
+    person.tags.set(list(tags))
+    return sorted(t.code for t in person.tags.all())
+
+
+@transaction.atomic
+def person_create(*, actor: Any, data: dict[str, Any], tags: Iterable[Tag] | None = None) -> Person:
+    person = Person(**{k: v for k, v in data.items() if k in EDITABLE_FIELDS})
+    apply_derived(person)
+    _save_checked(person, actor=actor)
+    _check_can_write(actor, person, "people.add_person")
+    tag_codes = _set_tags(person, tags)
+    rebuild_search_keys(person)
+    audit.record_change(
+        person, AuditLog.Action.CREATE, before={},
+        after=audit.snapshot(person, {"tags": tag_codes or []}), actor=actor,
+    )
+    return person
+
+
+@transaction.atomic
+def person_update(
+    *, actor: Any, person: Person, data: dict[str, Any], tags: Iterable[Tag] | None = None
+) -> Person:
+    if not is_visible(person, actor):
+        raise PermissionDenied
+    locked = Person.objects.select_for_update().get(pk=person.pk)
+    before = audit.snapshot(locked, {"tags": sorted(t.code for t in locked.tags.all())})
+    for key, value in data.items():
+        if key in EDITABLE_FIELDS:
+            setattr(locked, key, value)
+    apply_derived(locked)
+    _save_checked(locked, actor=actor)
+    _check_can_write(actor, locked, "people.change_person")
+    tag_codes = _set_tags(locked, tags)
+    rebuild_search_keys(locked)
+    after = audit.snapshot(locked, {"tags": tag_codes if tag_codes is not None else before["tags"]})
+    audit.record_change(locked, AuditLog.Action.UPDATE, before=before, after=after, actor=actor)
+    return locked
+
+
+@transaction.atomic
+def person_record_death(
+    *, actor: Any, person: Person, date: datetime.date, note: str = ""
+) -> Person:
+    """One action: the status changes, a life event keeps the history, survivors stay."""
+    if not actor.has_perm("people.record_death") or not is_visible(person, actor):
+        raise PermissionDenied
+    locked = Person.objects.select_for_update().get(pk=person.pk)
+    if locked.life_status == LifeStatus.DECEASED:
+        raise ValidationError({"date": [_("This person is already recorded as deceased.")]})
+    if date > timezone.localdate():
+        raise ValidationError({"date": [_("The date of death is in the future.")]})
+    if date < locked.birth_date:
+        raise ValidationError({"date": [_("The date of death is before the birth date.")]})
+    before = audit.snapshot(locked)
+    locked.life_status = LifeStatus.DECEASED
+    locked.death_date = date
+    locked.save(update_fields=["life_status", "death_date", "updated_at"])
+    event = LifeEvent.objects.create(
+        person=locked, kind=EventKind.DEATH, date=date, note=note, recorded_by=actor
+    )
+    audit.record_change(locked, AuditLog.Action.UPDATE, before=before,
+                        after=audit.snapshot(locked), actor=actor, note=note)
+    audit.record_change(event, AuditLog.Action.CREATE, after=audit.snapshot(event), actor=actor)
+    return locked
+
+
+@transaction.atomic
+def life_event_record(
+    *, actor: Any, person: Person, kind: str, date: datetime.date, note: str = ""
+) -> LifeEvent:
+    if kind == EventKind.DEATH:
+        person_record_death(actor=actor, person=person, date=date, note=note)
+        return person.events.filter(kind=EventKind.DEATH).latest("id")
+    if not actor.has_perm("people.change_person") or not is_visible(person, actor):
+        raise PermissionDenied
+    if date > timezone.localdate():
+        raise ValidationError({"date": [_("The date is in the future.")]})
+    event = LifeEvent.objects.create(
+        person=person, kind=kind, date=date, note=note, recorded_by=actor
+    )
+    audit.record_change(event, AuditLog.Action.CREATE, after=audit.snapshot(event), actor=actor)
+    return event
+
+
+@transaction.atomic
+def contact_save(*, actor: Any, person: Person, contact: Contact | None, data: dict[str, Any]) -> Contact:
+    if not actor.has_perm("people.change_person") or not is_visible(person, actor):
+        raise PermissionDenied
+    creating = contact is None
+    obj = contact or Contact(person=person)
+    before = {} if creating else audit.snapshot(obj)
+    for key in ("name", "relation", "phone", "is_emergency", "address"):
+        if key in data:
+            setattr(obj, key, data[key])
+    obj.phone = masking.normalize_phone(obj.phone)
+    obj.phone_masked = masking.mask_phone(obj.phone)
+    obj.full_clean(exclude=["person"])
+    obj.save()
+    audit.record_change(
+        obj, AuditLog.Action.CREATE if creating else AuditLog.Action.UPDATE,
+        before=before, after=audit.snapshot(obj), actor=actor,
+    )
+    return obj
+
+
+@transaction.atomic
+def contact_delete(*, actor: Any, contact: Contact) -> None:
+    if not actor.has_perm("people.change_person") or not is_visible(contact, actor):
+        raise PermissionDenied
+    audit.record_change(contact, AuditLog.Action.DELETE, before=audit.snapshot(contact), actor=actor)
+    contact.delete()
+
+
+def reveal(*, actor: Any, person: Person, field: str) -> str:
+    """The unmasked value of a sensitive field, logged; only for those allowed to see it."""
+    own = actor.has_perm("people.view_own_sensitive") and person.account_id == actor.pk
+    if not (actor.has_perm("people.view_sensitive") or own) or not is_visible(person, actor):
+        raise PermissionDenied
+    if field not in {"id_number", "phone", "landline"}:
+        raise ValueError(field)
+    audit.record_event(AuditLog.Action.VIEW_SENSITIVE, actor=actor, obj=person, note=field)
+    return str(getattr(person, field))
