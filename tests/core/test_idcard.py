@@ -167,7 +167,9 @@ def test_legacy_15_digit_with_bad_date() -> None:
     assert error_code("431202380230123") == "birth_date"
 
 
-@pytest.mark.parametrize("raw", ["4.31202E+17", "4.31202e+17", "4,31202E+17", "4.31202193805011E+17"])
+@pytest.mark.parametrize(
+    "raw", ["4.31202E+17", "4.31202e+17", "4,31202E+17", "4.31202193805011E+17"]
+)
 def test_excel_scientific_notation(raw: str) -> None:
     assert error_code(raw) == "excel_float"
 
@@ -210,7 +212,7 @@ def test_error_is_value_error_with_lazy_message() -> None:
     assert isinstance(err.template, Promise)
     with translation.override("en"):
         assert str(err) == "The birth date 1879-12-31 in the ID number is before 1880."
-    copy = pickle.loads(pickle.dumps(err))
+    copy = pickle.loads(pickle.dumps(err))  # noqa: S301 - our own bytes
     assert (copy.code, copy.params) == (err.code, err.params)
 
 

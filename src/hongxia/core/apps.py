@@ -6,3 +6,6 @@ class CoreConfig(AppConfig):
     name = "hongxia.core"
     label = "core"
     verbose_name = _("Foundation")
+
+    def ready(self) -> None:
+        from hongxia.core import signals  # noqa: F401

@@ -73,8 +73,8 @@ class LockoutModelBackend(ModelBackend):
         found = super().authenticate(request, username=username, password=password, **kwargs)
         if user is None:
             return None
-        with transaction.atomic():
-            if found is None:
+        if found is None:
+            with transaction.atomic():
                 locked = User.objects.select_for_update().get(pk=user.pk)
                 locked.failed_logins += 1
                 fields = ["failed_logins"]
@@ -87,11 +87,12 @@ class LockoutModelBackend(ModelBackend):
                     fields.append("locked_until")
                     audit.record_event(AuditLog.Action.LOCKED, actor=locked, note=username)
                 locked.save(update_fields=fields)
-                if "locked_until" in fields and locked.locked_until:
-                    raise AccountLocked(locked.locked_until)
-                return None
-            if found.failed_logins or found.locked_until:
-                found.failed_logins = 0
-                found.locked_until = None
-                found.save(update_fields=["failed_logins", "locked_until"])
+            # Raised after the transaction commits, so the count and the lock are kept.
+            if "locked_until" in fields and locked.locked_until:
+                raise AccountLocked(locked.locked_until)
+            return None
+        if found.failed_logins or found.locked_until:
+            found.failed_logins = 0
+            found.locked_until = None
+            found.save(update_fields=["failed_logins", "locked_until"])
         return found

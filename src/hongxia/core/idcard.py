@@ -88,7 +88,7 @@ class IdNumberError(ValueError):
     @property
     def message(self) -> str:
         """The translated, interpolated message (a lazy string)."""
-        return _interpolate_lazy(self.template, self.params)  # type: ignore[no-any-return]
+        return _interpolate_lazy(self.template, self.params)
 
     def __str__(self) -> str:
         return str(self.message)

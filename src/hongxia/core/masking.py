@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 
-__all__ = ["mask_id", "mask_phone", "tail"]
+__all__ = ["mask_id", "mask_phone", "normalize_phone", "tail"]
 
 STAR = "*"
 
@@ -55,3 +55,16 @@ def tail(value: str, n: int = 4) -> str:
         return ""
     digits = "".join(ch for ch in unicodedata.normalize("NFKC", value) if ch.isdecimal())
     return digits[-n:]
+
+
+def normalize_phone(phone: str) -> str:
+    """A phone as stored: full-width digits folded, spaces dropped, '+86' and '86-' prefixes
+    removed from mobiles, separators between landline parts kept as '-'."""
+    value = unicodedata.normalize("NFKC", phone or "").strip()
+    value = "".join(ch for ch in value if not ch.isspace())
+    digits = "".join(ch for ch in value if ch.isdecimal())
+    if len(digits) == 13 and digits.startswith("86") and digits[2] == "1":
+        return digits[2:]
+    if len(digits) == 11 and digits.startswith("1"):
+        return digits
+    return value.replace("—", "-").replace("－", "-")

@@ -9,6 +9,8 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
+from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
+from django.utils import translation
 
 from hongxia.core import context
 
@@ -55,3 +57,22 @@ class IdleTimeoutMiddleware:
             elif seen is None or now - seen >= 60:
                 request.session[self.KEY] = now
         return self.get_response(request)
+
+
+class LocaleMiddleware(DjangoLocaleMiddleware):
+    """Pages are in Chinese unless the user chose otherwise with the language switch.
+
+    An office PC's browser may well announce English; the staff still expect Chinese, so the
+    pages ignore Accept-Language and follow only the switch's cookie. API clients, which have
+    no switch, get the language their Accept-Language asks for.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        if request.path.startswith("/api/"):
+            super().process_request(request)
+            return
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        supported = {code for code, _name in settings.LANGUAGES}
+        language = chosen if chosen in supported else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()

@@ -51,6 +51,7 @@ class Role(models.TextChoices):
     CITY_ADMIN = "city_admin", _("City administrator")
     COUNTY_CLERK = "county_clerk", _("County clerk")
     LEADER = "leader", _("Leader (read-only)")
+    BRANCH_SECRETARY = "branch_secretary", _("Party branch secretary")
     RETIREE = "retiree", _("Retiree (own record)")
 
 

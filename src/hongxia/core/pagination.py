@@ -30,9 +30,9 @@ def decode_cursor(cursor: str) -> tuple[str, list[Any]] | None:
     return data[0], data[1:]
 
 
-def _after(fields: list[str], values: list[Any], forward: bool) -> Q:
-    """(f1, f2, ...) > (v1, v2, ...) as OR-of-ANDs, which both databases index well."""
-    op = "gt" if forward else "lt"
+def _after(fields: list[str], values: list[Any], ascending: bool) -> Q:
+    """(f1, f2, ...) > (v1, v2, ...) (or <) as OR-of-ANDs, which both databases index well."""
+    op = "gt" if ascending else "lt"
     q = Q()
     for i, field in enumerate(fields):
         step = Q(**{f"{field}__{op}": values[i]})
@@ -63,16 +63,19 @@ def paginate(
     cursor: str | None,
     page_size: int,
     count_cap: int = 10_000,
+    descending: bool = False,
 ) -> Page:
+    """One page of `qs` ordered by `ordering` (ascending, or all descending), after `cursor`."""
     decoded = decode_cursor(cursor) if cursor else None
     if decoded and len(decoded[1]) != len(ordering):
         decoded = None
     forward = decoded is None or decoded[0] == "n"
+    ascending = forward != descending
     if decoded:
-        qs_page = qs.filter(_after(ordering, decoded[1], forward))
+        qs_page = qs.filter(_after(ordering, decoded[1], ascending))
     else:
         qs_page = qs
-    order = ordering if forward else [f"-{f}" for f in ordering]
+    order = ordering if ascending else [f"-{f}" for f in ordering]
     rows = list(qs_page.order_by(*order)[: page_size + 1])
     more = len(rows) > page_size
     rows = rows[:page_size]
@@ -80,7 +83,8 @@ def paginate(
         rows.reverse()
 
     def key(row: Any) -> list[Any]:
-        return [getattr(row, f) for f in ordering]
+        values = [getattr(row, f) for f in ordering]
+        return [v.isoformat() if hasattr(v, "isoformat") else v for v in values]
 
     has_next = more if forward else decoded is not None
     has_prev = (decoded is not None) if forward else more

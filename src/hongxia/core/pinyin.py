@@ -159,8 +159,8 @@ def _fold(text: str) -> str:
     other accents dropped, and everything that is not a letter or digit (spaces, the middle
     dot of transliterated names, apostrophes, hyphens) removed.
     """
-    text = unicodedata.normalize("NFKC", text).lower().replace("ü", "v")
-    text = unicodedata.normalize("NFD", text)
+    text = unicodedata.normalize("NFD", unicodedata.normalize("NFKC", text).lower())
+    text = text.replace("u\u0308", "v")  # ü with or without a tone mark (ǚ)
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
     text = unicodedata.normalize("NFC", text)
     return "".join(ch for ch in text if ch.isalnum())

@@ -26,9 +26,15 @@ def scope_q(model: type[models.Model], user: Any) -> Q | None:
     nothing = Q(pk__in=[])
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return nothing
-    if getattr(user, "role", None) == "retiree":
+    role = getattr(user, "role", None)
+    if role == "retiree":
         owner = getattr(model, "owner_field", None)
         return Q(**{owner: user}) if owner else nothing
+    if role == "branch_secretary":
+        # A secretary sees what belongs to their own branch: the model names the path from
+        # its rows to the secretary's user (`branch_scope_field`), or shows them nothing.
+        path = getattr(model, "branch_scope_field", None)
+        return Q(**{path: user}) if path else nothing
     prefix = user.scope_prefix
     if prefix is None:
         return nothing

@@ -118,6 +118,7 @@ class Person(ScopedModel):
 
     scope_field = "region"
     owner_field = "account"
+    branch_scope_field = "party_member__organisation__secretary_user"
 
     class Meta:
         verbose_name = _("retiree")

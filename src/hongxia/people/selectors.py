@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
 
 import django_filters
+from django import forms
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -13,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hongxia.core import crypto, idcard, pinyin
 from hongxia.core.models import Region
-from hongxia.people.choices import AGE_BANDS, PARTY_STATUSES, Category, LifeStatus
+from hongxia.people.choices import AGE_BANDS, PARTY_STATUSES, RANK_CHOICES, Category, LifeStatus
 from hongxia.people.models import Person, SearchKey, Tag
 
 LIST_ORDERING = ["name_pinyin", "id"]
@@ -49,8 +51,9 @@ def search_q(text: str) -> Q | None:
     raw = (text or "").strip()
     if not raw:
         return None
-    digits = "".join(ch for ch in idcard.normalize(raw) if ch.isdigit() or ch == "X")
-    if digits and len(digits) == len(idcard.normalize(raw)):
+    digits = idcard.normalize(raw)
+    # A number: digits, perhaps ending in the ID's X ("x" alone is the initial of 许 or 徐).
+    if re.fullmatch(r"\d+X?", digits) and any(ch.isdigit() for ch in digits):
         if len(digits) in (15, 18):
             try:
                 number = idcard.parse(digits).number
@@ -61,7 +64,7 @@ def search_q(text: str) -> Q | None:
             return Q(phone_hash=crypto.lookup_hash(digits))
         if len(digits) == 4:
             return Q(pk__in=SearchKey.objects.filter(key="#" + digits).values("person_id"))
-        return Q(pk__in=[])
+        return Q(pk__in=[])  # other lengths: say nothing rather than guess
     key = pinyin.normalize_query(raw)[:64]
     if not key:
         return None
@@ -74,7 +77,7 @@ def search_q(text: str) -> Q | None:
 
 def region_choices(*, user: Any) -> QuerySet[Region]:
     """Regions a user may pick: their own subtree, counties and towns (not communities)."""
-    qs = Region.objects.exclude(level="community")
+    qs = Region.objects.filter(level__in=["city", "county", "town"])
     prefix = getattr(user, "scope_prefix", None)
     if prefix is None:
         return qs.none()
@@ -83,29 +86,56 @@ def region_choices(*, user: Any) -> QuerySet[Region]:
     return qs
 
 
+YES_NO = [("true", _("Yes")), ("false", _("No"))]
+ALL = _("All")
+
+
 class PersonFilter(django_filters.FilterSet):
     """The one description of registry filtering: the list page, the API and exports."""
 
-    q = django_filters.CharFilter(method="filter_q", label=_("Search"))
-    region = django_filters.CharFilter(method="filter_region", label=_("Region"))
-    category = django_filters.MultipleChoiceFilter(choices=Category.choices, label=_("Category"))
-    rank = django_filters.CharFilter(field_name="rank", label=_("Rank"))
-    tag = django_filters.ModelMultipleChoiceFilter(
-        field_name="tags__code", to_field_name="code", queryset=Tag.objects.filter(active=True),
-        label=_("Classification"), conjoined=True,
+    q = django_filters.CharFilter(
+        method="filter_q", label=_("Search"),
+        help_text=_("Name, pinyin, initials, or the last 4 digits of ID or phone"),
     )
-    life_status = django_filters.ChoiceFilter(choices=LifeStatus.choices, label=_("Life status"))
-    party = django_filters.BooleanFilter(method="filter_party", label=_("Party member"))
+    region = django_filters.ChoiceFilter(
+        method="filter_region", label=_("Region"), choices=[], empty_label=ALL
+    )
+    category = django_filters.MultipleChoiceFilter(
+        choices=Category.choices, label=_("Category"), widget=forms.CheckboxSelectMultiple
+    )
+    life_status = django_filters.ChoiceFilter(
+        choices=LifeStatus.choices, label=_("Life status"), empty_label=ALL
+    )
+    rank = django_filters.ChoiceFilter(
+        field_name="rank", label=_("Rank"), choices=RANK_CHOICES, empty_label=ALL
+    )
     age_band = django_filters.ChoiceFilter(
         choices=[(c, label) for c, label, _lo, _hi in AGE_BANDS], method="filter_age",
-        label=_("Age"),
+        label=_("Age"), empty_label=ALL,
     )
-    lives_elsewhere = django_filters.BooleanFilter(label=_("Lives elsewhere"))
+    party = django_filters.ChoiceFilter(
+        choices=YES_NO, method="filter_party", label=_("Party member"), empty_label=ALL
+    )
+    lives_elsewhere = django_filters.ChoiceFilter(
+        choices=YES_NO, method="filter_elsewhere", label=_("Lives elsewhere"), empty_label=ALL
+    )
+    tag = django_filters.ModelMultipleChoiceFilter(
+        field_name="tags__code", to_field_name="code", queryset=Tag.objects.filter(active=True),
+        label=_("Classification"), conjoined=True, widget=forms.CheckboxSelectMultiple,
+    )
 
     class Meta:
         model = Person
         fields = ["q", "region", "category", "rank", "tag", "life_status", "party", "age_band",
                   "lives_elsewhere"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        user = getattr(self.request, "user", None)
+        self.filters["region"].extra["choices"] = [
+            (r.code, ("\u3000" if r.level == "town" else "") + r.name)
+            for r in region_choices(user=user).only("code", "name", "level")
+        ]
 
     def filter_q(self, qs: QuerySet[Person], name: str, value: str) -> QuerySet[Person]:
         q = search_q(value)
@@ -124,18 +154,20 @@ class PersonFilter(django_filters.FilterSet):
         qs = qs.filter(region_id__gte=low)
         return qs.filter(region_id__lt=upper) if upper else qs
 
-    def filter_party(self, qs: QuerySet[Person], name: str, value: bool | None) -> QuerySet[Person]:
-        if value is None:
-            return qs
+    def filter_party(self, qs: QuerySet[Person], name: str, value: str) -> QuerySet[Person]:
         q = Q(political_status__in=PARTY_STATUSES)
-        return qs.filter(q) if value else qs.exclude(q)
+        return qs.filter(q) if value == "true" else qs.exclude(q)
+
+    def filter_elsewhere(self, qs: QuerySet[Person], name: str, value: str) -> QuerySet[Person]:
+        return qs.filter(lives_elsewhere=value == "true")
 
     def filter_age(self, qs: QuerySet[Person], name: str, value: str) -> QuerySet[Person]:
         return qs.filter(age_band_q(value, today=timezone.localdate()))
 
 
-def people_filtered(*, user: Any, params: Any) -> tuple[PersonFilter, QuerySet[Person]]:
-    f = PersonFilter(params, queryset=people_visible(user=user))
+def people_filtered(*, request: Any, params: Any) -> tuple[PersonFilter, QuerySet[Person]]:
+    user = request.user
+    f = PersonFilter(params, queryset=people_visible(user=user), request=request)
     qs = f.qs if f.is_valid() else people_visible(user=user).none()
     return f, qs.select_related("region")
 

@@ -80,7 +80,9 @@ def apply_derived(person: Person, *, today: datetime.date | None = None) -> None
 
 def search_keys_for(person: Person, contacts: Iterable[Contact] = ()) -> set[str]:
     keys = {k[:64] for k in pinyin.name_search_keys(person.name)}
-    for number in (person.id_number, person.phone, person.landline):
+    if len(person.id_number or "") >= 4:
+        keys.add("#" + person.id_number[-4:])  # with its X: people read the card as printed
+    for number in (person.phone, person.landline):
         digits = masking.tail(number or "", 4)
         if len(digits) == 4:
             keys.add("#" + digits)

@@ -1,4 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from hongxia.people import views
 
 app_name = "people"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.PersonListView.as_view(), name="list"),
+    path("export.xlsx", views.PersonExportView.as_view(), name="export"),
+    path("new/", views.PersonCreateView.as_view(), name="create"),
+    path("<int:pk>/", views.PersonDetailView.as_view(), name="detail"),
+    path("<int:pk>/edit/", views.PersonEditView.as_view(), name="edit"),
+    path("<int:pk>/death/", views.PersonDeathView.as_view(), name="death"),
+    path("<int:pk>/reveal/<str:field>/", views.PersonRevealView.as_view(), name="reveal"),
+]

@@ -1,0 +1,3 @@
+from hongxia.settings import *  # noqa: F403
+
+ROOT_URLCONF = "bench_urls"

@@ -1,0 +1,20 @@
+"""Log-ins and log-outs go into the audit trail."""
+
+from typing import Any
+
+from django.contrib.auth.signals import user_logged_in, user_logged_out
+from django.dispatch import receiver
+
+from hongxia.core import audit
+from hongxia.core.models import AuditLog
+
+
+@receiver(user_logged_in)
+def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    audit.record_event(AuditLog.Action.LOGIN, actor=user)
+
+
+@receiver(user_logged_out)
+def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    if user is not None:
+        audit.record_event(AuditLog.Action.LOGOUT, actor=user)

@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.core.cache import cache
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from hongxia.core.models import Region
+from hongxia.people.models import Person, Tag
+
+
+def region_label_map() -> dict[str, str]:
+    """code → "县 · 镇 · 社区" labels, built once per process and cached."""
+    labels = cache.get("hongxia:region-labels")
+    if labels is None:
+        rows = list(Region.objects.values_list("code", "name", "parent_id"))
+        names = {code: name for code, name, _p in rows}
+        parents = {code: parent for code, _n, parent in rows}
+        labels = {}
+        for code, name, _p in rows:
+            path, cur = [name], parents.get(code)
+            while cur and len(cur) > 4 and len(path) < 3:
+                path.append(names[cur])
+                cur = parents.get(cur)
+            labels[code] = " · ".join(reversed(path))
+        cache.set("hongxia:region-labels", labels, 3600)
+    return labels
+
+
+class RegionField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return region_label_map().get(obj.code, obj.name)
+
+
+def scoped_regions(user: Any) -> Any:
+    prefix = getattr(user, "scope_prefix", None)
+    qs = Region.objects.exclude(level__in=["province", "city"])
+    if prefix is None:
+        return qs.none()
+    return qs.filter(code__startswith=prefix) if prefix else qs
+
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class PersonForm(forms.ModelForm):
+    """Shape and type checks only; the rules (ID, dates, scope) live in people.services."""
+
+    region = RegionField(queryset=Region.objects.none(), label=_("Region"))
+    id_number = forms.CharField(
+        label=_("ID number"), required=False, max_length=40,
+        help_text=_("18 characters; an old 15-digit number is upgraded automatically."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    phone = forms.CharField(label=_("Mobile phone"), required=False, max_length=20,
+                            widget=forms.TextInput(attrs={"type": "tel"}))
+    landline = forms.CharField(label=_("Landline"), required=False, max_length=20,
+                               widget=forms.TextInput(attrs={"type": "tel"}))
+    tags = forms.ModelMultipleChoiceField(
+        queryset=Tag.objects.filter(active=True), required=False,
+        widget=forms.CheckboxSelectMultiple, label=_("Classification"),
+    )
+    birth_date = forms.DateField(label=_("Birth date"), widget=DATE, required=False,
+                                 help_text=_("Filled from the ID number when left empty."))
+
+    class Meta:
+        model = Person
+        fields = [
+            "name", "gender", "ethnicity", "id_number", "birth_date", "lunar_birthday",
+            "category", "survivor_of", "survivor_relation", "rank", "former_unit",
+            "retirement_date", "revolution_date", "political_status", "party_joined",
+            "region", "address", "lives_elsewhere", "elsewhere_city", "elsewhere_address",
+            "phone", "landline", "health_status", "hardship", "hardship_note", "tags", "notes",
+        ]
+        widgets = {
+            "retirement_date": DATE, "revolution_date": DATE, "party_joined": DATE,
+            "notes": forms.Textarea(attrs={"rows": 3}),
+            "survivor_of": forms.NumberInput(),
+        }
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["region"].queryset = scoped_regions(user)
+        self.fields["survivor_of"].queryset = Person.objects.visible_to(user)
+        self.fields["survivor_of"].help_text = _("Record number of the deceased cadre.")
+        self.fields["gender"].required = False
+        self.fields["gender"].help_text = _("Filled from the ID number when left empty.")
+        if not user.has_perm("people.view_sensitive"):
+            # A clerk who may not see numbers may still correct them, but never sees the
+            # stored value: the field starts empty and is kept unless something is typed.
+            for name in ("id_number", "phone", "landline"):
+                self.fields[name].initial = ""
+                if self.instance.pk:
+                    self.initial[name] = ""
+                    self.fields[name].help_text = _(
+                        "Stored as %(masked)s. Leave empty to keep it."
+                    ) % {"masked": getattr(self.instance, f"{name}_masked", "") or "—"}
+
+    def _post_clean(self) -> None:
+        # The service validates the instance (with derived fields); skip ModelForm's copy.
+        pass
+
+    def service_data(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data.pop("tags", None)
+        if self.instance.pk and not self.user.has_perm("people.view_sensitive"):
+            for name in ("id_number", "phone", "landline"):
+                if not data.get(name):
+                    data.pop(name, None)
+        return data
+
+
+class DeathForm(forms.Form):
+    date = forms.DateField(label=_("Date of death"), widget=DATE)
+    note = forms.CharField(label=_("Note"), required=False, max_length=200)
+
+    def clean_date(self) -> Any:
+        value = self.cleaned_data["date"]
+        if value > timezone.localdate():
+            raise forms.ValidationError(_("The date of death is in the future."))
+        return value

@@ -1,0 +1,232 @@
+"""Registry pages: thin — parse input, call a selector or service, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.generic import TemplateView
+
+from hongxia.core import audit
+from hongxia.core.exports import xlsx_response
+from hongxia.core.generic import ScopedActionView, ScopedDetailView, ScopedListView, ScopedMixin
+from hongxia.core.models import AuditLog
+from hongxia.people import selectors, services
+from hongxia.people.forms import DeathForm, PersonForm, region_label_map
+from hongxia.people.models import Person
+
+
+class PersonListView(ScopedListView):
+    """信息库 — the registry list with filters, search and keyset pages."""
+
+    model = Person
+    permission_required = "people.view_person"
+    filterset_class = selectors.PersonFilter
+    ordering = selectors.LIST_ORDERING
+    template_name = "people/person_list.html"
+
+    def get_queryset(self) -> Any:
+        return super().get_queryset().select_related("region")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        ctx = super().get_context_data(**kwargs)
+        ctx["today"] = timezone.localdate()
+        ctx["region_labels"] = region_label_map()
+        return ctx
+
+    def get_template_names(self) -> list[str]:
+        if getattr(self.request, "htmx", False) and self.request.GET.get("partial"):
+            return ["people/_person_rows.html"]
+        return [self.template_name]
+
+
+EXPORT_COLUMNS = [
+    ("name", gettext_lazy("Name")), ("gender", gettext_lazy("Gender")), ("ethnicity", gettext_lazy("Ethnicity")),
+    ("id_number", gettext_lazy("ID number")), ("birth_date", gettext_lazy("Birth date")), ("category", gettext_lazy("Category")),
+    ("rank", gettext_lazy("Rank")), ("former_unit", gettext_lazy("Former unit")), ("region", gettext_lazy("Region")),
+    ("address", gettext_lazy("Address")), ("phone", gettext_lazy("Mobile phone")), ("political_status", gettext_lazy("Political status")),
+    ("life_status", gettext_lazy("Life status")), ("death_date", gettext_lazy("Date of death")),
+]
+
+
+class PersonExportView(ScopedListView):
+    """The current filtered list as .xlsx, masked unless the user may see numbers."""
+
+    model = Person
+    permission_required = "people.export_person"
+    filterset_class = selectors.PersonFilter
+    ordering = selectors.LIST_ORDERING
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        from django.conf import settings
+
+        _f, qs = self.filtered()
+        unmasked = request.user.has_perm("people.view_sensitive")
+        qs = qs.select_related("region").order_by(*self.ordering)
+        if not unmasked:
+            qs = qs.defer("id_number", "phone", "landline")
+        qs = qs[: settings.HONGXIA_EXPORT_MAX_ROWS]
+        labels = region_label_map()
+        count = [0]
+
+        def rows() -> Any:
+            for p in qs.iterator(chunk_size=2000):
+                count[0] += 1
+                yield [
+                    p.name, p.get_gender_display(), p.get_ethnicity_display(),
+                    p.id_number if unmasked else p.id_masked, p.birth_date,
+                    p.get_category_display(), p.get_rank_display(), p.former_unit,
+                    labels.get(p.region_id, p.region_id), p.address,
+                    p.phone if unmasked else p.phone_masked, p.get_political_status_display(),
+                    p.get_life_status_display(), p.death_date,
+                ]
+
+        response = xlsx_response(
+            f"hongxia-people-{timezone.localdate():%Y%m%d}.xlsx", _("Registry"),
+            [str(label) for _k, label in EXPORT_COLUMNS], rows(),
+        )
+        audit.record_event(
+            AuditLog.Action.EXPORT, actor=request.user,
+            note=f"people {count[0]} rows{' unmasked' if unmasked else ''}: {request.GET.urlencode()}"[:200],
+        )
+        return response
+
+
+class PersonDetailView(ScopedDetailView):
+    model = Person
+    permission_required = "people.view_person"
+    template_name = "people/person_detail.html"
+    context_object_name = "person"
+
+    def get_queryset(self) -> Any:
+        return super().get_queryset().select_related("region", "survivor_of")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        ctx = super().get_context_data(**kwargs)
+        person = self.object
+        ctx["contacts"] = person.contacts.all()
+        ctx["events"] = person.events.all()[:50]
+        ctx["survivors"] = person.survivors.visible_to(self.request.user)
+        ctx["history"] = AuditLog.objects.filter(person_id=person.pk).order_by("-at", "-id")[:50]
+        ctx["region_label"] = region_label_map().get(person.region_id, "")
+        ctx["tags"] = person.tags.all()
+        ctx["death_form"] = DeathForm()
+        ctx["age"] = person.age_on(person.death_date or timezone.localdate())
+        return ctx
+
+
+class PersonCreateView(ScopedMixin, TemplateView):
+    model = Person
+    permission_required = "people.add_person"
+    template_name = "people/person_form.html"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        return self.render(PersonForm(user=request.user))
+
+    def render(self, form: PersonForm, person: Person | None = None) -> HttpResponse:
+        return render(self.request, self.template_name, {"form": form, "person": person})
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        form = PersonForm(request.POST, user=request.user)
+        if form.is_valid():
+            try:
+                person = services.person_create(
+                    actor=request.user, data=form.service_data(), tags=form.cleaned_data["tags"]
+                )
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, _("Saved %(name)s.") % {"name": person.name})
+                return redirect(person)
+        return self.render(form)
+
+
+class PersonEditView(PersonCreateView):
+    permission_required = "people.change_person"
+
+    def get_object(self) -> Person:
+        try:
+            return self.scoped_queryset().get(pk=self.kwargs["pk"])
+        except Person.DoesNotExist as exc:
+            raise Http404 from exc
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        person = self.get_object()
+        form = PersonForm(instance=person, user=request.user,
+                          initial={"tags": list(person.tags.all())})
+        return self.render(form, person)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        person = self.get_object()
+        form = PersonForm(request.POST, instance=Person.objects.get(pk=person.pk), user=request.user)
+        if form.is_valid():
+            try:
+                services.person_update(actor=request.user, person=person,
+                                       data=form.service_data(), tags=form.cleaned_data["tags"])
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, _("Saved %(name)s.") % {"name": person.name})
+                return redirect(person)
+        return self.render(form, person)
+
+
+class PersonDeathView(ScopedActionView):
+    """记录去世 — one action: status, date, a life event; survivors stay in the registry."""
+
+    model = Person
+    permission_required = "people.record_death"
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        person = self.get_object()
+        form = DeathForm(request.POST)
+        if form.is_valid():
+            try:
+                services.person_record_death(actor=request.user, person=person,
+                                             date=form.cleaned_data["date"],
+                                             note=form.cleaned_data["note"])
+            except ValidationError as exc:
+                for msgs in exc.message_dict.values():
+                    for msg in msgs:
+                        messages.error(request, msg)
+            else:
+                messages.success(request, _("The death of %(name)s is recorded.") % {"name": person.name})
+        else:
+            for field, errors in form.errors.items():
+                label = form.fields[field].label if field in form.fields else ""
+                for error in errors:
+                    messages.error(request, f"{label}：{error}" if label else error)
+        return redirect(person)
+
+
+class PersonRevealView(ScopedActionView):
+    """Show one sensitive value unmasked (an htmx fragment); every reveal is logged."""
+
+    model = Person
+    permission_required = "people.view_person"
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        person = self.get_object()
+        field = self.kwargs["field"]
+        if field not in {"id_number", "phone", "landline"}:
+            raise Http404
+        try:
+            value = services.reveal(actor=request.user, person=person, field=field)
+        except PermissionDenied:
+            raise
+        return render(request, "people/_revealed.html", {"value": value})
+
+
+def _add_errors(form: PersonForm, exc: ValidationError) -> None:
+    for field, msgs in exc.message_dict.items():
+        target = field if field in form.fields else None
+        for msg in msgs:
+            form.add_error(target, msg)

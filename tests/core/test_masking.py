@@ -1,0 +1,63 @@
+"""Display masks: ID 4312**********123X and phone 138****5678 (DOMAIN.md, GB/T 35273)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hongxia.core.masking import mask_id, mask_phone, tail
+
+
+def test_domain_examples() -> None:
+    assert mask_id("43120219380501123X") == "4312**********123X"
+    assert mask_phone("13812345678") == "138****5678"
+
+
+def test_mask_id_lengths() -> None:
+    assert mask_id("431202380501123") == "4312*******1123"
+    assert mask_id("123456789") == "1234*6789"
+    assert mask_id("12345678") == "******78"
+    assert mask_id("12") == "*2"
+    assert mask_id("1") == "*"
+    assert mask_id("") == ""
+
+
+@pytest.mark.parametrize(
+    ("phone", "masked"),
+    [
+        ("0745-2712345", "074*-***2345"),
+        ("+86 138 1234 5678", "+86 1** **** 5678"),
+        ("074527123", "074**7123"),
+        ("2712345", "*****45"),
+        ("110", "*10"),
+        ("", ""),
+    ],
+)
+def test_mask_phone(phone: str, masked: str) -> None:
+    assert mask_phone(phone) == masked
+
+
+def test_tail() -> None:
+    assert tail("13812345678") == "5678"
+    assert tail("43120219380501123X") == "1123"
+    assert tail("138-1234-5678", 2) == "78"
+    assert tail("１３８１２３４５６７８") == "5678"
+    assert tail("123", 4) == "123"
+    assert tail("5678", 0) == ""
+    assert tail("") == ""
+
+
+@settings(database=None)
+@given(st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True))
+def test_mobile_property(phone: str) -> None:
+    masked = mask_phone(phone)
+    assert masked == phone[:3] + "****" + phone[-4:]
+
+
+@settings(database=None)
+@given(st.text(min_size=1))
+def test_masks_never_return_the_original(value: str) -> None:
+    if value.strip():
+        assert mask_id(value) != value.strip()
+    assert len(mask_phone(value)) == len(value.strip())

@@ -1,0 +1,206 @@
+"""The registry pages as a clerk uses them: list, search, filters, forms, death, export."""
+
+from __future__ import annotations
+
+import datetime
+import io
+from typing import Any
+
+import openpyxl
+import pytest
+from django.test import Client
+
+from hongxia.core.models import AuditLog
+from hongxia.people.models import LifeEvent, Person
+from tests.factories import PersonFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _names(response: Any) -> str:
+    return response.content.decode()
+
+
+VALID = {
+    "name": "单雄信", "id_number": "431202193805011232", "gender": "", "birth_date": "",
+    "ethnicity": "12", "category": "tuixiu", "rank": "keyuan", "former_unit": "怀化市林业局",
+    "political_status": "cpc_member", "party_joined": "1960-07-01", "region": "431202",
+    "health_status": "good", "phone": "13912345678",
+}
+
+
+def test_create_fills_birth_date_and_gender_from_the_id(clerk: Any) -> None:
+    response = _client(clerk).post("/people/new/", VALID)
+    assert response.status_code == 302, _names(response)
+    person = Person.objects.get(name="单雄信")
+    assert person.birth_date == datetime.date(1938, 5, 1)
+    assert person.gender == "M"
+    assert person.id_masked == "4312**********1232"
+    assert AuditLog.objects.filter(action="create", person_id=person.pk, actor=clerk).exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "needle"),
+    [
+        ("id_number", "431202193805011233", "校验码"),
+        ("id_number", "4.31202E+17", "表格"),
+        ("birth_date", "1950-02-30", "有效的日期"),
+        ("name", "", "必填"),
+        ("name", "名" * 65, "64"),
+        ("region", "431222", "选择一个有效的选项"),
+        ("party_joined", "not-a-date", "有效的日期"),
+    ],
+)
+def test_bad_input_is_named_on_its_field_and_nothing_is_saved(
+    clerk: Any, field: str, value: str, needle: str
+) -> None:
+    data = dict(VALID, **{field: value})
+    response = _client(clerk).post("/people/new/", data)
+    assert response.status_code == 200
+    page = _names(response)
+    assert needle in page, page[page.find("errorlist") - 300 : page.find("errorlist") + 300]
+    assert "has-error" in page
+    assert not Person.objects.exists()
+
+
+def test_future_birth_date_is_refused(clerk: Any) -> None:
+    future = (datetime.date.today() + datetime.timedelta(days=3)).isoformat()
+    data = dict(VALID, id_number="", gender="M", birth_date=future)
+    response = _client(clerk).post("/people/new/", data)
+    assert "将来" in _names(response)
+    assert not Person.objects.exists()
+
+
+def test_birth_date_must_match_the_id(clerk: Any) -> None:
+    data = dict(VALID, birth_date="1938-05-02")
+    response = _client(clerk).post("/people/new/", data)
+    assert "不一致" in _names(response)
+    assert not Person.objects.exists()
+
+
+def test_duplicate_id_is_refused_without_saying_whose(clerk: Any, other_person: Person) -> None:
+    data = dict(VALID, id_number=other_person.id_number, birth_date="", gender="")
+    response = _client(clerk).post("/people/new/", data)
+    page = _names(response)
+    assert "已登记" in page
+    assert other_person.name not in page.split("errorlist")[1][:300]
+    assert Person.objects.count() == 1
+
+
+def test_list_search_by_pinyin_initials_surname_reading_and_digits(clerk: Any) -> None:
+    zeng = PersonFactory(name="曾国华", phone="13800005678")
+    PersonFactory(name="王秀英", phone="13800001111")
+    client = _client(clerk)
+    for query in ("曾国华", "国华", "zengguohua", "ZengGuoHua", "zgh", "guohua", "5678"):
+        page = _names(client.get("/people/", {"q": query}))
+        assert "曾国华" in page and "王秀英" not in page, query
+    page = _names(client.get("/people/", {"q": zeng.id_number[-4:]}))
+    assert "曾国华" in page
+
+
+def test_list_filters(clerk: Any) -> None:
+    PersonFactory(name="离休甲", category="lixiu", birth_date=datetime.date(1930, 1, 1))
+    PersonFactory(name="退休乙", category="tuixiu", birth_date=datetime.date(1960, 1, 1))
+    client = _client(clerk)
+    page = _names(client.get("/people/", {"category": "lixiu"}))
+    assert "离休甲" in page and "退休乙" not in page
+    page = _names(client.get("/people/", {"age_band": "60_69"}))
+    assert "退休乙" in page and "离休甲" not in page
+
+
+def test_list_shows_masked_numbers_to_a_clerk(clerk: Any, person: Person) -> None:
+    page = _names(_client(clerk).get("/people/"))
+    assert person.id_masked in page
+    assert person.id_number not in page
+    assert person.phone not in page
+
+
+def test_keyset_pages_walk_the_whole_list(clerk: Any, settings: Any) -> None:
+    settings.HONGXIA_PAGE_SIZE = 3
+    people = [PersonFactory(name=f"测试{i:02d}") for i in range(8)]
+    client = _client(clerk)
+    seen: list[str] = []
+    response = client.get("/people/")
+    for _ in range(5):
+        page = response.context["page"]
+        seen += [p.name for p in page.rows]
+        if not page.next_cursor:
+            break
+        response = client.get("/people/", {"cursor": page.next_cursor})
+    assert sorted(seen) == sorted(p.name for p in people)
+    back = client.get("/people/", {"cursor": response.context["page"].prev_cursor})
+    assert [p.name for p in back.context["page"].rows] == seen[3:6]
+
+
+def test_detail_reveal_is_logged_and_only_for_the_permitted(city_admin: Any, clerk: Any, person: Person) -> None:
+    url = f"/people/{person.pk}/reveal/id_number/"
+    assert _client(clerk).post(url).status_code == 403
+    response = _client(city_admin).post(url)
+    assert response.status_code == 200
+    assert person.id_number in response.content.decode()
+    row = AuditLog.objects.get(action="view_sensitive")
+    assert row.actor == city_admin and row.person_id == person.pk and row.note == "id_number"
+
+
+def test_record_death_keeps_history_and_survivors(clerk: Any, person: Person) -> None:
+    survivor = PersonFactory(name="遗孀丙", category="survivor", survivor_of=person, gender="F")
+    response = _client(clerk).post(f"/people/{person.pk}/death/", {"date": "2026-05-04", "note": "病逝"})
+    assert response.status_code == 302
+    person.refresh_from_db()
+    assert person.life_status == "deceased" and person.death_date == datetime.date(2026, 5, 4)
+    assert LifeEvent.objects.filter(person=person, kind="death").count() == 1
+    survivor.refresh_from_db()
+    assert survivor.life_status == "alive" and survivor.survivor_of_id == person.pk
+    page = _names(_client(clerk).get(f"/people/{person.pk}/"))
+    assert "遗孀丙" in page and "病逝" in page
+
+
+def test_record_death_in_the_future_is_refused(clerk: Any, person: Person) -> None:
+    future = (datetime.date.today() + datetime.timedelta(days=1)).isoformat()
+    _client(clerk).post(f"/people/{person.pk}/death/", {"date": future})
+    person.refresh_from_db()
+    assert person.life_status == "alive"
+
+
+def test_export_is_masked_for_a_clerk_and_audited(clerk: Any, person: Person) -> None:
+    response = _client(clerk).get("/people/export.xlsx", {"q": person.name})
+    body = b"".join(response.streaming_content)
+    sheet = openpyxl.load_workbook(io.BytesIO(body)).active
+    values = [str(c.value) for row in sheet.iter_rows() for c in row]
+    assert person.id_masked in values and person.id_number not in values
+    assert AuditLog.objects.filter(action="export", actor=clerk).exists()
+
+
+def test_export_unmasked_for_an_administrator(city_admin: Any, person: Person) -> None:
+    response = _client(city_admin).get("/people/export.xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    values = [str(c.value) for row in sheet.iter_rows() for c in row]
+    assert person.id_number in values
+    assert "unmasked" in AuditLog.objects.get(action="export").note
+
+
+def test_edit_by_a_clerk_keeps_the_hidden_id(clerk: Any, person: Person) -> None:
+    client = _client(clerk)
+    form = client.get(f"/people/{person.pk}/edit/").content.decode()
+    assert person.id_number not in form
+    data = dict(VALID, name=person.name, id_number="", birth_date=person.birth_date.isoformat(),
+                gender=person.gender, phone="")
+    response = client.post(f"/people/{person.pk}/edit/", data)
+    assert response.status_code == 302, _names(response)
+    old = person.id_number
+    person.refresh_from_db()
+    assert person.id_number == old
+    assert person.former_unit == "怀化市林业局"
+
+
+def test_english_is_complete_for_the_list(clerk: Any, person: Person) -> None:
+    client = _client(clerk)
+    client.cookies["django_language"] = "en"
+    page = _names(client.get("/people/"))
+    assert "Registry" in page and "信息库" not in page
