@@ -46,8 +46,9 @@ def _session_cookie() -> str:
         " 'region_id': '431200'});"
         "c = Client(); c.force_login(u); print(c.cookies['sessionid'].value)"
     )
-    out = subprocess.run([sys.executable, "-c", code], env=_env(), capture_output=True, text=True,
-                         check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=_env(), capture_output=True, text=True, check=True
+    )
     return out.stdout.strip().splitlines()[-1]
 
 
@@ -68,9 +69,18 @@ def _latencies(path: str, cookie: str, n: int) -> list[float]:
 
 def _throughput(path: str, cookie: str, seconds: int) -> float:
     out = subprocess.run(
-        ["wrk", "-t2", "-c8", f"-d{seconds}s", "-H", f"Cookie: sessionid={cookie}",
-         f"http://127.0.0.1:{PORT}{path}"],
-        capture_output=True, text=True, check=True,
+        [
+            "wrk",
+            "-t2",
+            "-c8",
+            f"-d{seconds}s",
+            "-H",
+            f"Cookie: sessionid={cookie}",
+            f"http://127.0.0.1:{PORT}{path}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     match = re.search(r"Requests/sec:\s+([\d.]+)", out)
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
@@ -83,9 +93,22 @@ def main() -> None:
     seconds = int(os.environ.get("BENCH_SECONDS", "10"))
     cookie = _session_cookie()
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "hongxia.wsgi:application", "--bind",
-         f"127.0.0.1:{PORT}", "--workers", WORKERS, "--worker-class", "sync", "--log-level",
-         "warning", "--env", "DJANGO_SETTINGS_MODULE=bench_settings"],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "hongxia.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{PORT}",
+            "--workers",
+            WORKERS,
+            "--worker-class",
+            "sync",
+            "--log-level",
+            "warning",
+            "--env",
+            "DJANGO_SETTINGS_MODULE=bench_settings",
+        ],
         env=_env(),
     )
     try:
@@ -105,13 +128,16 @@ def main() -> None:
             rows.append((label, path, p50, p95, rps))
         bare_rps = rows[0][4]
         db = "PostgreSQL" if os.environ.get("HONGXIA_DATABASE_URL") else "SQLite"
-        print(f"\n{db}, {WORKERS} sync gunicorn workers, {n} sequential requests for latency, "
-              f"wrk -t2 -c8 -d{seconds}s for throughput\n")
+        print(
+            f"\n{db}, {WORKERS} sync gunicorn workers, {n} sequential requests for latency, "
+            f"wrk -t2 -c8 -d{seconds}s for throughput\n"
+        )
         print("| page | path | p50 ms | p95 ms | req/s | vs bare |")
         print("| --- | --- | ---: | ---: | ---: | ---: |")
         for label, path, p50, p95, rps in rows:
-            print(f"| {label} | `{path}` | {p50:.1f} | {p95:.1f} | {rps:.0f} | "
-                  f"{rps / bare_rps:.2f} |")
+            print(
+                f"| {label} | `{path}` | {p50:.1f} | {p95:.1f} | {rps:.0f} | {rps / bare_rps:.2f} |"
+            )
     finally:
         server.terminate()
         server.wait()

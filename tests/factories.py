@@ -30,7 +30,18 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = _HASHED
 
 
-_NAMES = ["张三丰", "曾国华", "单雄信", "欧阳明", "王秀英", "李建国", "覃玉兰", "吴桂芳", "杨志德", "龙凤英"]
+_NAMES = [
+    "张三丰",
+    "曾国华",
+    "单雄信",
+    "欧阳明",
+    "王秀英",
+    "李建国",
+    "覃玉兰",
+    "吴桂芳",
+    "杨志德",
+    "龙凤英",
+]
 
 
 class PersonFactory(factory.django.DjangoModelFactory):
@@ -50,7 +61,9 @@ class PersonFactory(factory.django.DjangoModelFactory):
     former_unit = "怀化市教育局"
     phone = factory.Sequence(lambda n: f"139{n:08d}")
     id_number = factory.LazyAttributeSequence(
-        lambda o, n: idcard.make(o.region_id[:6], o.birth_date, (2 * n + (1 if o.gender == "M" else 0)) % 1000)
+        lambda o, n: idcard.make(
+            o.region_id[:6], o.birth_date, (2 * n + (1 if o.gender == "M" else 0)) % 1000
+        )
     )
 
     @classmethod

@@ -7,10 +7,9 @@ A new scoped model must be added here or in its app's `tests/<app>/scope_factori
 from __future__ import annotations
 
 import datetime
+import importlib
 from collections.abc import Callable
 from typing import Any
-
-import importlib
 
 from hongxia.core.models import AuditLog
 from hongxia.people.models import Contact, LifeEvent, Person
@@ -27,13 +26,17 @@ def _contact(region: str, marker: str) -> Contact:
 
 def _event(region: str, marker: str) -> LifeEvent:
     return LifeEvent.objects.create(
-        person=_person(region, marker), kind="hospitalised", date=datetime.date(2026, 1, 5),
+        person=_person(region, marker),
+        kind="hospitalised",
+        date=datetime.date(2026, 1, 5),
         note=marker,
     )
 
 
 def _audit(region: str, marker: str) -> AuditLog:
-    return AuditLog.objects.create(action="update", region_id=region, object_repr=marker, note=marker)
+    return AuditLog.objects.create(
+        action="update", region_id=region, object_repr=marker, note=marker
+    )
 
 
 SCOPE_FACTORIES: dict[type[Any], Callable[[str, str], Any]] = {

@@ -1,9 +1,9 @@
 """One settings module, configured from the environment.
 
 HONGXIA_DATA_DIR        where the SQLite database, keys and uploads live (default ./var)
-HONGXIA_DATABASE_URL    e.g. postgres://user@127.0.0.1:5432/hongxia; SQLite under the data dir if unset
+HONGXIA_DATABASE_URL    postgres://user@127.0.0.1:5432/hongxia; SQLite in the data dir if unset
 HONGXIA_SECRET_KEY      Django's secret key; generated once into the data dir if unset
-HONGXIA_FIELD_KEY       Fernet key for ID numbers and phones; generated once into the data dir if unset
+HONGXIA_FIELD_KEY       Fernet key for ID numbers and phones; generated once if unset
 HONGXIA_DEBUG           1 for development pages
 HONGXIA_ALLOWED_HOSTS   comma-separated, default localhost,127.0.0.1
 """
@@ -41,7 +41,9 @@ def _fernet_key() -> str:
 SECRET_KEY = _key_file("secret_key", lambda: secrets.token_urlsafe(50))
 FIELD_ENCRYPTION_KEY = _key_file("field_key", _fernet_key)
 DEBUG = os.environ.get("HONGXIA_DEBUG", "") == "1"
-ALLOWED_HOSTS = os.environ.get("HONGXIA_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver").split(",")
+ALLOWED_HOSTS = os.environ.get(
+    "HONGXIA_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver"
+).split(",")
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -124,7 +126,10 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 8},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -179,7 +184,6 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "hongxia.api.errors.exception_handler",
-
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {

@@ -196,7 +196,9 @@ def test_openapi_document_describes_every_endpoint_and_the_error_shape() -> None
     assert response.status_code == 200
     doc = response.json()
     paths = doc["paths"]
-    assert set(paths) == {
+    # The registry's endpoints; the domain apps add theirs under /api/<app>/.
+    domain = {"party", "care", "import", "reports"}
+    assert {p for p in paths if p.split("/")[2] not in domain} == {
         "/api/people",
         "/api/people/{id}",
         "/api/people/{id}/death",

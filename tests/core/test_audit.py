@@ -20,8 +20,12 @@ pytestmark = pytest.mark.django_db
 
 def _data(**over: Any) -> dict[str, Any]:
     data = {
-        "name": "曾国华", "id_number": "11010519491231002X", "category": "tuixiu",
-        "region": Region.objects.get(pk="431202"), "rank": "keyuan", "former_unit": "怀化市教育局",
+        "name": "曾国华",
+        "id_number": "11010519491231002X",
+        "category": "tuixiu",
+        "region": Region.objects.get(pk="431202"),
+        "rank": "keyuan",
+        "former_unit": "怀化市教育局",
         "phone": "13912345678",
     }
     data.update(over)
@@ -31,8 +35,12 @@ def _data(**over: Any) -> dict[str, Any]:
 def test_create_update_and_death_each_leave_a_diff(city_admin: Any) -> None:
     with context.acting_as(city_admin, ip="192.0.2.9", via="web"):
         person = services.person_create(actor=city_admin, data=_data())
-        services.person_update(actor=city_admin, person=person, data={"former_unit": "怀化市财政局"})
-        services.person_record_death(actor=city_admin, person=person, date=datetime.date(2026, 3, 1))
+        services.person_update(
+            actor=city_admin, person=person, data={"former_unit": "怀化市财政局"}
+        )
+        services.person_record_death(
+            actor=city_admin, person=person, date=datetime.date(2026, 3, 1)
+        )
     rows = list(AuditLog.objects.filter(person_id=person.pk).order_by("id"))
     assert [r.action for r in rows] == ["create", "update", "update", "create"]
     created, updated, died, event = rows
@@ -52,15 +60,21 @@ def test_an_update_that_changes_nothing_logs_nothing(city_admin: Any, person: Pe
 
 
 def test_contact_changes_are_audited(city_admin: Any, person: Person) -> None:
-    contact = services.contact_save(actor=city_admin, person=person, contact=None,
-                                    data={"name": "李明", "relation": "son", "phone": "13800001111"})
+    contact = services.contact_save(
+        actor=city_admin,
+        person=person,
+        contact=None,
+        data={"name": "李明", "relation": "son", "phone": "13800001111"},
+    )
     services.contact_delete(actor=city_admin, contact=contact)
     actions = list(AuditLog.objects.filter(model="people.Contact").values_list("action", flat=True))
     assert sorted(actions) == ["create", "delete"]
     assert not Contact.objects.exists()
 
 
-def test_audit_rows_refuse_change_and_delete_in_the_application(city_admin: Any, person: Person) -> None:
+def test_audit_rows_refuse_change_and_delete_in_the_application(
+    city_admin: Any, person: Person
+) -> None:
     services.person_update(actor=city_admin, person=person, data={"address": "迎丰中路1号"})
     row = AuditLog.objects.latest("id")
     row.note = "tampered"
@@ -87,7 +101,9 @@ def test_audit_rows_refuse_raw_delete_on_postgresql(city_admin: Any, person: Per
         cur.execute("DELETE FROM core_auditlog")
 
 
-def test_audit_page_filters_by_person_user_and_date(city_admin: Any, person: Person, other_person: Person) -> None:
+def test_audit_page_filters_by_person_user_and_date(
+    city_admin: Any, person: Person, other_person: Person
+) -> None:
     services.person_update(actor=city_admin, person=person, data={"address": "甲"})
     services.person_update(actor=city_admin, person=other_person, data={"address": "乙"})
     client = Client()
@@ -96,7 +112,9 @@ def test_audit_page_filters_by_person_user_and_date(city_admin: Any, person: Per
     assert "甲" in page and "乙" not in page
     page = client.get("/audit/", {"user": "nobody"}).content.decode()
     assert "甲" not in page
-    page = client.get("/audit/", {"date_from": "2000-01-01", "user": city_admin.username}).content.decode()
+    page = client.get(
+        "/audit/", {"date_from": "2000-01-01", "user": city_admin.username}
+    ).content.decode()
     assert "甲" in page and "乙" in page
 
 

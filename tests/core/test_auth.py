@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils import timezone
+from tests.factories import PASSWORD
 
 from hongxia.core.models import AuditLog, User
-from tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -17,11 +17,11 @@ import openpyxl
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from tests.conftest import HECHENG, YUANLING
+from tests.scope_factories import SCOPE_FACTORIES
 
 from hongxia.core.generic import UNSCOPED_VIEWS, ScopedMixin
 from hongxia.core.scope import scoped_models
-from tests.conftest import HECHENG, YUANLING
-from tests.scope_factories import SCOPE_FACTORIES
 
 MARK_MINE = "鹤城自己人"
 MARK_THEIRS = "沅陵别家人"
@@ -39,7 +39,9 @@ def _walk(patterns: list[Any], prefix: str = "", ns: str = "") -> Iterator[Route
     for p in patterns:
         if isinstance(p, URLResolver):
             sub_ns = f"{ns}{p.namespace}:" if p.namespace else ns
-            yield from _walk(p.url_patterns, prefix + str(p.pattern.regex.pattern).lstrip("^"), sub_ns)
+            yield from _walk(
+                p.url_patterns, prefix + str(p.pattern.regex.pattern).lstrip("^"), sub_ns
+            )
         elif isinstance(p, URLPattern):
             regex = prefix + str(p.pattern.regex.pattern).lstrip("^")
             view = getattr(p.callback, "view_class", None) or getattr(p.callback, "cls", None)
@@ -54,11 +56,17 @@ def routes() -> list[Route]:
 def _is_scoped(view: Any) -> bool:
     from hongxia.api.views import ScopedAPIView
 
-    return isinstance(view, type) and (issubclass(view, ScopedMixin) or issubclass(view, ScopedAPIView))
+    return isinstance(view, type) and (
+        issubclass(view, ScopedMixin) or issubclass(view, ScopedAPIView)
+    )
 
 
 def test_every_view_is_scoped() -> None:
-    loose = [r.name for r in routes() if r.name.split(":")[-1] not in UNSCOPED_VIEWS and not _is_scoped(r.view)]
+    loose = [
+        r.name
+        for r in routes()
+        if r.name.split(":")[-1] not in UNSCOPED_VIEWS and not _is_scoped(r.view)
+    ]
     assert loose == [], f"views outside the scoped base classes: {loose}"
 
 
@@ -71,7 +79,7 @@ def _url(route: Route, pk: Any) -> str:
     path = route.regex.rstrip("$").rstrip("\\Z")
     for name in route.params:
         value = pk if name == "pk" else "id_number"
-        path = re.sub(r"\(\?P<%s>[^)]*\)" % name, str(value), path)
+        path = re.sub(rf"\(\?P<{name}>[^)]*\)", str(value), path)
     path = path.replace("\\.", ".").replace("\\", "")
     return "/" + path.replace("^", "")
 
@@ -112,7 +120,9 @@ def test_clerk_cannot_reach_other_county(route: Route, world: dict[str, Any], cl
         mine = _url(route, world["mine"][model].pk)
         for method in ("get", "post", "put", "patch", "delete"):
             response = getattr(client, method)(theirs, content_type="application/json", data={})
-            assert response.status_code in (404, 405), f"{method.upper()} {theirs}: {response.status_code}"
+            assert response.status_code in (404, 405), (
+                f"{method.upper()} {theirs}: {response.status_code}"
+            )
             if response.status_code == 405:
                 continue
             assert MARK_THEIRS not in _content(response)

@@ -9,10 +9,10 @@ from typing import Any
 import openpyxl
 import pytest
 from django.test import Client
+from tests.factories import PersonFactory
 
 from hongxia.core.models import AuditLog
 from hongxia.people.models import LifeEvent, Person
-from tests.factories import PersonFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -28,10 +28,19 @@ def _names(response: Any) -> str:
 
 
 VALID = {
-    "name": "单雄信", "id_number": "431202193805011232", "gender": "", "birth_date": "",
-    "ethnicity": "12", "category": "tuixiu", "rank": "keyuan", "former_unit": "怀化市林业局",
-    "political_status": "cpc_member", "party_joined": "1960-07-01", "region": "431202",
-    "health_status": "good", "phone": "13912345678",
+    "name": "单雄信",
+    "id_number": "431202193805011232",
+    "gender": "",
+    "birth_date": "",
+    "ethnicity": "12",
+    "category": "tuixiu",
+    "rank": "keyuan",
+    "former_unit": "怀化市林业局",
+    "political_status": "cpc_member",
+    "party_joined": "1960-07-01",
+    "region": "431202",
+    "health_status": "good",
+    "phone": "13912345678",
 }
 
 
@@ -138,7 +147,9 @@ def test_keyset_pages_walk_the_whole_list(clerk: Any, settings: Any) -> None:
     assert [p.name for p in back.context["page"].rows] == seen[3:6]
 
 
-def test_detail_reveal_is_logged_and_only_for_the_permitted(city_admin: Any, clerk: Any, person: Person) -> None:
+def test_detail_reveal_is_logged_and_only_for_the_permitted(
+    city_admin: Any, clerk: Any, person: Person
+) -> None:
     url = f"/people/{person.pk}/reveal/id_number/"
     assert _client(clerk).post(url).status_code == 403
     response = _client(city_admin).post(url)
@@ -150,7 +161,9 @@ def test_detail_reveal_is_logged_and_only_for_the_permitted(city_admin: Any, cle
 
 def test_record_death_keeps_history_and_survivors(clerk: Any, person: Person) -> None:
     survivor = PersonFactory(name="遗孀丙", category="survivor", survivor_of=person, gender="F")
-    response = _client(clerk).post(f"/people/{person.pk}/death/", {"date": "2026-05-04", "note": "病逝"})
+    response = _client(clerk).post(
+        f"/people/{person.pk}/death/", {"date": "2026-05-04", "note": "病逝"}
+    )
     assert response.status_code == 302
     person.refresh_from_db()
     assert person.life_status == "deceased" and person.death_date == datetime.date(2026, 5, 4)
@@ -189,8 +202,14 @@ def test_edit_by_a_clerk_keeps_the_hidden_id(clerk: Any, person: Person) -> None
     client = _client(clerk)
     form = client.get(f"/people/{person.pk}/edit/").content.decode()
     assert person.id_number not in form
-    data = dict(VALID, name=person.name, id_number="", birth_date=person.birth_date.isoformat(),
-                gender=person.gender, phone="")
+    data = dict(
+        VALID,
+        name=person.name,
+        id_number="",
+        birth_date=person.birth_date.isoformat(),
+        gender=person.gender,
+        phone="",
+    )
     response = client.post(f"/people/{person.pk}/edit/", data)
     assert response.status_code == 302, _names(response)
     old = person.id_number

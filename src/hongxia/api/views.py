@@ -180,6 +180,7 @@ class PersonListView(PersonView):
     """The registry: search it, or register a new person."""
 
     lists_rows = True
+
     @extend_schema(
         operation_id="people_list",
         summary="List and search people",

@@ -8,4 +8,10 @@ class CoreConfig(AppConfig):
     verbose_name = _("Foundation")
 
     def ready(self) -> None:
-        from hongxia.core import signals  # noqa: F401
+        from django.db.models.signals import post_migrate
+
+        from hongxia.core import signals
+
+        # The region tree is reference data: loaded by a data migration, and put back after a
+        # flush (which emits post_migrate, as it does for content types and permissions).
+        post_migrate.connect(signals.ensure_regions, sender=self)

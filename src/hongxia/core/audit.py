@@ -115,7 +115,9 @@ def record_event(
     """Log an event that is not a row change: unmasked view, export, login, lockout."""
     fields = _actor_fields(actor)
     if region_id is None:
-        region_id = _region_of(obj) if obj is not None else getattr(fields["actor"], "region_id", None)
+        region_id = (
+            _region_of(obj) if obj is not None else getattr(fields["actor"], "region_id", None)
+        )
     return AuditLog.objects.create(
         **fields,
         action=action,

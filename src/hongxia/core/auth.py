@@ -16,13 +16,22 @@ from hongxia.core.models import AuditLog, Role, User
 # What each role may do; a user may also be granted single permissions (e.g. view_sensitive).
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.CITY_ADMIN: {
-        "people.view_person", "people.add_person", "people.change_person",
-        "people.delete_person", "people.view_sensitive", "people.export_person",
-        "people.record_death", "core.view_auditlog", "core.manage_users",
+        "people.view_person",
+        "people.add_person",
+        "people.change_person",
+        "people.delete_person",
+        "people.view_sensitive",
+        "people.export_person",
+        "people.record_death",
+        "core.view_auditlog",
+        "core.manage_users",
     },
     Role.COUNTY_CLERK: {
-        "people.view_person", "people.add_person", "people.change_person",
-        "people.export_person", "people.record_death",
+        "people.view_person",
+        "people.add_person",
+        "people.change_person",
+        "people.export_person",
+        "people.record_death",
     },
     Role.LEADER: {"people.view_person", "people.export_person"},
     Role.RETIREE: {"people.view_person", "people.view_own_sensitive"},

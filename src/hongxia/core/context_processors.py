@@ -6,5 +6,7 @@ from django.http import HttpRequest
 def hongxia(request: HttpRequest) -> dict[str, Any]:
     user: Any = getattr(request, "user", None)
     return {
-        "can_see_sensitive": bool(user and user.is_authenticated and user.has_perm("people.view_sensitive")),
+        "can_see_sensitive": bool(
+            user and user.is_authenticated and user.has_perm("people.view_sensitive")
+        ),
     }

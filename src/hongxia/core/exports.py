@@ -10,10 +10,14 @@ import xlsxwriter
 from django.http import FileResponse
 
 
-def xlsx_response(filename: str, title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> FileResponse:
-    tmp = tempfile.TemporaryFile()
-    book = xlsxwriter.Workbook(tmp, {"constant_memory": True, "in_memory": False,
-                                     "default_date_format": "yyyy-mm-dd"})
+def xlsx_response(
+    filename: str, title: str, headers: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> FileResponse:
+    # Not a context manager: FileResponse closes the file once it has been sent.
+    tmp = tempfile.TemporaryFile()  # noqa: SIM115
+    book = xlsxwriter.Workbook(
+        tmp, {"constant_memory": True, "in_memory": False, "default_date_format": "yyyy-mm-dd"}
+    )
     sheet = book.add_worksheet(title[:31])
     bold = book.add_format({"bold": True, "bg_color": "#F3E9E7"})
     text = book.add_format({"num_format": "@"})
@@ -33,6 +37,8 @@ def xlsx_response(filename: str, title: str, headers: Sequence[str], rows: Itera
     book.close()
     tmp.seek(0)
     return FileResponse(
-        tmp, as_attachment=True, filename=filename,
+        tmp,
+        as_attachment=True,
+        filename=filename,
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )

@@ -32,7 +32,8 @@ class LoginForm(AuthenticationForm):
             if user and user.locked_until and user.locked_until > timezone.now():
                 until = timezone.localtime(user.locked_until)
                 raise forms.ValidationError(
-                    self.error_messages["locked"], code="locked",
+                    self.error_messages["locked"],
+                    code="locked",
                     params={"until": time_format(until, "H:i")},
                 ) from None
             raise

@@ -23,7 +23,7 @@ from hongxia.core.pagination import Page, paginate
 class ScopedMixin(LoginRequiredMixin, PermissionRequiredMixin):
     """Login, a permission, and rows only through `visible_to(user)`."""
 
-    model: ClassVar[type[Model]]
+    model: type[Model]
     raise_exception = False
     request: HttpRequest
 
@@ -44,7 +44,7 @@ class ScopedMixin(LoginRequiredMixin, PermissionRequiredMixin):
 class ScopedObjectMixin(ScopedMixin):
     """Fetch one row inside the user's scope; missing and forbidden both answer 404."""
 
-    pk_url_kwarg = "pk"
+    pk_url_kwarg: str = "pk"
     kwargs: dict[str, Any]
 
     def get_object(self, queryset: QuerySet[Any] | None = None) -> Any:
@@ -55,13 +55,11 @@ class ScopedObjectMixin(ScopedMixin):
             raise Http404 from exc
 
 
-class ScopedListView(ScopedMixin, TemplateView):
-    """A filtered, searched, keyset-paginated list."""
+class FilteredMixin(ScopedMixin):
+    """The rows in scope, narrowed by the view's filterset from the query string."""
 
-    lists_rows: ClassVar[bool] = True  # the scope walk expects one's own rows to show
     filterset_class: ClassVar[Any]
     ordering: ClassVar[list[str]] = ["id"]
-    page_size: ClassVar[int | None] = None
 
     def filtered(self) -> tuple[Any, QuerySet[Any]]:
         f = self.filterset_class(
@@ -70,14 +68,30 @@ class ScopedListView(ScopedMixin, TemplateView):
         qs = f.qs if (f.is_bound is False or f.is_valid()) else self.get_queryset().none()
         return f, qs
 
+
+class ScopedExportView(FilteredMixin, View):
+    """What a list shows, as a file: same scope, same filters."""
+
+    lists_rows: ClassVar[bool] = True
+
+
+class ScopedListView(FilteredMixin, TemplateView):
+    """A filtered, searched, keyset-paginated list."""
+
+    lists_rows: ClassVar[bool] = True  # the scope walk expects one's own rows to show
+    page_size: ClassVar[int | None] = None
+
     def query_without_cursor(self) -> str:
-        pairs = [(k, v) for k, vs in self.request.GET.lists() if k != "cursor" for v in vs if v != ""]
+        pairs = [
+            (k, v) for k, vs in self.request.GET.lists() if k != "cursor" for v in vs if v != ""
+        ]
         return urlencode(pairs)
 
     def get_page(self, qs: QuerySet[Any]) -> Page:
         size = self.page_size or settings.HONGXIA_PAGE_SIZE
-        return paginate(qs, ordering=self.ordering, cursor=self.request.GET.get("cursor"),
-                        page_size=size)
+        return paginate(
+            qs, ordering=self.ordering, cursor=self.request.GET.get("cursor"), page_size=size
+        )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
@@ -97,6 +111,14 @@ class ScopedActionView(ScopedObjectMixin, View):
 # Views that show no scoped rows, so the scope walk only checks they need a login or
 # are public by design.
 UNSCOPED_VIEWS: set[str] = {
-    "login", "logout", "set_language", "home", "openapi", "api-docs", "api-root",
-    "region-list", "me", "not-found",
+    "login",
+    "logout",
+    "set_language",
+    "home",
+    "openapi",
+    "api-docs",
+    "api-root",
+    "region-list",
+    "me",
+    "not-found",
 }

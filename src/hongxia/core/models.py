@@ -19,11 +19,16 @@ class Region(models.Model):
     code = models.CharField(_("code"), max_length=12, primary_key=True)
     name = models.CharField(_("name"), max_length=64)
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children",
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
         verbose_name=_("parent"),
     )
     level = models.CharField(
-        _("level"), max_length=10,
+        _("level"),
+        max_length=10,
         choices=[(lvl, lvl) for lvl in regions.LEVELS],
     )
     prefix = models.CharField(_("scope prefix"), max_length=12, db_index=True)
@@ -59,9 +64,15 @@ class User(AbstractUser):
     """A staff member or retiree account; `region` bounds everything it may see."""
 
     full_name = models.CharField(_("full name"), max_length=64, blank=True)
-    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.COUNTY_CLERK)
+    role = models.CharField(
+        _("role"), max_length=20, choices=Role.choices, default=Role.COUNTY_CLERK
+    )
     region = models.ForeignKey(
-        Region, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("region"),
+        Region,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("region"),
         related_name="+",
     )
     failed_logins = models.PositiveSmallIntegerField(_("failed logins"), default=0)
@@ -78,8 +89,10 @@ class User(AbstractUser):
     def scope_prefix(self) -> str | None:
         """The region prefix this user sees; None means nothing (no region and not superuser)."""
         if self.region_id:
-            return str(self.region_id) if len(str(self.region_id)) == 12 else regions.prefix_of(
+            return (
                 str(self.region_id)
+                if len(str(self.region_id)) == 12
+                else regions.prefix_of(str(self.region_id))
             )
         return "" if self.is_superuser else None
 
@@ -114,8 +127,13 @@ class AuditLog(models.Model):
 
     at = models.DateTimeField(_("time"), auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        verbose_name=_("user"), related_name="+", db_constraint=False,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        verbose_name=_("user"),
+        related_name="+",
+        db_constraint=False,
     )
     actor_name = models.CharField(_("user name"), max_length=150, blank=True)
     ip = models.GenericIPAddressField(_("address"), null=True, blank=True)
@@ -125,8 +143,13 @@ class AuditLog(models.Model):
     object_repr = models.CharField(_("record"), max_length=200, blank=True)
     person_id = models.BigIntegerField(_("person id"), null=True, blank=True, db_index=True)
     region = models.ForeignKey(
-        Region, on_delete=models.DO_NOTHING, null=True, blank=True, db_constraint=False,
-        related_name="+", verbose_name=_("region"),
+        Region,
+        on_delete=models.DO_NOTHING,
+        null=True,
+        blank=True,
+        db_constraint=False,
+        related_name="+",
+        verbose_name=_("region"),
     )
     changes = models.JSONField(_("changes"), default=dict, blank=True)
     note = models.CharField(_("note"), max_length=200, blank=True)

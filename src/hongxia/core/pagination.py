@@ -71,10 +71,7 @@ def paginate(
         decoded = None
     forward = decoded is None or decoded[0] == "n"
     ascending = forward != descending
-    if decoded:
-        qs_page = qs.filter(_after(ordering, decoded[1], ascending))
-    else:
-        qs_page = qs
+    qs_page = qs.filter(_after(ordering, decoded[1], ascending)) if decoded else qs
     order = ordering if ascending else [f"-{f}" for f in ordering]
     rows = list(qs_page.order_by(*order)[: page_size + 1])
     more = len(rows) > page_size

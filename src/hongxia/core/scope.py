@@ -74,7 +74,6 @@ class ScopedModel(models.Model):
         abstract = True
 
 
-
 def scoped_models() -> list[type[models.Model]]:
     from django.apps import apps
 

@@ -38,29 +38,36 @@ def regions_load(path: Path | str = DEFAULT_REGIONS, *, model: Any = None) -> in
     Parents are created before children, whatever the order of the file.
     """
     if model is None:
-        from hongxia.core.models import Region as model  # noqa: N813
+        from hongxia.core.models import Region as model
     rows = _read_region_rows(Path(path))
     rows.sort(key=lambda r: (len(r["code"].strip()), r["code"].strip()))
     codes = {r["code"].strip() for r in rows} | set(model.objects.values_list("code", flat=True))
-    with transaction.atomic():
-        for row in rows:
-            code = row["code"].strip()
-            parent = (row.get("parent_code") or "").strip() or None
-            if parent and parent not in codes:
-                raise ValidationError(f"区划“{code}”的上级“{parent}”不存在")
-            level = (row.get("level") or "").strip() or regions.level_of(code)
-            prefix = code if level == "community" else regions.prefix_of(code)
-            model.objects.update_or_create(
+    objects = []
+    for row in rows:
+        code = row["code"].strip()
+        parent = (row.get("parent_code") or "").strip() or None
+        if parent and parent not in codes:
+            raise ValidationError(f"区划“{code}”的上级“{parent}”不存在")
+        level = (row.get("level") or "").strip() or regions.level_of(code)
+        objects.append(
+            model(
                 code=code,
-                defaults={
-                    "name": row["name"].strip(),
-                    "parent_id": parent,
-                    "level": level,
-                    "prefix": prefix,
-                    "name_pinyin": pinyin.name_pinyin(row["name"].strip()),
-                    "former_names": (row.get("former_names") or "").strip(),
-                },
+                name=row["name"].strip(),
+                parent_id=parent,
+                level=level,
+                prefix=code if level == "community" else regions.prefix_of(code),
+                name_pinyin=pinyin.name_pinyin(row["name"].strip()),
+                former_names=(row.get("former_names") or "").strip(),
             )
+        )
+    existing = set(model.objects.values_list("code", flat=True))
+    fields = ["name", "parent", "level", "prefix", "name_pinyin", "former_names"]
+    with transaction.atomic():
+        # Foreign keys are checked at commit on both databases, so order does not matter.
+        model.objects.bulk_create([o for o in objects if o.code not in existing], batch_size=500)
+        model.objects.bulk_update(
+            [o for o in objects if o.code in existing], fields, batch_size=500
+        )
     return len(rows)
 
 

@@ -18,3 +18,11 @@ def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     if user is not None:
         audit.record_event(AuditLog.Action.LOGOUT, actor=user)
+
+
+def ensure_regions(sender: Any, using: str = "default", **kwargs: Any) -> None:
+    from hongxia.core.models import Region
+    from hongxia.core.services import regions_load
+
+    if not Region.objects.using(using).exists():
+        regions_load()

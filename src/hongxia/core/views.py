@@ -70,5 +70,10 @@ class AuditListView(ScopedListView):
 
         from hongxia.core.pagination import paginate
 
-        return paginate(qs, ordering=["at", "id"], cursor=self.request.GET.get("cursor"),
-                        page_size=settings.HONGXIA_PAGE_SIZE, descending=True)
+        return paginate(
+            qs,
+            ordering=["at", "id"],
+            cursor=self.request.GET.get("cursor"),
+            page_size=settings.HONGXIA_PAGE_SIZE,
+            descending=True,
+        )

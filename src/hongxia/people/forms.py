@@ -50,32 +50,72 @@ class PersonForm(forms.ModelForm):
 
     region = RegionField(queryset=Region.objects.none(), label=_("Region"))
     id_number = forms.CharField(
-        label=_("ID number"), required=False, max_length=40,
+        label=_("ID number"),
+        required=False,
+        max_length=40,
         help_text=_("18 characters; an old 15-digit number is upgraded automatically."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
     )
-    phone = forms.CharField(label=_("Mobile phone"), required=False, max_length=20,
-                            widget=forms.TextInput(attrs={"type": "tel"}))
-    landline = forms.CharField(label=_("Landline"), required=False, max_length=20,
-                               widget=forms.TextInput(attrs={"type": "tel"}))
-    tags = forms.ModelMultipleChoiceField(
-        queryset=Tag.objects.filter(active=True), required=False,
-        widget=forms.CheckboxSelectMultiple, label=_("Classification"),
+    phone = forms.CharField(
+        label=_("Mobile phone"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"type": "tel"}),
     )
-    birth_date = forms.DateField(label=_("Birth date"), widget=DATE, required=False,
-                                 help_text=_("Filled from the ID number when left empty."))
+    landline = forms.CharField(
+        label=_("Landline"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"type": "tel"}),
+    )
+    tags = forms.ModelMultipleChoiceField(
+        queryset=Tag.objects.filter(active=True),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label=_("Classification"),
+    )
+    birth_date = forms.DateField(
+        label=_("Birth date"),
+        widget=DATE,
+        required=False,
+        help_text=_("Filled from the ID number when left empty."),
+    )
 
     class Meta:
         model = Person
         fields = [
-            "name", "gender", "ethnicity", "id_number", "birth_date", "lunar_birthday",
-            "category", "survivor_of", "survivor_relation", "rank", "former_unit",
-            "retirement_date", "revolution_date", "political_status", "party_joined",
-            "region", "address", "lives_elsewhere", "elsewhere_city", "elsewhere_address",
-            "phone", "landline", "health_status", "hardship", "hardship_note", "tags", "notes",
+            "name",
+            "gender",
+            "ethnicity",
+            "id_number",
+            "birth_date",
+            "lunar_birthday",
+            "category",
+            "survivor_of",
+            "survivor_relation",
+            "rank",
+            "former_unit",
+            "retirement_date",
+            "revolution_date",
+            "political_status",
+            "party_joined",
+            "region",
+            "address",
+            "lives_elsewhere",
+            "elsewhere_city",
+            "elsewhere_address",
+            "phone",
+            "landline",
+            "health_status",
+            "hardship",
+            "hardship_note",
+            "tags",
+            "notes",
         ]
         widgets = {
-            "retirement_date": DATE, "revolution_date": DATE, "party_joined": DATE,
+            "retirement_date": DATE,
+            "revolution_date": DATE,
+            "party_joined": DATE,
             "notes": forms.Textarea(attrs={"rows": 3}),
             "survivor_of": forms.NumberInput(),
         }
@@ -83,8 +123,8 @@ class PersonForm(forms.ModelForm):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["region"].queryset = scoped_regions(user)
-        self.fields["survivor_of"].queryset = Person.objects.visible_to(user)
+        self.fields["region"].queryset = scoped_regions(user)  # type: ignore[attr-defined]
+        self.fields["survivor_of"].queryset = Person.objects.visible_to(user)  # type: ignore[attr-defined]
         self.fields["survivor_of"].help_text = _("Record number of the deceased cadre.")
         self.fields["gender"].required = False
         self.fields["gender"].help_text = _("Filled from the ID number when left empty.")
@@ -102,6 +142,35 @@ class PersonForm(forms.ModelForm):
     def _post_clean(self) -> None:
         # The service validates the instance (with derived fields); skip ModelForm's copy.
         pass
+
+    def clean(self) -> dict[str, Any]:
+        """Run the registry's own rules on what was entered, so every problem shows at once
+        (an ID check digit is reported even while another field is still missing)."""
+        from django.core.exceptions import ValidationError
+
+        from hongxia.people import services
+
+        data = super().clean() or {}
+        trial = Person(
+            **{
+                k: v
+                for k, v in self.service_data().items()
+                if k in services.EDITABLE_FIELDS and k != "region"
+            }
+        )
+        if self.instance.pk:
+            trial.pk = self.instance.pk
+            for name in ("id_number", "phone", "landline"):
+                if name not in self.service_data():
+                    setattr(trial, name, getattr(self.instance, name))
+        try:
+            services.apply_derived(trial)
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                if field in self.fields and field not in self.errors:
+                    for message in messages:
+                        self.add_error(field, message)
+        return data
 
     def service_data(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)

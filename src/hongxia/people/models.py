@@ -26,7 +26,7 @@ from hongxia.people.choices import (
 
 
 class Tag(models.Model):
-    """精细分类 — a classification tag such as 高龄, 独居, 失能; the list is edited by administrators."""
+    """精细分类 — a classification tag such as 高龄, 独居, 失能; administrators edit the list."""
 
     code = models.SlugField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=32)
@@ -52,19 +52,27 @@ class Person(ScopedModel):
     name = models.CharField(_("name"), max_length=64)
     name_pinyin = models.CharField(_("pinyin"), max_length=128, editable=False, default="")
     gender = models.CharField(_("gender"), max_length=1, choices=Gender.choices)
-    ethnicity = models.CharField(_("ethnicity"), max_length=2, choices=ETHNICITY_CHOICES, default="01")
+    ethnicity = models.CharField(
+        _("ethnicity"), max_length=2, choices=ETHNICITY_CHOICES, default="01"
+    )
 
     id_number = EncryptedCharField(_("ID number"), blank=True, default="")
     # Keyed hash of the normalised 18-character number: exact lookup and one person per ID.
     id_hash = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
-    id_masked = models.CharField(_("ID number"), max_length=24, blank=True, default="", editable=False)
+    id_masked = models.CharField(
+        _("ID number"), max_length=24, blank=True, default="", editable=False
+    )
 
     birth_date = models.DateField(_("birth date"))
     lunar_birthday = models.BooleanField(_("birthday kept by the lunar calendar"), default=False)
 
     category = models.CharField(_("category"), max_length=10, choices=Category.choices)
     survivor_of = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="survivors",
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="survivors",
         verbose_name=_("survivor of"),
     )
     survivor_relation = models.CharField(
@@ -74,7 +82,9 @@ class Person(ScopedModel):
     former_unit = models.CharField(_("former unit"), max_length=100, blank=True)
     retirement_date = models.DateField(_("retirement date"), null=True, blank=True)
     revolution_date = models.DateField(
-        _("joined the revolution"), null=True, blank=True,
+        _("joined the revolution"),
+        null=True,
+        blank=True,
         help_text=_("For 离休 cadres: decides the extra months of living subsidy."),
     )
     political_status = models.CharField(
@@ -91,10 +101,16 @@ class Person(ScopedModel):
     elsewhere_address = models.CharField(_("address elsewhere"), max_length=200, blank=True)
 
     phone = EncryptedCharField(_("mobile phone"), blank=True, default="")
-    phone_hash = models.CharField(max_length=64, blank=True, default="", db_index=True, editable=False)
-    phone_masked = models.CharField(_("mobile phone"), max_length=24, blank=True, default="", editable=False)
+    phone_hash = models.CharField(
+        max_length=64, blank=True, default="", db_index=True, editable=False
+    )
+    phone_masked = models.CharField(
+        _("mobile phone"), max_length=24, blank=True, default="", editable=False
+    )
     landline = EncryptedCharField(_("landline"), blank=True, default="")
-    landline_masked = models.CharField(_("landline"), max_length=24, blank=True, default="", editable=False)
+    landline_masked = models.CharField(
+        _("landline"), max_length=24, blank=True, default="", editable=False
+    )
 
     health_status = models.CharField(
         _("health"), max_length=20, choices=HEALTH_CHOICES, default="good"
@@ -110,8 +126,12 @@ class Person(ScopedModel):
     notes = models.TextField(_("notes"), blank=True)
 
     account = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="person", verbose_name=_("own account"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="person",
+        verbose_name=_("own account"),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
@@ -197,7 +217,9 @@ class Contact(ScopedModel):
     name = models.CharField(_("name"), max_length=64)
     relation = models.CharField(_("relation"), max_length=20, choices=RELATION_CHOICES)
     phone = EncryptedCharField(_("phone"), blank=True, default="")
-    phone_masked = models.CharField(_("phone"), max_length=24, blank=True, default="", editable=False)
+    phone_masked = models.CharField(
+        _("phone"), max_length=24, blank=True, default="", editable=False
+    )
     is_emergency = models.BooleanField(_("emergency contact"), default=False)
     address = models.CharField(_("address"), max_length=200, blank=True)
 
@@ -223,8 +245,12 @@ class LifeEvent(ScopedModel):
     date = models.DateField(_("date"))
     note = models.CharField(_("note"), max_length=200, blank=True)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("recorded by"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
     recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
 

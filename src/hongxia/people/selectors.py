@@ -94,7 +94,8 @@ class PersonFilter(django_filters.FilterSet):
     """The one description of registry filtering: the list page, the API and exports."""
 
     q = django_filters.CharFilter(
-        method="filter_q", label=_("Search"),
+        method="filter_q",
+        label=_("Search"),
         help_text=_("Name, pinyin, initials, or the last 4 digits of ID or phone"),
     )
     region = django_filters.ChoiceFilter(
@@ -110,8 +111,10 @@ class PersonFilter(django_filters.FilterSet):
         field_name="rank", label=_("Rank"), choices=RANK_CHOICES, empty_label=ALL
     )
     age_band = django_filters.ChoiceFilter(
-        choices=[(c, label) for c, label, _lo, _hi in AGE_BANDS], method="filter_age",
-        label=_("Age"), empty_label=ALL,
+        choices=[(c, label) for c, label, _lo, _hi in AGE_BANDS],
+        method="filter_age",
+        label=_("Age"),
+        empty_label=ALL,
     )
     party = django_filters.ChoiceFilter(
         choices=YES_NO, method="filter_party", label=_("Party member"), empty_label=ALL
@@ -120,14 +123,27 @@ class PersonFilter(django_filters.FilterSet):
         choices=YES_NO, method="filter_elsewhere", label=_("Lives elsewhere"), empty_label=ALL
     )
     tag = django_filters.ModelMultipleChoiceFilter(
-        field_name="tags__code", to_field_name="code", queryset=Tag.objects.filter(active=True),
-        label=_("Classification"), conjoined=True, widget=forms.CheckboxSelectMultiple,
+        field_name="tags__code",
+        to_field_name="code",
+        queryset=Tag.objects.filter(active=True),
+        label=_("Classification"),
+        conjoined=True,
+        widget=forms.CheckboxSelectMultiple,
     )
 
     class Meta:
         model = Person
-        fields = ["q", "region", "category", "rank", "tag", "life_status", "party", "age_band",
-                  "lives_elsewhere"]
+        fields = [
+            "q",
+            "region",
+            "category",
+            "rank",
+            "tag",
+            "life_status",
+            "party",
+            "age_band",
+            "lives_elsewhere",
+        ]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -175,7 +191,8 @@ def people_filtered(*, request: Any, params: Any) -> tuple[PersonFilter, QuerySe
 def registry_counts(*, user: Any) -> dict[str, int]:
     """Headline counts for the home page, computed in one aggregate and cached briefly."""
     prefix = getattr(user, "scope_prefix", None)
-    key = f"hongxia:counts:{getattr(user, 'role', '')}:{prefix}:{user.pk if user.role == 'retiree' else ''}"
+    own = user.pk if user.role == "retiree" else ""
+    key = f"hongxia:counts:{getattr(user, 'role', '')}:{prefix}:{own}"
     cached = cache.get(key)
     if cached is not None:
         return cached

@@ -19,11 +19,32 @@ from hongxia.people.models import Contact, LifeEvent, Person, SearchKey, Tag
 
 # Fields a caller may set through person_create / person_update.
 EDITABLE_FIELDS = (
-    "name", "gender", "ethnicity", "id_number", "birth_date", "lunar_birthday", "category",
-    "survivor_of", "survivor_relation", "rank", "former_unit", "retirement_date",
-    "revolution_date", "political_status", "party_joined", "region", "address",
-    "lives_elsewhere", "elsewhere_city", "elsewhere_address", "phone", "landline",
-    "health_status", "hardship", "hardship_note", "notes",
+    "name",
+    "gender",
+    "ethnicity",
+    "id_number",
+    "birth_date",
+    "lunar_birthday",
+    "category",
+    "survivor_of",
+    "survivor_relation",
+    "rank",
+    "former_unit",
+    "retirement_date",
+    "revolution_date",
+    "political_status",
+    "party_joined",
+    "region",
+    "address",
+    "lives_elsewhere",
+    "elsewhere_city",
+    "elsewhere_address",
+    "phone",
+    "landline",
+    "health_status",
+    "hardship",
+    "hardship_note",
+    "notes",
 )
 
 
@@ -139,8 +160,11 @@ def person_create(*, actor: Any, data: dict[str, Any], tags: Iterable[Tag] | Non
     tag_codes = _set_tags(person, tags)
     rebuild_search_keys(person)
     audit.record_change(
-        person, AuditLog.Action.CREATE, before={},
-        after=audit.snapshot(person, {"tags": tag_codes or []}), actor=actor,
+        person,
+        AuditLog.Action.CREATE,
+        before={},
+        after=audit.snapshot(person, {"tags": tag_codes or []}),
+        actor=actor,
     )
     return person
 
@@ -187,8 +211,14 @@ def person_record_death(
     event = LifeEvent.objects.create(
         person=locked, kind=EventKind.DEATH, date=date, note=note, recorded_by=actor
     )
-    audit.record_change(locked, AuditLog.Action.UPDATE, before=before,
-                        after=audit.snapshot(locked), actor=actor, note=note)
+    audit.record_change(
+        locked,
+        AuditLog.Action.UPDATE,
+        before=before,
+        after=audit.snapshot(locked),
+        actor=actor,
+        note=note,
+    )
     audit.record_change(event, AuditLog.Action.CREATE, after=audit.snapshot(event), actor=actor)
     return locked
 
@@ -212,7 +242,9 @@ def life_event_record(
 
 
 @transaction.atomic
-def contact_save(*, actor: Any, person: Person, contact: Contact | None, data: dict[str, Any]) -> Contact:
+def contact_save(
+    *, actor: Any, person: Person, contact: Contact | None, data: dict[str, Any]
+) -> Contact:
     if not actor.has_perm("people.change_person") or not is_visible(person, actor):
         raise PermissionDenied
     creating = contact is None
@@ -226,8 +258,11 @@ def contact_save(*, actor: Any, person: Person, contact: Contact | None, data: d
     obj.full_clean(exclude=["person"])
     obj.save()
     audit.record_change(
-        obj, AuditLog.Action.CREATE if creating else AuditLog.Action.UPDATE,
-        before=before, after=audit.snapshot(obj), actor=actor,
+        obj,
+        AuditLog.Action.CREATE if creating else AuditLog.Action.UPDATE,
+        before=before,
+        after=audit.snapshot(obj),
+        actor=actor,
     )
     return obj
 
@@ -236,7 +271,9 @@ def contact_save(*, actor: Any, person: Person, contact: Contact | None, data: d
 def contact_delete(*, actor: Any, contact: Contact) -> None:
     if not actor.has_perm("people.change_person") or not is_visible(contact, actor):
         raise PermissionDenied
-    audit.record_change(contact, AuditLog.Action.DELETE, before=audit.snapshot(contact), actor=actor)
+    audit.record_change(
+        contact, AuditLog.Action.DELETE, before=audit.snapshot(contact), actor=actor
+    )
     contact.delete()
 
 

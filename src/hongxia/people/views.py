@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,7 +15,13 @@ from django.views.generic import TemplateView
 
 from hongxia.core import audit
 from hongxia.core.exports import xlsx_response
-from hongxia.core.generic import ScopedActionView, ScopedDetailView, ScopedListView, ScopedMixin
+from hongxia.core.generic import (
+    ScopedActionView,
+    ScopedDetailView,
+    ScopedExportView,
+    ScopedListView,
+    ScopedMixin,
+)
 from hongxia.core.models import AuditLog
 from hongxia.people import selectors, services
 from hongxia.people.forms import DeathForm, PersonForm, region_label_map
@@ -47,15 +53,24 @@ class PersonListView(ScopedListView):
 
 
 EXPORT_COLUMNS = [
-    ("name", gettext_lazy("Name")), ("gender", gettext_lazy("Gender")), ("ethnicity", gettext_lazy("Ethnicity")),
-    ("id_number", gettext_lazy("ID number")), ("birth_date", gettext_lazy("Birth date")), ("category", gettext_lazy("Category")),
-    ("rank", gettext_lazy("Rank")), ("former_unit", gettext_lazy("Former unit")), ("region", gettext_lazy("Region")),
-    ("address", gettext_lazy("Address")), ("phone", gettext_lazy("Mobile phone")), ("political_status", gettext_lazy("Political status")),
-    ("life_status", gettext_lazy("Life status")), ("death_date", gettext_lazy("Date of death")),
+    ("name", gettext_lazy("Name")),
+    ("gender", gettext_lazy("Gender")),
+    ("ethnicity", gettext_lazy("Ethnicity")),
+    ("id_number", gettext_lazy("ID number")),
+    ("birth_date", gettext_lazy("Birth date")),
+    ("category", gettext_lazy("Category")),
+    ("rank", gettext_lazy("Rank")),
+    ("former_unit", gettext_lazy("Former unit")),
+    ("region", gettext_lazy("Region")),
+    ("address", gettext_lazy("Address")),
+    ("phone", gettext_lazy("Mobile phone")),
+    ("political_status", gettext_lazy("Political status")),
+    ("life_status", gettext_lazy("Life status")),
+    ("death_date", gettext_lazy("Date of death")),
 ]
 
 
-class PersonExportView(ScopedListView):
+class PersonExportView(ScopedExportView):
     """The current filtered list as .xlsx, masked unless the user may see numbers."""
 
     model = Person
@@ -63,7 +78,7 @@ class PersonExportView(ScopedListView):
     filterset_class = selectors.PersonFilter
     ordering = selectors.LIST_ORDERING
 
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         from django.conf import settings
 
         _f, qs = self.filtered()
@@ -79,21 +94,33 @@ class PersonExportView(ScopedListView):
             for p in qs.iterator(chunk_size=2000):
                 count[0] += 1
                 yield [
-                    p.name, p.get_gender_display(), p.get_ethnicity_display(),
-                    p.id_number if unmasked else p.id_masked, p.birth_date,
-                    p.get_category_display(), p.get_rank_display(), p.former_unit,
-                    labels.get(p.region_id, p.region_id), p.address,
-                    p.phone if unmasked else p.phone_masked, p.get_political_status_display(),
-                    p.get_life_status_display(), p.death_date,
+                    p.name,
+                    p.get_gender_display(),
+                    p.get_ethnicity_display(),
+                    p.id_number if unmasked else p.id_masked,
+                    p.birth_date,
+                    p.get_category_display(),
+                    p.get_rank_display(),
+                    p.former_unit,
+                    labels.get(p.region_id, p.region_id),
+                    p.address,
+                    p.phone if unmasked else p.phone_masked,
+                    p.get_political_status_display(),
+                    p.get_life_status_display(),
+                    p.death_date,
                 ]
 
         response = xlsx_response(
-            f"hongxia-people-{timezone.localdate():%Y%m%d}.xlsx", _("Registry"),
-            [str(label) for _k, label in EXPORT_COLUMNS], rows(),
+            f"hongxia-people-{timezone.localdate():%Y%m%d}.xlsx",
+            _("Registry"),
+            [str(label) for _k, label in EXPORT_COLUMNS],
+            rows(),
         )
+        query = request.GET.urlencode()
         audit.record_event(
-            AuditLog.Action.EXPORT, actor=request.user,
-            note=f"people {count[0]} rows{' unmasked' if unmasked else ''}: {request.GET.urlencode()}"[:200],
+            AuditLog.Action.EXPORT,
+            actor=request.user,
+            note=f"people {count[0]} rows{' unmasked' if unmasked else ''}: {query}",
         )
         return response
 
@@ -158,17 +185,24 @@ class PersonEditView(PersonCreateView):
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         person = self.get_object()
-        form = PersonForm(instance=person, user=request.user,
-                          initial={"tags": list(person.tags.all())})
+        form = PersonForm(
+            instance=person, user=request.user, initial={"tags": list(person.tags.all())}
+        )
         return self.render(form, person)
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         person = self.get_object()
-        form = PersonForm(request.POST, instance=Person.objects.get(pk=person.pk), user=request.user)
+        form = PersonForm(
+            request.POST, instance=Person.objects.get(pk=person.pk), user=request.user
+        )
         if form.is_valid():
             try:
-                services.person_update(actor=request.user, person=person,
-                                       data=form.service_data(), tags=form.cleaned_data["tags"])
+                services.person_update(
+                    actor=request.user,
+                    person=person,
+                    data=form.service_data(),
+                    tags=form.cleaned_data["tags"],
+                )
             except ValidationError as exc:
                 _add_errors(form, exc)
             else:
@@ -189,20 +223,25 @@ class PersonDeathView(ScopedActionView):
         form = DeathForm(request.POST)
         if form.is_valid():
             try:
-                services.person_record_death(actor=request.user, person=person,
-                                             date=form.cleaned_data["date"],
-                                             note=form.cleaned_data["note"])
+                services.person_record_death(
+                    actor=request.user,
+                    person=person,
+                    date=form.cleaned_data["date"],
+                    note=form.cleaned_data["note"],
+                )
             except ValidationError as exc:
                 for msgs in exc.message_dict.values():
                     for msg in msgs:
                         messages.error(request, msg)
             else:
-                messages.success(request, _("The death of %(name)s is recorded.") % {"name": person.name})
+                messages.success(
+                    request, _("The death of %(name)s is recorded.") % {"name": person.name}
+                )
         else:
             for field, errors in form.errors.items():
                 label = form.fields[field].label if field in form.fields else ""
                 for error in errors:
-                    messages.error(request, f"{label}：{error}" if label else error)
+                    messages.error(request, f"{label}：{error}" if label else str(error))
         return redirect(person)
 
 

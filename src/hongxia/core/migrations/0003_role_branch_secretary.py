@@ -4,15 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('core', '0002_regions_and_audit_guard'),
+        ("core", "0002_regions_and_audit_guard"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='user',
-            name='role',
-            field=models.CharField(choices=[('city_admin', 'City administrator'), ('county_clerk', 'County clerk'), ('leader', 'Leader (read-only)'), ('branch_secretary', 'Party branch secretary'), ('retiree', 'Retiree (own record)')], default='county_clerk', max_length=20, verbose_name='role'),
+            model_name="user",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("city_admin", "City administrator"),
+                    ("county_clerk", "County clerk"),
+                    ("leader", "Leader (read-only)"),
+                    ("branch_secretary", "Party branch secretary"),
+                    ("retiree", "Retiree (own record)"),
+                ],
+                default="county_clerk",
+                max_length=20,
+                verbose_name="role",
+            ),
         ),
     ]
