@@ -7,7 +7,6 @@ import re
 from typing import Any
 
 import django_filters
-from django import forms
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -15,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hongxia.core import crypto, idcard, pinyin
 from hongxia.core.models import Region
+from hongxia.core.widgets import FastCheckboxSelectMultiple, FastSelect
 from hongxia.people.choices import AGE_BANDS, PARTY_STATUSES, RANK_CHOICES, Category, LifeStatus
 from hongxia.people.models import Person, SearchKey, Tag
 
@@ -99,16 +99,19 @@ class PersonFilter(django_filters.FilterSet):
         help_text=_("Name, pinyin, initials, or the last 4 digits of ID or phone"),
     )
     region = django_filters.ChoiceFilter(
-        method="filter_region", label=_("Region"), choices=[], empty_label=ALL
+        method="filter_region", label=_("Region"), choices=[], empty_label=ALL, widget=FastSelect
     )
     category = django_filters.MultipleChoiceFilter(
-        choices=Category.choices, label=_("Category"), widget=forms.CheckboxSelectMultiple
+        choices=Category.choices,
+        label=_("Category"),
+        widget=FastCheckboxSelectMultiple,
+        distinct=False,  # no join, so no duplicates; DISTINCT would sort the whole table
     )
     life_status = django_filters.ChoiceFilter(
-        choices=LifeStatus.choices, label=_("Life status"), empty_label=ALL
+        choices=LifeStatus.choices, label=_("Life status"), empty_label=ALL, widget=FastSelect
     )
     rank = django_filters.ChoiceFilter(
-        field_name="rank", label=_("Rank"), choices=RANK_CHOICES, empty_label=ALL
+        field_name="rank", label=_("Rank"), choices=RANK_CHOICES, empty_label=ALL, widget=FastSelect
     )
     age_band = django_filters.ChoiceFilter(
         choices=[(c, label) for c, label, _lo, _hi in AGE_BANDS],
@@ -117,10 +120,18 @@ class PersonFilter(django_filters.FilterSet):
         empty_label=ALL,
     )
     party = django_filters.ChoiceFilter(
-        choices=YES_NO, method="filter_party", label=_("Party member"), empty_label=ALL
+        choices=YES_NO,
+        method="filter_party",
+        label=_("Party member"),
+        empty_label=ALL,
+        widget=FastSelect,
     )
     lives_elsewhere = django_filters.ChoiceFilter(
-        choices=YES_NO, method="filter_elsewhere", label=_("Lives elsewhere"), empty_label=ALL
+        choices=YES_NO,
+        method="filter_elsewhere",
+        label=_("Lives elsewhere"),
+        empty_label=ALL,
+        widget=FastSelect,
     )
     tag = django_filters.ModelMultipleChoiceFilter(
         field_name="tags__code",
@@ -128,7 +139,7 @@ class PersonFilter(django_filters.FilterSet):
         queryset=Tag.objects.filter(active=True),
         label=_("Classification"),
         conjoined=True,
-        widget=forms.CheckboxSelectMultiple,
+        widget=FastCheckboxSelectMultiple,
     )
 
     class Meta:
