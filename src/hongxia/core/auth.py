@@ -14,6 +14,9 @@ from django.utils import timezone
 from hongxia.core.models import AuditLog, Role, User
 
 # What each role may do; a user may also be granted single permissions (e.g. view_sensitive).
+REPORTS_READ = {"reports.view_statistics", "reports.export_statistics", "reports.view_filedreport"}
+REPORTS_ALL = REPORTS_READ | {"reports.add_filedreport"}
+
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.CITY_ADMIN: {
         "people.view_person",
@@ -25,6 +28,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "people.record_death",
         "core.view_auditlog",
         "core.manage_users",
+        *REPORTS_ALL,
     },
     Role.COUNTY_CLERK: {
         "people.view_person",
@@ -32,8 +36,10 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "people.change_person",
         "people.export_person",
         "people.record_death",
+        *REPORTS_ALL,
     },
-    Role.LEADER: {"people.view_person", "people.export_person"},
+    Role.LEADER: {"people.view_person", "people.export_person", *REPORTS_READ},
+    Role.BRANCH_SECRETARY: set(),
     Role.RETIREE: {"people.view_person", "people.view_own_sensitive"},
 }
 
