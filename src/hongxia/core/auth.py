@@ -17,6 +17,49 @@ from hongxia.core.models import AuditLog, Role, User
 REPORTS_READ = {"reports.view_statistics", "reports.export_statistics", "reports.view_filedreport"}
 REPORTS_ALL = REPORTS_READ | {"reports.add_filedreport"}
 
+PARTY_READ = {
+    *(
+        f"party.view_{m}"
+        for m in (
+            "organisation",
+            "member",
+            "meeting",
+            "rating",
+            "partyhome",
+            "transfer",
+            "committeeseat",
+            "reorganisation",
+            "meetingrequirement",
+        )
+    ),
+    "party.export_party",
+}
+PARTY_CLERK = PARTY_READ | {
+    f"party.{p}"
+    for p in (
+        "add_organisation",
+        "change_organisation",
+        "add_member",
+        "change_member",
+        "add_transfer",
+        "add_meeting",
+        "change_meeting",
+        "add_rating",
+        "add_partyhome",
+        "change_partyhome",
+    )
+}
+PARTY_SECRETARY = {
+    "party.view_organisation",
+    "party.view_member",
+    "party.change_member",
+    "party.view_meeting",
+    "party.add_meeting",
+    "party.view_rating",
+    "party.view_partyhome",
+    "people.view_person",
+}
+
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.CITY_ADMIN: {
         "people.view_person",
@@ -29,6 +72,8 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "core.view_auditlog",
         "core.manage_users",
         *REPORTS_ALL,
+        *PARTY_CLERK,
+        "party.change_meetingrequirement",
     },
     Role.COUNTY_CLERK: {
         "people.view_person",
@@ -37,9 +82,10 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "people.export_person",
         "people.record_death",
         *REPORTS_ALL,
+        *PARTY_CLERK,
     },
-    Role.LEADER: {"people.view_person", "people.export_person", *REPORTS_READ},
-    Role.BRANCH_SECRETARY: set(),
+    Role.LEADER: {"people.view_person", "people.export_person", *REPORTS_READ, *PARTY_READ},
+    Role.BRANCH_SECRETARY: PARTY_SECRETARY,
     Role.RETIREE: {"people.view_person", "people.view_own_sensitive"},
 }
 

@@ -211,6 +211,7 @@ def person_record_death(
     event = LifeEvent.objects.create(
         person=locked, kind=EventKind.DEATH, date=date, note=note, recorded_by=actor
     )
+    _on_life_event(actor=actor, event=event)
     audit.record_change(
         locked,
         AuditLog.Action.UPDATE,
@@ -221,6 +222,15 @@ def person_record_death(
     )
     audit.record_change(event, AuditLog.Action.CREATE, after=audit.snapshot(event), actor=actor)
     return locked
+
+
+def _on_life_event(*, actor: Any, event: LifeEvent) -> None:
+    """What other lines of work do when a life event is recorded, in the same transaction:
+    a death ends the party membership; care rules fire at once for the event."""
+    if event.kind == EventKind.DEATH:
+        from hongxia.party.services import membership_end_on_death
+
+        membership_end_on_death(actor=actor, person=event.person, date=event.date)
 
 
 @transaction.atomic
@@ -237,6 +247,7 @@ def life_event_record(
     event = LifeEvent.objects.create(
         person=person, kind=kind, date=date, note=note, recorded_by=actor
     )
+    _on_life_event(actor=actor, event=event)
     audit.record_change(event, AuditLog.Action.CREATE, after=audit.snapshot(event), actor=actor)
     return event
 
