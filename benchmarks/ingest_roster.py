@@ -1,0 +1,358 @@
+"""Roster import at city scale: a 56,000-row × 30-column .xlsx, beside (a) only reading it with
+python-calamine and (b) django-import-export importing it into the same model.
+
+    HONGXIA_DATA_DIR=/tmp/hx_bench /work/venv/bin/python benchmarks/ingest_roster.py
+    HONGXIA_DATA_DIR=/tmp/hx_bench \
+        HONGXIA_DATABASE_URL=postgres://postgres@127.0.0.1:5432/hx_bench \
+        /work/venv/bin/python benchmarks/ingest_roster.py
+
+Each measurement runs in its own process on a fresh, migrated database, so its peak memory
+(ru_maxrss) is its own. django-import-export is run on a sample (--iex-sample rows, default
+2,000) and its time extrapolated to the whole file; its file loading (tablib/openpyxl, the
+reader it uses) is measured on the whole file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))
+
+HEADERS = [
+    "序号",
+    "姓名",
+    "性别",
+    "民族",
+    "公民身份号码",
+    "出生年月",
+    "离退休类别",
+    "原工作单位",
+    "职级",
+    "离退休时间",
+    "参加工作时间",
+    "政治面貌",
+    "入党时间",
+    "所属区划",
+    "区划名称",
+    "居住地址",
+    "联系电话",
+    "固定电话",
+    "健康状况",
+    "是否异地居住",
+    "异地居住城市",
+    "异地居住地址",
+    "生存状态",
+    "去世时间",
+    "是否困难",
+    "备注",
+    "所在党支部",
+    "档案编号",
+    "社保编号",
+    "填表人",
+]
+COUNTIES = [
+    ("431202", "鹤城区"),
+    ("431221", "中方县"),
+    ("431222", "沅陵县"),
+    ("431223", "辰溪县"),
+    ("431224", "溆浦县"),
+    ("431225", "会同县"),
+    ("431226", "麻阳苗族自治县"),
+    ("431227", "新晃侗族自治县"),
+    ("431228", "芷江侗族自治县"),
+    ("431229", "靖州苗族侗族自治县"),
+    ("431230", "通道侗族自治县"),
+    ("431281", "洪江市"),
+]
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡"
+    "余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯"
+    "龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤舒滕粟蒲麻"
+)
+GIVEN = "建国华明英兰秀芳德志文军平红梅玉珍桂荣忠新春海生林云霞凤清福成光永胜利和民强伟东安"
+
+
+def _django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hongxia.settings")
+    import django
+
+    django.setup()
+
+
+def generate(path: Path, rows: int, seed: int = 7) -> None:
+    import xlsxwriter
+
+    from hongxia.core import idcard
+
+    rng = random.Random(seed)
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheet = book.add_worksheet("花名册")
+    sheet.write(0, 0, "怀化市离退休干部花名册（2026年）")
+    sheet.write(1, 0, "填报单位：怀化市委老干部局")
+    sheet.write_row(3, 0, HEADERS)
+    used: set[str] = set()
+    for i in range(rows):
+        code, county = COUNTIES[i % len(COUNTIES)]
+        gender = rng.choice("男女")
+        while True:
+            birth = datetime.date(1925, 1, 1) + datetime.timedelta(days=rng.randrange(15000))
+            seq = rng.randrange(500) * 2 + (1 if gender == "男" else 0)
+            number = idcard.make(code, birth, seq)
+            if number not in used:
+                used.add(number)
+                break
+        name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+        lixiu = birth.year < 1932 and rng.random() < 0.3
+        retired = (
+            birth.replace(year=birth.year + 60)
+            if birth.month != 2 or birth.day != 29
+            else datetime.date(birth.year + 60, 3, 1)
+        )
+        row = [
+            i + 1,
+            name,
+            gender,
+            rng.choice(["汉族", "侗族", "苗族", "土家族", "瑶族"]),
+            number,
+            f"{birth:%Y.%m}",
+            "离休" if lixiu else "退休",
+            f"{county}教育局",
+            rng.choice(["科员", "乡科级副职", "乡科级正职", "县处级副职", "办事员"]),
+            f"{retired:%Y-%m-%d}",
+            f"{birth.year + 20}年{rng.randint(1, 12)}月",
+            rng.choice(["中共党员", "群众"]),
+            "",
+            code,
+            county,
+            f"{county}人民路{i % 300 + 1}号",
+            f"1{rng.choice('358')}{rng.randrange(10**9):09d}",
+            "",
+            rng.choice(["健康", "一般"]),
+            "否",
+            "",
+            "",
+            "在世",
+            "",
+            "否",
+            "",
+            f"{county}第{i % 60 + 1}支部",
+            f"DA{i:06d}",
+            f"SB{i:08d}",
+            "张干事",
+        ]
+        sheet.write_row(i + 4, 0, row)
+    sheet.write_row(rows + 5, 0, ["合计", f"共{rows}人"])
+    book.close()
+
+
+def _fresh_db() -> None:
+    from django.core.management import call_command
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cur:
+            cur.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+    else:
+        db = Path(connection.settings_dict["NAME"])
+        connection.close()
+        db.unlink(missing_ok=True)
+    call_command("migrate", verbosity=0)
+
+
+def _admin() -> object:
+    from hongxia.core.models import User
+
+    return User.objects.create(username="bench", role="city_admin", region_id="431200")
+
+
+def phase_read(path: Path) -> dict[str, object]:
+    from python_calamine import CalamineWorkbook
+
+    start = time.perf_counter()
+    book = CalamineWorkbook.from_path(str(path))
+    n = sum(1 for _row in book.get_sheet_by_name(book.sheet_names[0]).iter_rows())
+    return {"seconds": time.perf_counter() - start, "rows": n}
+
+
+def phase_import(path: Path) -> dict[str, object]:
+    _django()
+    _fresh_db()
+    user = _admin()
+    from hongxia.ingest import services
+    from hongxia.people.models import Person
+
+    start = time.perf_counter()
+    result = services.roster_import(actor=user, path=path)
+    seconds = time.perf_counter() - start
+    again = time.perf_counter()
+    second = services.roster_import(actor=user, path=path)
+    return {
+        "seconds": seconds,
+        "created": result.created,
+        "rejected": result.rejected,
+        "people": Person.objects.count(),
+        "second_seconds": time.perf_counter() - again,
+        "second_unchanged": second.unchanged,
+    }
+
+
+def phase_iex(path: Path, sample: int) -> dict[str, object]:
+    _django()
+    _fresh_db()
+    user = _admin()
+    import tablib
+    from import_export import fields, resources
+
+    from hongxia.core import crypto, idcard
+    from hongxia.ingest import rules
+    from hongxia.people import services as people_services
+    from hongxia.people.models import Person
+
+    columns = {
+        "姓名": "name",
+        "性别": "gender",
+        "民族": "ethnicity",
+        "公民身份号码": "id_number",
+        "出生年月": "birth_date",
+        "离退休类别": "category",
+        "原工作单位": "former_unit",
+        "职级": "rank",
+        "政治面貌": "political_status",
+        "所属区划": "region",
+        "居住地址": "address",
+        "联系电话": "phone",
+        "健康状况": "health_status",
+    }
+    choice = {
+        "性别": "gender",
+        "民族": "ethnicity",
+        "离退休类别": "category",
+        "职级": "rank",
+        "政治面貌": "political_status",
+        "健康状况": "health_status",
+    }
+
+    class PersonResource(resources.ModelResource):
+        id_hash = fields.Field(attribute="id_hash", column_name="id_hash")
+
+        class Meta:
+            model = Person
+            import_id_fields = ("id_hash",)
+            fields = ("id_hash", *columns.values())
+            skip_unchanged = True
+
+        def __init__(self) -> None:
+            super().__init__()
+            for header, attr in columns.items():
+                self.fields[attr].column_name = header
+
+        def before_import_row(self, row: object, **kwargs: object) -> None:
+            for header, fname in choice.items():
+                row[header] = rules.parse_choice(fname, row[header])  # type: ignore[index]
+            number = idcard.parse(str(row["公民身份号码"])).number  # type: ignore[index]
+            row["公民身份号码"] = number  # type: ignore[index]
+            row["出生年月"] = idcard.parse(number).birth_date  # type: ignore[index]
+            row["id_hash"] = crypto.lookup_hash(number)  # type: ignore[index]
+            row["所属区划"] = str(row["所属区划"])  # type: ignore[index]
+
+        def before_save_instance(self, instance: Person, row: object, **kwargs: object) -> None:
+            people_services.apply_derived(instance)
+
+        def after_save_instance(self, instance: Person, row: object, **kwargs: object) -> None:
+            people_services.rebuild_search_keys(instance)
+
+    start = time.perf_counter()
+    with path.open("rb") as fh:
+        full = tablib.Dataset().load(fh.read(), format="xlsx", headers=False)
+    load_seconds = time.perf_counter() - start
+    total = len(full) - 5
+    data = tablib.Dataset(headers=[*full[3], "id_hash"])
+    for row in full[4 : 4 + sample]:
+        data.append([*row, ""])
+    del full
+    start = time.perf_counter()
+    result = PersonResource().import_data(data, dry_run=False, raise_errors=True, user=user)
+    import_seconds = time.perf_counter() - start
+    return {
+        "load_seconds": load_seconds,
+        "sample": sample,
+        "sample_seconds": import_seconds,
+        "rows": total,
+        "seconds": load_seconds + import_seconds * total / sample,
+        "created": result.totals.get("new"),
+        "people": Person.objects.count(),
+    }
+
+
+def _child(args: list[str]) -> dict[str, object]:
+    out = subprocess.run(
+        [sys.executable, __file__, *args],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=os.environ.copy(),
+    )
+    if out.returncode:
+        raise SystemExit(out.stderr[-4000:])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=56_000)
+    parser.add_argument("--file", default="/tmp/hx_bench_roster.xlsx")
+    parser.add_argument("--iex-sample", type=int, default=2_000)
+    parser.add_argument("--phase", choices=["read", "import", "iex"])
+    args = parser.parse_args()
+    path = Path(args.file)
+    if args.phase:
+        if args.phase == "read":
+            data = phase_read(path)
+        elif args.phase == "import":
+            data = phase_import(path)
+        else:
+            data = phase_iex(path, args.iex_sample)
+        data["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(json.dumps(data))
+        return
+    _django()
+    from django.db import connection
+
+    start = time.perf_counter()
+    generate(path, args.rows)
+    print(
+        f"generated {args.rows} rows × {len(HEADERS)} columns in "
+        f"{time.perf_counter() - start:.1f} s: {path} ({path.stat().st_size / 1e6:.1f} MB)"
+    )
+    read = _child(["--phase", "read", "--file", str(path)])
+    imp = _child(["--phase", "import", "--file", str(path)])
+    iex = _child(["--phase", "iex", "--file", str(path), "--iex-sample", str(args.iex_sample)])
+    print(f"database: {connection.vendor}")
+    print(f"(a) calamine read only      {read['seconds']:7.1f} s  peak {read['peak_mb']:6.0f} MB")
+    print(
+        f"hongxia import              {imp['seconds']:7.1f} s  peak {imp['peak_mb']:6.0f} MB  "
+        f"created {imp['created']}, refused {imp['rejected']}; second run "
+        f"{imp['second_seconds']:.1f} s, unchanged {imp['second_unchanged']}"
+    )
+    print(
+        f"(b) django-import-export    {iex['seconds']:7.1f} s  peak {iex['peak_mb']:6.0f} MB  "
+        f"(load {iex['load_seconds']:.1f} s on the whole file + {iex['sample']} rows in "
+        f"{iex['sample_seconds']:.1f} s, extrapolated to {iex['rows']})"
+    )
+    print(f"import / read  = {imp['seconds'] / read['seconds']:.1f}× (goal ≤ 3×)")
+    print(f"iex / import   = {iex['seconds'] / imp['seconds']:.1f}× (goal ≥ 5×)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,70 @@
+"""Forms of the ingest pages; region choices narrowed to what the user may pick."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from hongxia.ingest.choices import JobStatus, MergeStatus
+from hongxia.ingest.models import ImportJob, MergeCandidate
+from hongxia.people.selectors import region_choices
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Roster file"),
+        help_text=_(".xlsx, .xls, .ods or .csv (UTF-8, GBK, GB18030 or UTF-16)."),
+    )
+    region = forms.ChoiceField(
+        label=_("Region for rows without one"),
+        required=False,
+        choices=[],
+    )
+    sheet = forms.CharField(
+        label=_("Sheet"),
+        required=False,
+        max_length=100,
+        help_text=_("Leave empty for the first sheet."),
+    )
+    all_or_nothing = forms.BooleanField(
+        label=_("All or nothing"),
+        required=False,
+        help_text=_("Import nothing if any row has an error."),
+    )
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["region"].choices = [("", "—")] + [  # type: ignore[attr-defined]
+            (r.code, r.name) for r in region_choices(user=user).only("code", "name")
+        ]
+
+
+class MergeDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[
+            (MergeStatus.SEPARATE, _("Register as a new person")),
+            (MergeStatus.DISMISSED, _("Same person: drop the row")),
+        ]
+    )
+
+
+class ImportJobFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=JobStatus.choices, label=_("Status"))
+
+    class Meta:
+        model = ImportJob
+        fields = ["status"]
+
+    def __init__(self, *args: Any, request: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, request=request, **kwargs)
+
+
+class MergeCandidateFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=MergeStatus.choices, label=_("Status"))
+
+    class Meta:
+        model = MergeCandidate
+        fields = ["status"]

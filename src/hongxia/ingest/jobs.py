@@ -1,0 +1,172 @@
+"""Web imports in the background: upload → check (a dry run) → confirm → import → result.
+
+Each stage runs in a thread that writes its progress to the ImportJob row; the page polls
+that row with htmx. The thread holds its own database connection and closes it when done.
+A stage interrupted by a restart leaves the job "running" with whole batches committed (or,
+for a check or an all-or-nothing import, nothing): the clerk uploads the file again and the
+idempotent upsert finishes the work.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
+from django.db import close_old_connections, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hongxia.core.models import Region
+from hongxia.ingest import readers, services
+from hongxia.ingest.choices import JobStatus
+from hongxia.ingest.models import ImportJob
+
+STAGE_CHECK = "check"
+STAGE_IMPORT = "import"
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+
+
+def upload_dir() -> Path:
+    path = Path(settings.DATA_DIR) / "imports"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _job_region(actor: Any, region: str | None) -> str:
+    if region:
+        return region
+    if getattr(actor, "region_id", None):
+        return str(actor.region_id)
+    root = Region.objects.filter(parent__isnull=True).order_by("code").first()
+    if root is None:
+        raise PermissionDenied
+    return root.code
+
+
+def job_create(
+    *,
+    actor: Any,
+    upload: UploadedFile,
+    region: str | None = None,
+    sheet: str | None = None,
+    all_or_nothing: bool = False,
+) -> ImportJob:
+    """Keep the uploaded file and start checking it."""
+    if not actor.has_perm("people.add_person"):
+        raise PermissionDenied
+    name = Path(upload.name or "roster").name
+    suffix = Path(name).suffix.lower()
+    if suffix not in readers.SUFFIXES:
+        raise readers.ReadError(_("Only .xlsx, .xls, .ods and .csv files can be imported."))
+    if (upload.size or 0) > MAX_UPLOAD_BYTES:
+        raise readers.ReadError(_("The file is larger than 50 MB."))
+    if region and not services._scope_ok(actor, region):
+        raise PermissionDenied
+    target = upload_dir() / f"{uuid.uuid4().hex}{suffix}"
+    with target.open("wb") as fh:
+        for chunk in upload.chunks():
+            fh.write(chunk)
+    job = ImportJob.objects.create(
+        region_id=_job_region(actor, region),
+        user=actor,
+        filename=name[:200],
+        path=str(target),
+        sheet=sheet or "",
+        options={"region": region or "", "all_or_nothing": all_or_nothing, "stage": STAGE_CHECK},
+    )
+    launch(job, STAGE_CHECK)
+    return job
+
+
+def job_confirm(*, actor: Any, job: ImportJob) -> ImportJob:
+    """Run the checked import for real."""
+    if not actor.has_perm("people.add_person") or job.user_id != actor.pk:
+        raise PermissionDenied
+    with transaction.atomic():
+        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if locked.status != JobStatus.PREVIEWED:
+            return locked
+        locked.status = JobStatus.RUNNING
+        locked.processed = 0
+        locked.options = {**locked.options, "stage": STAGE_IMPORT}
+        locked.save(update_fields=["status", "processed", "options"])
+    launch(locked, STAGE_IMPORT)
+    return locked
+
+
+def progress_key(job_id: int) -> str:
+    return f"hongxia:ingest:progress:{job_id}"
+
+
+def job_progress(job: ImportJob) -> ImportJob:
+    """The job with its latest progress (from the cache while a stage runs)."""
+    latest = cache.get(progress_key(job.pk))
+    if latest and job.status in (JobStatus.UPLOADED, JobStatus.RUNNING):
+        job.processed, job.total = latest
+    return job
+
+
+def launch(job: ImportJob, stage: str) -> None:
+    if getattr(settings, "HONGXIA_INGEST_INLINE", False):
+        run(job.pk, stage)
+        return
+    transaction.on_commit(
+        lambda: threading.Thread(target=_thread, args=(job.pk, stage), daemon=True).start()
+    )
+
+
+def _thread(job_id: int, stage: str) -> None:
+    close_old_connections()
+    try:
+        run(job_id, stage)
+    finally:
+        connection.close()
+
+
+def run(job_id: int, stage: str) -> None:
+    job = ImportJob.objects.select_related("user").get(pk=job_id)
+    ImportJob.objects.filter(pk=job_id).update(status=JobStatus.RUNNING, processed=0)
+
+    def progress(done: int, total: int) -> None:
+        # A check (and an all-or-nothing import) runs inside one transaction, so the row's
+        # update is not seen by the page until the end: the cache carries it meanwhile.
+        cache.set(progress_key(job_id), (done, max(total, done)), 3600)
+        ImportJob.objects.filter(pk=job_id).update(processed=done, total=max(total, done))
+
+    try:
+        result = services.roster_import(
+            actor=job.user,
+            path=job.path,
+            region=job.options.get("region") or None,
+            sheet=job.sheet or None,
+            mapping=job.options.get("mapping") or None,
+            dry_run=stage == STAGE_CHECK,
+            all_or_nothing=bool(job.options.get("all_or_nothing")),
+            job=job,
+            progress=progress,
+        )
+    except Exception as exc:
+        ImportJob.objects.filter(pk=job_id).update(
+            status=JobStatus.FAILED, message=str(exc)[:2000], finished_at=timezone.now()
+        )
+        if not isinstance(exc, readers.ReadError | PermissionDenied):
+            raise
+        return
+    status = JobStatus.PREVIEWED if stage == STAGE_CHECK else JobStatus.DONE
+    done, total = cache.get(progress_key(job_id), (0, 0))
+    cache.delete(progress_key(job_id))
+    ImportJob.objects.filter(pk=job_id).update(
+        processed=done,
+        total=total,
+        status=status,
+        summary=result.summary(),
+        problems=[p.as_dict() for p in result.problems],
+        sheet=result.sheet,
+        finished_at=timezone.now() if status == JobStatus.DONE else None,
+    )

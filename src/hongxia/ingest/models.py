@@ -1,0 +1,115 @@
+"""Roster import jobs and the merge queue of likely duplicates."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from hongxia.core.scope import ScopedModel
+from hongxia.ingest.choices import JobStatus, MergeStatus
+
+
+class ImportJob(ScopedModel):
+    """导入任务 — one roster file brought in by one user, with its preview, progress and result.
+
+    ``region`` is the importing user's region (or the one given with --region): the job is seen
+    by those who see that region.
+    """
+
+    region = models.ForeignKey(
+        "core.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("region")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("user"),
+    )
+    filename = models.CharField(_("file"), max_length=200)
+    path = models.CharField(_("stored file"), max_length=500, blank=True)
+    sheet = models.CharField(_("sheet"), max_length=100, blank=True)
+    options = models.JSONField(_("options"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=JobStatus.choices, default=JobStatus.UPLOADED
+    )
+    total = models.PositiveIntegerField(_("rows"), default=0)
+    processed = models.PositiveIntegerField(_("rows done"), default=0)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+    problems = models.JSONField(_("problems"), default=list, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    scope_field = "region"
+    owner_field = None
+
+    class Meta:
+        verbose_name = _("import job")
+        verbose_name_plural = _("import jobs")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["region", "created_at"], name="importjob_region")]
+
+    def __str__(self) -> str:
+        return self.filename
+
+    def get_absolute_url(self) -> str:
+        return reverse("ingest:job", args=[self.pk])
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.processed / self.total) if self.total else 0
+
+
+class MergeCandidate(ScopedModel):
+    """待合并 — an imported row without an ID number that looks like a person already registered
+    (same name, birth date and region). A clerk decides; nothing is merged automatically."""
+
+    region = models.ForeignKey(
+        "core.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("region")
+    )
+    job = models.ForeignKey(
+        ImportJob,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="candidates",
+        verbose_name=_("import job"),
+    )
+    person = models.ForeignKey(
+        "people.Person",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("registered person"),
+    )
+    name = models.CharField(_("name"), max_length=64)
+    row_number = models.PositiveIntegerField(_("row"), default=0)
+    data = models.JSONField(_("imported values"), default=dict)
+    status = models.CharField(
+        _("status"), max_length=12, choices=MergeStatus.choices, default=MergeStatus.PENDING
+    )
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    resolved_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    scope_field = "region"
+    owner_field = None
+
+    class Meta:
+        verbose_name = _("possible duplicate")
+        verbose_name_plural = _("possible duplicates")
+        ordering = ["status", "-created_at", "-id"]
+        indexes = [models.Index(fields=["region", "status"], name="mergecand_region")]
+
+    def __str__(self) -> str:
+        return self.name

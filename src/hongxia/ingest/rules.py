@@ -1,0 +1,580 @@
+"""Pure parsers for roster cells: encodings, mojibake, headers, dates, IDs and choice values.
+
+No database and no settings: every function takes a value and returns a value or raises
+``CellError`` with a stable code, so hypothesis can throw anything at them.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from hongxia.core import idcard
+from hongxia.people import choices_data
+
+__all__ = [
+    "FIELDS",
+    "CellError",
+    "HeaderMatch",
+    "decode_bytes",
+    "find_header",
+    "fold",
+    "is_blank_row",
+    "is_total_row",
+    "parse_bool",
+    "parse_choice",
+    "parse_date",
+    "parse_id",
+    "repair_mojibake",
+]
+
+MESSAGES: dict[str, Promise] = {
+    "date": _("Not a date we can read: %(value)s. Write it as 1938-05-01, 1938.05 or 1938年5月."),
+    "date_range": _("The date %(value)s is out of range."),
+    "date_ambiguous": _(
+        "The number %(value)s may mean January or October (Excel drops the "
+        "trailing 0 of 1938.10): write the date as text, e.g. 1938年10月."
+    ),
+    "choice": _("Unknown value %(value)s."),
+    "bool": _("Write 是 or 否, not %(value)s."),
+    "region": _("Unknown region %(value)s."),
+    "region_ambiguous": _("The region name %(value)s is ambiguous; use the region code."),
+    "mojibake": _(
+        "The text %(value)s looks garbled by a wrong encoding and cannot be repaired "
+        "with certainty: kept as written, please check it."
+    ),
+}
+
+
+class CellError(ValueError):
+    """A cell that cannot be read; ``message`` is the (lazy) translated text."""
+
+    def __init__(self, code: str, value: Any = "", message: Any = None) -> None:
+        self.code = code
+        self.value = value
+        self._message = message
+        super().__init__(code, str(value))
+
+    @property
+    def message(self) -> str:
+        if self._message is not None:
+            return str(self._message)
+        return str(MESSAGES[self.code]) % {"value": str(self.value)[:60]}
+
+    def __str__(self) -> str:
+        return self.message
+
+
+# --- text ------------------------------------------------------------------------------------
+
+
+_FORMAT_CHARS = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+
+
+def fold(value: Any) -> str:
+    """A cell as clean text for parsing: NFKC (full-width digits, letters, punctuation and
+    spaces become ASCII), format characters dropped, runs of spaces made one, trimmed."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value)
+    if not text.isascii():
+        text = _FORMAT_CHARS.sub("", unicodedata.normalize("NFKC", text))
+        if any(unicodedata.category(ch) == "Cf" for ch in text):
+            text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    return " ".join(text.split())
+
+
+# Full-width digits and Latin letters (Ａ-Ｚ ａ-ｚ ０-９) → ASCII; Chinese punctuation stays.
+_WIDE_ALNUM = {cp: cp - 0xFEE0 for cp in range(0xFF10, 0xFF5B) if chr(cp - 0xFEE0).isalnum()}
+
+
+def fold_text(value: Any) -> str:
+    """A free-text cell (name, address, notes) as stored: full-width digits, letters and
+    spaces folded, format characters dropped, spaces collapsed; Chinese punctuation (，（）)
+    kept as written."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value)
+    if not text.isascii():
+        text = _FORMAT_CHARS.sub("", text.translate(_WIDE_ALNUM))
+        if any(unicodedata.category(ch) == "Cf" for ch in text):
+            text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    return " ".join(text.split())
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
+
+
+_CP1252_REVERSE = {
+    ch: bytes([b])
+    for b in range(0x80, 0xA0)
+    for ch in [bytes([b]).decode("cp1252", errors="ignore")]
+    if ch
+}
+_CJK_PUNCT = set("，。、；：？！“”‘’（）《》【】—…·　")
+
+
+def _misdecoded_bytes(text: str) -> bytes | None:
+    out = bytearray()
+    for ch in text:
+        code = ord(ch)
+        if code < 0x100:
+            out.append(code)
+        elif ch in _CP1252_REVERSE:
+            out += _CP1252_REVERSE[ch]
+        else:
+            return None
+    return bytes(out)
+
+
+def _plausible_chinese(text: str) -> bool:
+    """Every non-ASCII character a common (GB 2312) ideograph or Chinese punctuation."""
+    cjk = 0
+    for ch in text:
+        if ord(ch) < 0x80:
+            if not ch.isprintable():
+                return False
+            continue
+        if ch in _CJK_PUNCT:
+            continue
+        if not _is_cjk(ch):
+            return False
+        try:
+            ch.encode("gb2312")
+        except UnicodeEncodeError:
+            return False
+        cjk += 1
+    return cjk >= 1
+
+
+def looks_garbled(text: str) -> bool:
+    """Latin-1 letters where a Chinese roster would have ideographs, and no ideograph at all."""
+    if not text or any(_is_cjk(ch) for ch in text):
+        return False
+    high = sum(1 for ch in text if 0x80 <= ord(ch) < 0x100 or ch in _CP1252_REVERSE)
+    return high >= 2
+
+
+def repair_mojibake(text: str) -> tuple[str, str]:
+    """(text, status): status is "" (nothing to do), "repaired" or "uncertain".
+
+    Repaired only when the bytes behind the Latin-1/cp1252 text decode strictly as UTF-8, or
+    as GBK into common ideographs; anything else is reported, never guessed.
+    """
+    if not looks_garbled(text):
+        return text, ""
+    raw = _misdecoded_bytes(text)
+    if raw is None:
+        return text, "uncertain"
+    candidates: list[str] = []
+    for encoding in ("utf-8", "gbk"):
+        try:
+            fixed = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if _plausible_chinese(fixed):
+            candidates.append(fixed)
+            if encoding == "utf-8":
+                break  # valid multi-byte UTF-8 by accident is vanishingly rare: it decides
+    if len(candidates) == 1:
+        return candidates[0], "repaired"
+    return text, "uncertain"
+
+
+# --- encodings -------------------------------------------------------------------------------
+
+_BOMS = (
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+
+
+def decode_bytes(data: bytes) -> tuple[str, str]:
+    """Text of a CSV file and the encoding found: BOMs, UTF-16 without BOM, UTF-8, then GB18030
+    (a superset of GBK and GB2312, so a GBK file reads the same and is reported as gbk)."""
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return data.decode(name), name.replace("-sig", "")
+    # Text in GBK or UTF-8 has no NUL bytes; UTF-16 has them in the high byte of every ASCII
+    # character (and of a few ideographs such as 怀 U+6000), so one parity holds most of them.
+    sample = data[:4000]
+    low_zeros = sample[1::2].count(0)  # little-endian: the high byte comes second
+    high_zeros = sample[0::2].count(0)
+    for zeros, other, codec in (
+        (low_zeros, high_zeros, "utf-16-le"),
+        (high_zeros, low_zeros, "utf-16-be"),
+    ):
+        if zeros >= max(2, len(sample) // 40) and zeros > 2 * other:
+            try:
+                return data.decode(codec), "utf-16"
+            except UnicodeDecodeError:
+                pass
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("gbk")
+    except UnicodeDecodeError:
+        return data.decode("gb18030", errors="replace"), "gb18030"
+    return text, "gbk"
+
+
+# --- headers ---------------------------------------------------------------------------------
+
+# field → header words (Chinese first, then the English export labels), compared after fold().
+FIELDS: dict[str, tuple[str, ...]] = {
+    "name": ("姓名", "名字", "name"),
+    "id_number": ("身份证号", "公民身份号码", "身份证号码", "身份证", "证件号码", "id number"),
+    "gender": ("性别", "gender"),
+    "ethnicity": ("民族", "ethnicity"),
+    "birth_date": ("出生年月", "出生日期", "出生年月日", "生日", "birth date"),
+    "category": ("离退休类别", "类别", "人员类别", "离退休", "category"),
+    "former_unit": ("原工作单位", "原单位", "工作单位", "former unit"),
+    "rank": ("职级", "级别", "职务级别", "rank"),
+    "retirement_date": ("离退休时间", "退休时间", "离退休日期", "退休日期", "retirement date"),
+    "revolution_date": ("参加革命时间", "参加工作时间", "joined the revolution"),
+    "political_status": ("政治面貌", "是否党员", "political status"),
+    "party_joined": ("入党时间", "入党日期", "joined the party"),
+    "region": (
+        "所属区划",
+        "区划",
+        "区划代码",
+        "所在地区",
+        "所在区县",
+        "县市区",
+        "单位所在地",
+        "region",
+    ),
+    "address": ("居住地址", "现住址", "家庭住址", "住址", "地址", "address"),
+    "phone": ("联系电话", "手机", "手机号码", "手机号", "电话", "mobile phone"),
+    "landline": ("固定电话", "座机", "landline"),
+    "health_status": ("健康状况", "身体状况", "health"),
+    "lives_elsewhere": ("是否异地居住", "异地居住", "lives elsewhere"),
+    "elsewhere_city": ("异地居住城市", "居住城市", "city of residence"),
+    "elsewhere_address": ("异地居住地址", "address elsewhere"),
+    "life_status": ("生存状态", "是否在世", "life status"),
+    "death_date": ("去世时间", "去世日期", "逝世时间", "date of death"),
+    "hardship": ("是否困难", "困难", "in hardship"),
+    "notes": ("备注", "notes"),
+    # Recognised, but not registry fields: kept out of the "unknown column" list.
+    "party_branch": ("所在党支部", "党支部", "所在支部"),
+    "seq": ("序号", "编号", "no."),
+    "region_name": ("区划名称", "region name"),
+    "report": ("问题", "problems"),
+}
+IGNORED_FIELDS = frozenset({"party_branch", "seq", "region_name", "report"})
+_HEADER_NOISE = re.compile(r"[\s*:：()（）\[\]【】]|必填|选填")
+HEADER_SCAN_ROWS = 30
+
+
+def header_key(value: Any) -> str:
+    text = fold(value).lower()
+    # Drop bracketed hints such as "出生年月（格式：1938.05）" before the noise characters.
+    text = re.sub(r"[(（][^)）]*[)）]", "", text)
+    return _HEADER_NOISE.sub("", text)
+
+
+_SYNONYMS: dict[str, str] = {
+    header_key(word): field for field, words in FIELDS.items() for word in words
+}
+
+
+@dataclass
+class HeaderMatch:
+    row_index: int  # 0-based index of the header row in the sheet
+    columns: dict[int, str]  # column index → field
+    unknown: list[tuple[int, str]]  # (column index, header text) not mapped
+    duplicates: list[tuple[int, str]]  # a second column for a field already mapped
+
+
+def map_header(cells: Sequence[Any], mapping: Mapping[str, str] | None = None) -> HeaderMatch:
+    """Map one row of header cells; a saved mapping (header text → field) wins over synonyms."""
+    extra = {header_key(k): v for k, v in (mapping or {}).items()}
+    columns: dict[int, str] = {}
+    unknown: list[tuple[int, str]] = []
+    duplicates: list[tuple[int, str]] = []
+    for index, cell in enumerate(cells):
+        key = header_key(cell)
+        if not key:
+            continue
+        field = extra.get(key) or _SYNONYMS.get(key)
+        if field is None or (field not in FIELDS and field != "ignore"):
+            unknown.append((index, fold(cell)))
+        elif field in columns.values():
+            duplicates.append((index, fold(cell)))
+        else:
+            columns[index] = field
+    return HeaderMatch(-1, columns, unknown, duplicates)
+
+
+def find_header(
+    rows: Sequence[Sequence[Any]], mapping: Mapping[str, str] | None = None
+) -> HeaderMatch | None:
+    """The first row among the top ones that names at least two fields, one of them the name."""
+    best: HeaderMatch | None = None
+    for index, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        match = map_header(row, mapping)
+        fields = set(match.columns.values())
+        if "name" in fields and len(fields - IGNORED_FIELDS) >= 2:
+            match.row_index = index
+            if best is None or len(match.columns) > len(best.columns):
+                best = match
+            break
+    return best
+
+
+# --- rows ------------------------------------------------------------------------------------
+
+_TOTAL_WORDS = ("合计", "总计", "小计", "共计", "total")
+
+
+def _empty(cell: Any) -> bool:
+    return cell is None or cell == "" or (isinstance(cell, str) and not fold(cell))
+
+
+def is_blank_row(cells: Sequence[Any]) -> bool:
+    return all(_empty(c) for c in cells)
+
+
+def is_total_row(cells: Sequence[Any]) -> bool:
+    """A totals line: its first non-empty cells say 合计/总计/小计 (or 共N人)."""
+    texts: list[str] = []
+    for cell in cells:
+        if not _empty(cell):
+            texts.append(fold(cell))
+            if len(texts) == 2:
+                break
+    for text in texts:
+        key = text.replace(" ", "").lower()
+        if key.startswith(_TOTAL_WORDS) or re.fullmatch(r"共\d+人", key):
+            return True
+    return False
+
+
+# --- dates -----------------------------------------------------------------------------------
+
+EXCEL_EPOCH = datetime.date(1899, 12, 30)
+_DATE_PATTERNS = [
+    re.compile(r"(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?"),
+    re.compile(r"(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*月?"),
+    re.compile(r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})"),
+    re.compile(r"(?P<y>\d{4})(?P<m>\d{2})"),
+    re.compile(r"(?P<y>\d{4})\s*年?"),
+]
+
+
+def _make_date(y: int, m: int, d: int, raw: Any) -> datetime.date:
+    try:
+        return datetime.date(y, m, d)
+    except ValueError:
+        raise CellError("date", raw) from None
+
+
+def parse_date(value: Any) -> datetime.date | None:
+    """A date cell in any of the forms clerks use; a month alone means its first day.
+
+    1938.05 and 1938.5 are May; an Excel serial number (a float or int between 1 and 2958465)
+    counts days from 1899-12-30. Empty → None; anything else unreadable raises CellError.
+    """
+    return parse_date_precision(value)[0]
+
+
+def parse_date_precision(value: Any) -> tuple[datetime.date | None, str]:
+    """(date, precision): precision is "day", "month" or "year" (what the cell really said),
+    so that 出生年月 1938.05 agrees with an ID that says 1938-05-17."""
+    if value is None:
+        return None, "day"
+    if isinstance(value, datetime.datetime):
+        return value.date(), "day"
+    if isinstance(value, datetime.date):
+        return value, "day"
+    if isinstance(value, bool):
+        raise CellError("date", value)
+    if isinstance(value, int | float):
+        if isinstance(value, float) and value != value:  # NaN
+            raise CellError("date", value)
+        number = float(value)
+        if 1000 <= number <= 9999 and number == int(number):
+            return _make_date(int(number), 1, 1, value), "year"  # a bare year
+        if 1800 <= number < 2200 and number != int(number):
+            # 1938.05 typed into a number cell. 1938.1 is either January or 1938.10 with the
+            # trailing zero dropped by Excel: refuse to guess.
+            text = repr(round(number, 2))
+            if text.endswith(".1"):
+                raise CellError("date_ambiguous", value)
+            return parse_date_precision(text)
+        if 19000101 <= number <= 21001231 and number == int(number):
+            return parse_date_precision(str(int(number)))
+        if 1 <= number < 2958466:
+            return EXCEL_EPOCH + datetime.timedelta(days=int(number)), "day"
+        raise CellError("date_range", value)
+    text = fold(value)
+    if not text:
+        return None, "day"
+    text = text.replace(" ", "")
+    for pattern in _DATE_PATTERNS:
+        m = pattern.fullmatch(text)
+        if m:
+            parts = m.groupdict()
+            year = int(parts["y"])
+            month = int(parts.get("m") or 1)
+            day = int(parts.get("d") or 1)
+            if not 1800 <= year <= 2200:
+                raise CellError("date_range", value)
+            precision = "day" if parts.get("d") else ("month" if parts.get("m") else "year")
+            return _make_date(year, month, day, value), precision
+    if re.fullmatch(r"\d+(\.\d+)?", text):
+        return parse_date_precision(float(text))
+    raise CellError("date", value)
+
+
+# --- ID numbers ------------------------------------------------------------------------------
+
+
+def parse_id(value: Any) -> tuple[str, bool]:
+    """(18-character number, upgraded from 15). Empty → ("", False).
+
+    Excel stores an 18-digit ID typed into a number cell as a double: the last digits are gone
+    (4.31202E+17), so such a cell is refused, never rounded back.
+    """
+    if value is None or (isinstance(value, str) and not fold(value)):
+        return "", False
+    if isinstance(value, float):
+        # Up to 15 digits a double is exact (an old 15-digit card survives); beyond, it is not.
+        if value.is_integer() and 0 < value < 1e15:
+            value = int(value)
+        else:
+            raise idcard.IdNumberError("excel_float", {"value": fold(f"{value:.6g}")})
+    info = idcard.parse(str(value) if isinstance(value, int) else fold(value))
+    return info.number, info.upgraded_from_15
+
+
+# --- choice values ---------------------------------------------------------------------------
+
+_SUFFIXES = ("族",)
+_EXTRA_CHOICES: dict[str, dict[str, str]] = {
+    "gender": {
+        "男": "M",
+        "女": "F",
+        "m": "M",
+        "f": "F",
+        "male": "M",
+        "female": "F",
+        "1": "M",
+        "2": "F",
+    },
+    "category": {
+        "离休": "lixiu",
+        "离休干部": "lixiu",
+        "退休": "tuixiu",
+        "退休干部": "tuixiu",
+        "遗属": "survivor",
+        "遗孀": "survivor",
+        "遗属遗孀": "survivor",
+        "veteran(离休)": "lixiu",
+        "retired(退休)": "tuixiu",
+        "survivor(遗属)": "survivor",
+    },
+    "political_status": {
+        "党员": "cpc_member",
+        "是": "cpc_member",
+        "否": "masses",
+        "预备党员": "cpc_probationary",
+        "中共党员": "cpc_member",
+    },
+    "life_status": {
+        "在世": "alive",
+        "健在": "alive",
+        "已故": "deceased",
+        "去世": "deceased",
+        "已去世": "deceased",
+        "死亡": "deceased",
+        "alive": "alive",
+        "deceased": "deceased",
+    },
+    "rank": {
+        "正厅": "ting_zheng",
+        "副厅": "ting_fu",
+        "正处": "chu_zheng",
+        "副处": "chu_fu",
+        "正科": "ke_zheng",
+        "副科": "ke_fu",
+        "厅级正职": "ting_zheng",
+        "厅级副职": "ting_fu",
+        "处级正职": "chu_zheng",
+        "处级副职": "chu_fu",
+        "科级正职": "ke_zheng",
+        "科级副职": "ke_fu",
+    },
+}
+_ROWS: dict[str, list[tuple[str, ...]]] = {
+    "ethnicity": [tuple(r) for r in choices_data.ETHNICITIES],
+    "rank": [(c, zh, en) for c, zh, en, _w in choices_data.RANKS],
+    "political_status": [tuple(r) for r in choices_data.POLITICAL_STATUSES],
+    "health_status": [tuple(r) for r in choices_data.HEALTH_STATUSES],
+}
+
+
+def _choice_table(field: str) -> dict[str, str]:
+    table: dict[str, str] = {}
+    for row in _ROWS.get(field, []):
+        code = row[0]
+        for word in row:
+            table[fold(word).lower().replace(" ", "")] = code
+        if field == "ethnicity" and row[1].endswith(_SUFFIXES):
+            table[row[1][:-1]] = code  # 汉 for 汉族
+    table.update(_EXTRA_CHOICES.get(field, {}))
+    return table
+
+
+CHOICE_FIELDS = (
+    "gender",
+    "ethnicity",
+    "category",
+    "rank",
+    "political_status",
+    "health_status",
+    "life_status",
+)
+_TABLES = {field: _choice_table(field) for field in CHOICE_FIELDS}
+
+
+def parse_choice(field: str, value: Any) -> str:
+    """The stored code for a label, a code or a usual variant; "" for an empty cell."""
+    text = fold(value)
+    if not text:
+        return ""
+    key = text.lower().replace(" ", "")
+    table = _TABLES[field]
+    if key in table:
+        return table[key]
+    raise CellError("choice", text)
+
+
+_TRUE = {"是", "有", "y", "yes", "true", "1", "√", "✓"}
+_FALSE = {"否", "无", "n", "no", "false", "0", "×"}
+
+
+def parse_bool(value: Any) -> bool | None:
+    text = fold(value).lower()
+    if not text:
+        return None
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise CellError("bool", text)

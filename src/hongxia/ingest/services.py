@@ -1,0 +1,917 @@
+"""Roster import: every row checked like the registry form, written in batches, audited.
+
+The flow of ``roster_import``: open the file, find the header, then per batch of rows turn
+cells into field values (``rules``), let ``people.services.apply_derived`` and the model's field
+checks judge the person exactly as the registry form does, look the batch's ID hashes up in one
+query, and write — new people with raw multi-row inserts (executemany on SQLite, COPY on
+PostgreSQL), changed people field by field through the ORM with an audit record each. Every
+batch is one transaction, so a killed process leaves whole batches or nothing; with
+``all_or_nothing`` (and for a dry run) the whole file is one transaction that is rolled back
+when any row is refused.
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import json
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, models, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hongxia.core import audit, idcard, pinyin
+from hongxia.core.models import AuditLog, Region
+from hongxia.core.services import legacy_area_codes
+from hongxia.ingest import readers, rules
+from hongxia.ingest.choices import MergeStatus, Severity
+from hongxia.ingest.models import ImportJob, MergeCandidate
+from hongxia.people import services as people_services
+from hongxia.people.models import Person, SearchKey
+
+BATCH_SIZE = 2000
+DATE_FIELDS = ("birth_date", "retirement_date", "revolution_date", "party_joined", "death_date")
+BOOL_FIELDS = ("lives_elsewhere", "hardship")
+TEXT_FIELDS = (
+    "name",
+    "former_unit",
+    "address",
+    "elsewhere_city",
+    "elsewhere_address",
+    "notes",
+    "phone",
+    "landline",
+)
+# Person fields an import may set; the derived columns follow from them in apply_derived.
+PERSON_FIELDS = (
+    "name",
+    "id_number",
+    "gender",
+    "ethnicity",
+    "birth_date",
+    "category",
+    "rank",
+    "former_unit",
+    "retirement_date",
+    "revolution_date",
+    "political_status",
+    "party_joined",
+    "region",
+    "address",
+    "phone",
+    "landline",
+    "health_status",
+    "lives_elsewhere",
+    "elsewhere_city",
+    "elsewhere_address",
+    "life_status",
+    "death_date",
+    "hardship",
+    "notes",
+)
+DERIVED = ("name_pinyin", "id_hash", "id_masked", "phone_hash", "phone_masked", "landline_masked")
+# Old names of places still written on rosters (a region's own former_names column adds more).
+OLD_NAMES = {
+    "怀化地区": "431200",
+    "黔阳地区": "431200",
+    "黔阳县": "431281",
+    "洪江管理区": "431271",
+    "怀化市直": "431202",
+    "市直": "431202",
+}
+_REGION_SUFFIXES = (
+    "苗族侗族自治县",
+    "侗族自治县",
+    "苗族自治县",
+    "土家族苗族自治县",
+    "自治县",
+    "街道办事处",
+    "街道",
+    "管理区",
+    "县",
+    "区",
+    "市",
+    "镇",
+    "乡",
+)
+
+
+# --- results ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Problem:
+    row: int  # the row number as Excel shows it; 0 for the file as a whole
+    column: str
+    message: str
+    severity: str = Severity.ERROR
+    value: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class ImportResult:
+    filename: str = ""
+    sheet: str = ""
+    encoding: str = ""
+    header_row: int = 0
+    columns: dict[str, str] = field(default_factory=dict)  # header text → field
+    unknown_columns: list[str] = field(default_factory=list)
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    queued: int = 0
+    blank_rows: int = 0
+    total_rows: int = 0
+    repaired: int = 0
+    committed: bool = False
+    problems: list[Problem] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("problems")
+        data["errors"] = sum(1 for p in self.problems if p.severity == Severity.ERROR)
+        return data
+
+    @property
+    def error_rows(self) -> set[int]:
+        return {p.row for p in self.problems if p.severity == Severity.ERROR and p.row}
+
+
+class ImportAborted(Exception):
+    """Raised inside the outer transaction to roll back a dry run or an all-or-nothing import."""
+
+
+# --- regions ---------------------------------------------------------------------------------
+
+
+class RegionResolver:
+    """A region cell → region code, by code, name, short name, old name or pinyin."""
+
+    def __init__(self) -> None:
+        self.codes: set[str] = set()
+        names: dict[str, set[str]] = {}
+
+        def add(key: str, code: str) -> None:
+            key = key.strip().lower().replace(" ", "")
+            if key:
+                names.setdefault(key, set()).add(code)
+
+        rows = Region.objects.values_list("code", "name", "former_names", "name_pinyin", "level")
+        for code, name, former, name_py, level in rows:
+            self.codes.add(code)
+            if level == "community":
+                continue  # thousands of village names repeat: only by code
+            add(name, code)
+            for old in re.split(r"[,，;；、\s]+", former or ""):
+                add(old, code)
+            add(name_py or pinyin.name_pinyin(name), code)
+            short = self._short(name)
+            if short != name and len(short) >= 2:
+                add(short, code)
+                add(pinyin.name_pinyin(short), code)
+        for old, code in OLD_NAMES.items():
+            if code in self.codes:
+                names[old.lower()] = {code}
+        self.names = names
+        self.prefixes = sorted(
+            {
+                n
+                for n, codes in names.items()
+                if len(codes) == 1
+                and len(n) >= 2
+                and any(c.endswith("0000") or c.endswith("00") for c in codes)
+            },
+            key=len,
+            reverse=True,
+        )
+
+    @staticmethod
+    def _short(name: str) -> str:
+        for suffix in _REGION_SUFFIXES:
+            if name.endswith(suffix) and len(name) > len(suffix) + 1:
+                return name[: -len(suffix)]
+        return name
+
+    @functools.lru_cache(maxsize=4096)  # noqa: B019 - one resolver lives for one import
+    def resolve(self, value: str) -> str:
+        text = rules.fold(value).replace(" ", "")
+        if not text:
+            return ""
+        if text.isdigit():
+            code = text
+            if code in self.codes:
+                return code
+            legacy = legacy_area_codes().get(code)
+            if legacy and legacy in self.codes:
+                return legacy
+            raise rules.CellError("region", text)
+        key = text.lower()
+        # "湖南省怀化市鹤城区": drop the names of the province and city in front.
+        for _round in range(3):
+            codes = self.names.get(key)
+            if codes:
+                if len(codes) > 1:
+                    raise rules.CellError("region_ambiguous", text)
+                return next(iter(codes))
+            for prefix in self.prefixes:
+                if key.startswith(prefix) and len(key) > len(prefix):
+                    key = key[len(prefix) :]
+                    break
+            else:
+                break
+        raise rules.CellError("region", text)
+
+
+# --- cells → a person ------------------------------------------------------------------------
+
+
+@dataclass
+class RowData:
+    number: int
+    values: dict[str, Any]
+    problems: list[Problem]
+    raw: list[Any]
+
+
+def _cell_text(value: Any, row: int, column: str, problems: list[Problem]) -> str:
+    # Repair before folding: NFKC would turn some of the Latin-1 letters (º ¸ ¯) into others.
+    raw = value.strip() if isinstance(value, str) else rules.fold_text(value)
+    fixed, status = rules.repair_mojibake(raw)
+    if status == "repaired":
+        problems.append(
+            Problem(
+                row,
+                column,
+                _("Garbled text repaired: %(old)s → %(new)s") % {"old": raw, "new": fixed},
+                Severity.INFO,
+                raw,
+            )
+        )
+    elif status == "uncertain":
+        # Flagged, kept as written: a wrong "repair" would lose the text for good.
+        problems.append(
+            Problem(row, column, rules.CellError("mojibake", raw).message, Severity.WARNING, raw)
+        )
+    return rules.fold_text(fixed)
+
+
+def convert_row(
+    number: int,
+    cells: list[Any],
+    columns: Mapping[int, str],
+    headers: Mapping[int, str],
+    resolver: RegionResolver,
+    default_region: str,
+) -> RowData:
+    """Cells → field values; every cell that cannot be read becomes a problem of the row."""
+    values: dict[str, Any] = {}
+    problems: list[Problem] = []
+    for index, fname in columns.items():
+        if fname in rules.IGNORED_FIELDS or fname == "ignore":
+            continue
+        raw = cells[index] if index < len(cells) else None
+        header = headers[index]
+        try:
+            if fname == "id_number":
+                values[fname], upgraded = rules.parse_id(raw)
+                if upgraded:
+                    problems.append(
+                        Problem(
+                            number,
+                            header,
+                            _("A 15-digit ID number was upgraded to 18 digits: %(number)s")
+                            % {"number": values[fname]},
+                            Severity.INFO,
+                            rules.fold(raw),
+                        )
+                    )
+            elif fname in DATE_FIELDS:
+                values[fname], precision = rules.parse_date_precision(raw)
+                if precision != "day":
+                    values[f"_{fname}_precision"] = precision
+            elif fname in BOOL_FIELDS:
+                flag = rules.parse_bool(raw)
+                if flag is not None:
+                    values[fname] = flag
+            elif fname in rules.CHOICE_FIELDS:
+                code = rules.parse_choice(fname, _cell_text(raw, number, header, problems))
+                if code:
+                    values[fname] = code
+            elif fname == "region":
+                values[fname] = resolver.resolve(_cell_text(raw, number, header, problems))
+            else:
+                values[fname] = _cell_text(raw, number, header, problems)
+        except idcard.IdNumberError as exc:
+            problems.append(Problem(number, header, str(exc.message), value=rules.fold(raw)))
+        except rules.CellError as exc:
+            problems.append(Problem(number, header, exc.message, value=rules.fold(raw)))
+    if not values.get("region"):
+        if default_region:
+            values["region"] = default_region
+        elif not any(
+            p.column == headers.get(i)
+            for i, f in columns.items()
+            if f == "region"
+            for p in problems
+        ):
+            problems.append(
+                Problem(
+                    number,
+                    headers.get(-1, ""),
+                    _("No region: add a region column or choose the region to import into."),
+                )
+            )
+    _birth_from_id(values)
+    return RowData(number, values, problems, cells)
+
+
+def _birth_from_id(values: dict[str, Any]) -> None:
+    """出生年月 often gives only the month: when the ID's birth date falls in that month (or
+    year), the ID's full date is the birth date; otherwise the mismatch is reported later."""
+    precision = values.pop("_birth_date_precision", None)
+    for key in [k for k in values if k.startswith("_")]:
+        values.pop(key)
+    born, number = values.get("birth_date"), values.get("id_number")
+    if not (precision and born and number):
+        return
+    try:
+        from_id = idcard.parse(number).birth_date
+    except idcard.IdNumberError:
+        return
+    if from_id.year == born.year and (precision == "year" or from_id.month == born.month):
+        values["birth_date"] = from_id
+
+
+_VALIDATE_EXCLUDE = ["id_hash", "survivor_of", "account", "region"]
+
+
+def build_person(data: RowData, headers_by_field: Mapping[str, str]) -> Person | None:
+    """A Person from the row's values, judged by apply_derived and the model's field checks
+    (what person_create does, less the save); None when the row is refused."""
+    values = {k: v for k, v in data.values.items() if k in PERSON_FIELDS}
+    region = values.pop("region", None)
+    person = Person(**values)
+    person.region_id = region
+    errors: dict[str, list[str]] = {}
+    try:
+        people_services.apply_derived(person)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if not errors:
+        try:
+            person.clean_fields(exclude=_VALIDATE_EXCLUDE)
+            person.clean()
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+        if not person.category:
+            errors.setdefault("category", []).append(_("This field cannot be blank."))
+    for fname, messages in errors.items():
+        column = headers_by_field.get(
+            fname,
+            str(getattr(Person._meta.get_field(fname), "verbose_name", fname))
+            if fname in PERSON_FIELDS or fname in DERIVED
+            else fname,
+        )
+        for message in messages:
+            data.problems.append(Problem(data.number, column, str(message)))
+    return None if errors else person
+
+
+# --- fast writes -----------------------------------------------------------------------------
+
+
+def _constant(value: Any, _ignored: Any) -> Any:
+    return value
+
+
+def _iso(value: Any) -> Any:
+    return value.isoformat() if value is not None else None
+
+
+def _db_value(field: Any, value: Any) -> Any:
+    return field.get_db_prep_save(value, connection)
+
+
+_PLAIN_FIELDS = (
+    models.CharField,
+    models.SlugField,
+    models.BooleanField,
+    models.BigAutoField,
+    models.AutoField,
+    models.IntegerField,
+    models.BigIntegerField,
+    models.PositiveIntegerField,
+    models.PositiveSmallIntegerField,
+    models.GenericIPAddressField,
+    models.ForeignKey,
+    models.OneToOneField,
+)
+
+
+class _Inserter:
+    """Multi-row inserts of new people, their search keys and their audit records."""
+
+    def __init__(self) -> None:
+        connection.ensure_connection()
+        self.vendor = connection.vendor
+        self.fields = list(Person._meta.concrete_fields)
+        self.columns = [str(f.column) for f in self.fields]
+        self.audit_fields = [f for f in AuditLog._meta.concrete_fields if not f.primary_key]
+
+    def _ids(self, count: int) -> list[int]:
+        table = Person._meta.db_table
+        with connection.cursor() as cur:
+            if self.vendor == "postgresql":
+                cur.execute(
+                    "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+                    [table, count],
+                )
+                return [row[0] for row in cur.fetchall()]
+            cur.execute(f"SELECT MAX(id) FROM {connection.ops.quote_name(table)}")  # noqa: S608
+            start = (cur.fetchone()[0] or 0) + 1
+        return list(range(start, start + count))
+
+    def _converters(self, fields: list[Any], now: Any) -> list[Callable[[Any], Any] | None]:
+        """Per column, how a Python value becomes a driver value: None means as it is."""
+        now_db = (
+            fields[0]
+            .model._meta.get_field("created_at" if fields[0].model is Person else "at")
+            .get_db_prep_save(now, connection)
+        )
+        sqlite = self.vendor != "postgresql"
+        out: list[Callable[[Any], Any] | None] = []
+        for f in fields:
+            if type(f) in _PLAIN_FIELDS:
+                out.append(None)
+            elif isinstance(f, models.DateTimeField):
+                out.append(functools.partial(_constant, now_db))  # this batch's time
+            elif isinstance(f, models.DateField) and sqlite:
+                out.append(_iso)
+            elif isinstance(f, models.DateField):
+                out.append(None)
+            else:
+                out.append(functools.partial(_db_value, f))
+        return out
+
+    @staticmethod
+    def _tuples(
+        objs: list[Any], fields: list[Any], converters: list[Callable[[Any], Any] | None]
+    ) -> list[tuple[Any, ...]]:
+        pairs = list(zip([f.attname for f in fields], converters, strict=True))
+        return [
+            tuple(getattr(o, a) if c is None else c(getattr(o, a)) for a, c in pairs) for o in objs
+        ]
+
+    def insert(self, people: list[Person], actor: Any, note: str) -> None:
+        if not people:
+            return
+        now = timezone.now()
+        for person, pk in zip(people, self._ids(len(people)), strict=True):
+            person.pk = pk
+        self._write(
+            Person._meta.db_table,
+            self.columns,
+            self._tuples(people, self.fields, self._converters(self.fields, now)),
+        )
+        keys = [(p.pk, key) for p in people for key in sorted(people_services.search_keys_for(p))]
+        self._write(SearchKey._meta.db_table, ["person_id", "key"], keys)
+        # One audit row per new person, "import" by the acting user, written in bulk too.
+        template = AuditLog(
+            at=now,
+            action=AuditLog.Action.IMPORT,
+            model=Person._meta.label,
+            changes={"created": True},
+            note=note[:200],
+            **audit._actor_fields(actor),
+        )
+        base = {
+            f.attname: f.get_db_prep_save(getattr(template, f.attname), connection)
+            for f in self.audit_fields
+        }
+        base["at"] = AuditLog._meta.get_field("at").get_db_prep_save(now, connection)
+        rows = []
+        for p in people:
+            base.update(
+                object_pk=str(p.pk), object_repr=str(p)[:200], person_id=p.pk, region_id=p.region_id
+            )
+            rows.append(tuple(base[f.attname] for f in self.audit_fields))
+        self._write(AuditLog._meta.db_table, [str(f.column) for f in self.audit_fields], rows)
+
+    def _write(self, table: str, cols: list[str], rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        qn = connection.ops.quote_name
+        columns = ", ".join(qn(c) for c in cols)
+        with connection.cursor() as cur:
+            raw = cur.cursor if hasattr(cur, "cursor") else cur
+            if self.vendor == "postgresql":
+                with raw.copy(f"COPY {qn(table)} ({columns}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            else:
+                marks = ", ".join(["%s"] * len(cols))
+                # Names come from the models; values are parameters.
+                cur.executemany(f"INSERT INTO {qn(table)} ({columns}) VALUES ({marks})", rows)  # noqa: S608
+
+
+# --- the import ------------------------------------------------------------------------------
+
+
+def load_mapping(path: Path | str | None) -> dict[str, str]:
+    """A saved mapping file: JSON {"header text": "field"} (or {"columns": {...}})."""
+    if not path:
+        return {}
+    data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
+    if isinstance(data, dict) and isinstance(data.get("columns"), dict):
+        data = data["columns"]
+    if not isinstance(data, dict):
+        raise ValueError("a mapping file holds one JSON object")
+    unknown = [v for v in data.values() if v not in rules.FIELDS and v != "ignore"]
+    if unknown:
+        raise ValueError(f"unknown fields in the mapping: {', '.join(map(str, unknown))}")
+    return {str(k): str(v) for k, v in data.items()}
+
+
+def _scope_ok(actor: Any, region_code: str) -> bool:
+    prefix = getattr(actor, "scope_prefix", None)
+    if prefix is None:
+        return False
+    return region_code.startswith(prefix)
+
+
+def _same(person: Person, existing: Person, fields: list[str]) -> list[str]:
+    """The fields (of those the file carries) whose value differs from the registered one."""
+    changed = []
+    for fname in fields:
+        attname = "region_id" if fname == "region" else fname
+        if getattr(person, attname) != getattr(existing, attname):
+            changed.append(fname)
+    return changed
+
+
+class _Run:
+    def __init__(
+        self, *, actor: Any, result: ImportResult, note: str, job: ImportJob | None, dry_run: bool
+    ) -> None:
+        self.actor = actor
+        self.result = result
+        self.note = note
+        self.job = job
+        self.dry_run = dry_run
+        self.inserter = _Inserter()
+        self.seen_ids: dict[str, int] = {}
+
+    def batch(self, rows: list[RowData], header_of: dict[str, str]) -> None:
+        result = self.result
+        ready: list[tuple[RowData, Person]] = []
+        for data in rows:
+            if any(p.severity == Severity.ERROR for p in data.problems):
+                continue
+            person = build_person(data, header_of)
+            if person is None:
+                continue
+            if not _scope_ok(self.actor, person.region_id):
+                data.problems.append(
+                    Problem(
+                        data.number,
+                        header_of.get("region", ""),
+                        _("The region %(region)s is outside your own region: row refused.")
+                        % {"region": person.region_id},
+                    )
+                )
+                continue
+            if person.id_hash:
+                first = self.seen_ids.get(person.id_hash)
+                if first is not None:
+                    data.problems.append(
+                        Problem(
+                            data.number,
+                            header_of.get("id_number", ""),
+                            _("This ID number appears twice in the file (first in row %(row)d).")
+                            % {"row": first},
+                        )
+                    )
+                    continue
+                self.seen_ids[person.id_hash] = data.number
+            ready.append((data, person))
+
+        hashes = [p.id_hash for _d, p in ready if p.id_hash]
+        existing = (
+            {p.id_hash: p for p in Person.objects.filter(id_hash__in=hashes)} if hashes else {}
+        )
+        no_id = [(d, p) for d, p in ready if not p.id_hash]
+        lookalikes: dict[tuple[str, Any, str], list[Person]] = {}
+        if no_id:
+            q = Q(
+                name__in={p.name for _d, p in no_id},
+                birth_date__in={p.birth_date for _d, p in no_id},
+            )
+            for other in Person.objects.filter(q):
+                lookalikes.setdefault((other.name, other.birth_date, other.region_id), []).append(
+                    other
+                )
+        fields = [f for f in header_of if f in PERSON_FIELDS]
+        if "region" not in fields:
+            fields.append("region")
+
+        new: list[Person] = []
+        for data, person in ready:
+            if person.id_hash and person.id_hash in existing:
+                self._update(data, person, existing[person.id_hash], fields, header_of)
+            elif (
+                not person.id_hash
+                and (person.name, person.birth_date, person.region_id) in lookalikes
+            ):
+                matches = lookalikes[(person.name, person.birth_date, person.region_id)]
+                if any(not _same(person, m, fields) for m in matches):
+                    result.unchanged += 1
+                else:
+                    self._queue(data, person, matches[0])
+            else:
+                new.append(person)
+        self.inserter.insert(new, self.actor, self.note)
+        result.created += len(new)
+
+    def _update(
+        self,
+        data: RowData,
+        person: Person,
+        existing: Person,
+        fields: list[str],
+        header_of: dict[str, str],
+    ) -> None:
+        if not _scope_ok(self.actor, existing.region_id):
+            # Say no more: the registered person may be in another county.
+            data.problems.append(
+                Problem(
+                    data.number,
+                    header_of.get("id_number", ""),
+                    _("This ID number is already registered."),
+                )
+            )
+            return
+        changed = _same(person, existing, fields)
+        if not changed:
+            self.result.unchanged += 1
+            return
+        before = audit.snapshot(existing)
+        for fname in changed:
+            attname = "region_id" if fname == "region" else fname
+            setattr(existing, attname, getattr(person, attname))
+        people_services.apply_derived(existing)
+        attnames = ["region_id" if f == "region" else f for f in changed]
+        existing.save(
+            update_fields=sorted(
+                {*attnames, *DERIVED, "id_number", "phone", "landline", "updated_at"}
+            )
+        )
+        people_services.rebuild_search_keys(existing)
+        audit.record_change(
+            existing,
+            AuditLog.Action.IMPORT,
+            before=before,
+            after=audit.snapshot(existing),
+            actor=self.actor,
+            note=self.note,
+        )
+        self.result.updated += 1
+
+    def _queue(self, data: RowData, person: Person, match: Person) -> None:
+        values = {
+            k: (v.isoformat() if isinstance(v, datetime.date) else v)
+            for k, v in data.values.items()
+        }
+        pending = MergeCandidate.objects.filter(
+            person=match, status=MergeStatus.PENDING, data=values
+        )
+        if not pending.exists():
+            MergeCandidate.objects.create(
+                region_id=match.region_id,
+                job=self.job,
+                person=match,
+                name=person.name,
+                row_number=data.number,
+                data=values,
+            )
+        data.problems.append(
+            Problem(
+                data.number,
+                "",
+                _(
+                    "Possibly the same person as record %(pk)d (same name, birth date and region): "
+                    "held for a clerk to decide."
+                )
+                % {"pk": match.pk},
+                Severity.WARNING,
+            )
+        )
+        self.result.queued += 1
+
+
+def roster_import(
+    *,
+    actor: Any,
+    path: Path | str,
+    region: str | None = None,
+    sheet: str | None = None,
+    mapping: Mapping[str, str] | None = None,
+    dry_run: bool = False,
+    all_or_nothing: bool = False,
+    job: ImportJob | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> ImportResult:
+    """Import one roster file as ``actor``; returns counts and every problem found."""
+    if not actor.has_perm("people.add_person") or not actor.has_perm("people.change_person"):
+        raise PermissionDenied
+    path = Path(path)
+    result = ImportResult(filename=path.name)
+    table = readers.open_table(path, sheet=sheet)
+    result.sheet, result.encoding = table.sheet, table.encoding
+    if region and not _scope_ok(actor, region):
+        raise PermissionDenied
+    default_region = region or ""
+    own = str(getattr(actor, "region_id", None) or "")
+    if not default_region and len(own) >= 6 and not own.endswith("00"):
+        default_region = own  # a county clerk's rows without a region are their county's
+
+    rows = table.rows()
+    head: list[list[Any]] = []
+    for cells in rows:
+        head.append(list(cells))
+        if len(head) >= rules.HEADER_SCAN_ROWS:
+            break
+    match = rules.find_header(head, mapping)
+    if match is None:
+        result.problems.append(
+            Problem(
+                0,
+                "",
+                _(
+                    "No header row found: the first rows must include a 姓名 column and at least "
+                    "one more known column (or give a mapping file)."
+                ),
+            )
+        )
+        return result
+    result.header_row = match.row_index + 1
+    headers = {i: rules.fold(head[match.row_index][i]) for i in match.columns}
+    headers[-1] = ""
+    result.columns = {headers[i]: f for i, f in match.columns.items()}
+    header_of = {f: headers[i] for i, f in match.columns.items()}
+    for _index, text in match.unknown:
+        result.unknown_columns.append(text)
+        result.problems.append(
+            Problem(
+                result.header_row,
+                text,
+                _("Unknown column %(column)s: not imported. Rename it or map it in a mapping file.")
+                % {"column": text},
+                Severity.WARNING,
+            )
+        )
+    for _index, text in match.duplicates:
+        result.problems.append(
+            Problem(
+                result.header_row,
+                text,
+                _("Second column for the same field: %(column)s is not imported.")
+                % {"column": text},
+                Severity.WARNING,
+            )
+        )
+    for fname in ("name", "category"):
+        if fname not in header_of:
+            result.problems.append(
+                Problem(
+                    result.header_row,
+                    "",
+                    _("The required column %(column)s is missing.") % {"column": fname},
+                )
+            )
+            return result
+
+    resolver = RegionResolver()
+    total = table.height
+    note = f"import job {job.pk}: {path.name}" if job else f"import {path.name}"
+    run = _Run(actor=actor, result=result, note=note, job=job, dry_run=dry_run)
+
+    def data_rows() -> Iterator[tuple[int, list[Any]]]:
+        number = 0
+        for number, cells in enumerate(head, start=1):
+            if number > result.header_row:
+                yield number, cells
+        for number, cells in enumerate(rows, start=len(head) + 1):
+            yield number, list(cells)
+
+    def process() -> None:
+        batch: list[RowData] = []
+        seen = 0
+        for number, cells in data_rows():
+            seen += 1
+            if rules.is_blank_row(cells):
+                result.blank_rows += 1
+                continue
+            if rules.is_total_row(cells):
+                result.total_rows += 1
+                continue
+            result.rows += 1
+            batch.append(
+                convert_row(number, cells, match.columns, headers, resolver, default_region)
+            )
+            if len(batch) >= batch_size:
+                flush(batch, seen)
+                batch = []
+        flush(batch, seen)
+
+    def flush(batch: list[RowData], seen: int) -> None:
+        if batch:
+            with transaction.atomic():
+                run.batch(batch, header_of)
+            for data in batch:
+                result.problems.extend(data.problems)
+        if progress:
+            progress(seen + result.header_row, total)
+
+    if all_or_nothing or dry_run:
+        # One transaction for the whole file, rolled back unless every row is good.
+        try:
+            with transaction.atomic():
+                process()
+                _count(result)
+                if dry_run or result.rejected:
+                    raise ImportAborted
+        except ImportAborted:
+            result.committed = False
+        else:
+            result.committed = True
+    else:
+        process()  # each batch commits on its own
+        result.committed = True
+    _count(result)
+    if result.committed and not dry_run:
+        audit.record_event(
+            AuditLog.Action.IMPORT,
+            actor=actor,
+            region_id=default_region or None,
+            note=f"{note}: {result.created} new, {result.updated} changed, "
+            f"{result.rejected} refused"[:200],
+        )
+    return result
+
+
+def _count(result: ImportResult) -> None:
+    result.rejected = len(result.error_rows - {result.header_row})
+    result.repaired = sum(
+        1 for p in result.problems if p.severity == Severity.INFO and p.value and "→" in p.message
+    )
+    result.problems.sort(key=lambda p: (p.row, p.column))
+
+
+# --- the merge queue -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def merge_decide(*, actor: Any, candidate: MergeCandidate, decision: str) -> MergeCandidate:
+    """A clerk's decision on a likely duplicate: register the row as a new person, or drop it
+    as the same person. Nothing is ever merged without this decision."""
+    from hongxia.core.scope import is_visible
+
+    if not actor.has_perm("people.change_person") or not is_visible(candidate, actor):
+        raise PermissionDenied
+    locked = MergeCandidate.objects.select_for_update().get(pk=candidate.pk)
+    if locked.status != MergeStatus.PENDING:
+        raise ValidationError({"decision": [_("This row has already been decided.")]})
+    before = audit.snapshot(locked)
+    if decision == MergeStatus.SEPARATE:
+        data = dict(locked.data)
+        for fname in DATE_FIELDS:
+            if data.get(fname):
+                data[fname] = datetime.date.fromisoformat(data[fname])
+        data = {k: v for k, v in data.items() if k in people_services.EDITABLE_FIELDS}
+        data["region_id"] = data.pop("region", locked.region_id)
+        data = {("region" if k == "region_id" else k): v for k, v in data.items()}
+        data["region"] = Region.objects.get(code=data["region"])
+        people_services.person_create(actor=actor, data=data)
+    elif decision != MergeStatus.DISMISSED:
+        raise ValidationError({"decision": [_("Choose what to do with this row.")]})
+    locked.status = decision
+    locked.resolved_by = actor
+    locked.resolved_at = timezone.now()
+    locked.save(update_fields=["status", "resolved_by", "resolved_at"])
+    audit.record_change(
+        locked, AuditLog.Action.UPDATE, before=before, after=audit.snapshot(locked), actor=actor
+    )
+    return locked

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from hongxia.ingest import views
+
+app_name = "ingest"
+urlpatterns = [
+    path("", views.JobListView.as_view(), name="jobs"),
+    path("<int:pk>/", views.JobDetailView.as_view(), name="job"),
+    path("<int:pk>/confirm/", views.JobConfirmView.as_view(), name="confirm"),
+    path("<int:pk>/report.xlsx", views.JobReportView.as_view(), name="report"),
+    path("duplicates/", views.MergeListView.as_view(), name="duplicates"),
+    path("duplicates/<int:pk>/", views.MergeDecideView.as_view(), name="decide"),
+    path("export/", views.RosterExportView.as_view(), name="export"),
+]

@@ -1,0 +1,208 @@
+"""Import and export pages: thin — parse input, call a service, render."""
+
+from __future__ import annotations
+
+import tempfile
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hongxia.core.generic import ScopedActionView, ScopedDetailView, ScopedListView
+from hongxia.ingest import exports, jobs, readers, services
+from hongxia.ingest.choices import JobStatus, MergeStatus
+from hongxia.ingest.forms import (
+    ImportJobFilter,
+    MergeCandidateFilter,
+    MergeDecisionForm,
+    UploadForm,
+)
+from hongxia.ingest.models import ImportJob, MergeCandidate
+from hongxia.people import selectors
+from hongxia.people.models import Person
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class JobListView(ScopedListView):
+    """导入 — upload a roster; the list of earlier imports below."""
+
+    model = ImportJob
+    permission_required = "people.add_person"
+    filterset_class = ImportJobFilter
+    ordering = ["-id"]
+    template_name = "ingest/job_list.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        ctx = super().get_context_data(**kwargs)
+        ctx.setdefault("form", UploadForm(user=self.request.user))
+        ctx["pending_duplicates"] = (
+            MergeCandidate.objects.visible_to(self.request.user)
+            .filter(status=MergeStatus.PENDING)
+            .count()
+        )
+        return ctx
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        form = UploadForm(request.POST, request.FILES, user=request.user)
+        if form.is_valid():
+            try:
+                job = jobs.job_create(
+                    actor=request.user,
+                    upload=form.cleaned_data["file"],
+                    region=form.cleaned_data["region"] or None,
+                    sheet=form.cleaned_data["sheet"] or None,
+                    all_or_nothing=form.cleaned_data["all_or_nothing"],
+                )
+            except readers.ReadError as exc:
+                form.add_error("file", str(exc))
+            else:
+                return redirect(job)
+        return self.render_to_response(self.get_context_data(form=form))
+
+
+class JobDetailView(ScopedDetailView):
+    """One import: progress while it runs, then every problem, then the result."""
+
+    model = ImportJob
+    permission_required = "people.add_person"
+    template_name = "ingest/job_detail.html"
+    context_object_name = "job"
+
+    def get_template_names(self) -> list[str]:
+        if self.request.GET.get("partial"):
+            return ["ingest/_job_status.html"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        ctx = super().get_context_data(**kwargs)
+        job = jobs.job_progress(self.object)
+        ctx["running"] = job.status in (JobStatus.UPLOADED, JobStatus.RUNNING)
+        ctx["problems"] = job.problems[:2000]
+        ctx["more_problems"] = max(len(job.problems) - 2000, 0)
+        ctx["can_confirm"] = (
+            job.status == JobStatus.PREVIEWED
+            and job.user_id == self.request.user.pk
+            and not (job.options.get("all_or_nothing") and job.summary.get("rejected"))
+        )
+        return ctx
+
+
+class JobConfirmView(ScopedActionView):
+    model = ImportJob
+    permission_required = "people.add_person"
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        job = self.get_object()
+        try:
+            jobs.job_confirm(actor=request.user, job=job)
+        except PermissionDenied:
+            messages.error(request, _("Only the person who uploaded the file can confirm it."))
+        return redirect(job)
+
+
+class JobReportView(ScopedActionView):
+    """The original rows plus a problem column, as .xlsx."""
+
+    model = ImportJob
+    permission_required = "people.add_person"
+    http_method_names = ["get"]
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        job = self.get_object()
+        try:
+            tmp = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+            exports.problem_report(
+                job.path,
+                job.sheet or None,
+                job.problems,
+                tmp,
+                header_row=int(job.summary.get("header_row") or 0),
+            )
+        except (readers.ReadError, OSError, ValueError):
+            messages.error(request, _("The uploaded file is no longer available."))
+            return redirect(job)
+        tmp.seek(0)
+        return FileResponse(
+            tmp, as_attachment=True, content_type=XLSX, filename=f"problems-{job.pk}.xlsx"
+        )
+
+
+class MergeListView(ScopedListView):
+    """待合并 — rows without an ID number that look like someone already registered."""
+
+    model = MergeCandidate
+    permission_required = "people.change_person"
+    filterset_class = MergeCandidateFilter
+    ordering = ["-id"]
+    template_name = "ingest/merge_list.html"
+
+    def get_queryset(self) -> Any:
+        return super().get_queryset().select_related("person", "job")
+
+
+class MergeDecideView(ScopedActionView):
+    model = MergeCandidate
+    permission_required = "people.change_person"
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        candidate = self.get_object()
+        form = MergeDecisionForm(request.POST)
+        if not form.is_valid():
+            messages.error(request, _("Choose what to do with this row."))
+        else:
+            try:
+                services.merge_decide(
+                    actor=request.user, candidate=candidate, decision=form.cleaned_data["decision"]
+                )
+            except ValidationError as exc:
+                for msg in exc.messages:
+                    messages.error(request, msg)
+            else:
+                messages.success(request, _("Decided."))
+        return redirect(reverse("ingest:duplicates"))
+
+
+class RosterExportView(ScopedListView):
+    """The registry or the filtered list as .xlsx or .csv (UTF-8 with BOM, or GBK)."""
+
+    model = Person
+    permission_required = "people.export_person"
+    filterset_class = selectors.PersonFilter
+    ordering = selectors.LIST_ORDERING
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:  # type: ignore[override]
+        params = request.GET.copy()
+        fmt = params.pop("format", ["xlsx"])[-1]
+        encoding = params.pop("encoding", ["utf-8"])[-1]
+        unmasked = params.pop("unmasked", [""])[-1] == "1"
+        if fmt not in exports.FORMATS or encoding not in exports.ENCODINGS:
+            fmt, encoding = "xlsx", "utf-8"
+        if unmasked and not request.user.has_perm("people.view_sensitive"):
+            raise PermissionDenied
+        _f, qs = selectors.people_filtered(request=request, params=params)
+        tmp = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+        exports.roster_export(
+            user=request.user,
+            queryset=qs,
+            out=tmp,
+            fmt=fmt,
+            encoding=encoding,
+            unmasked=unmasked,
+            note=params.urlencode(),
+        )
+        tmp.seek(0)
+        stamp = f"{timezone.localdate():%Y%m%d}"
+        return FileResponse(
+            tmp,
+            as_attachment=True,
+            filename=f"hongxia-roster-{stamp}.{fmt}",
+            content_type=XLSX if fmt == "xlsx" else f"text/csv; charset={encoding}",
+        )

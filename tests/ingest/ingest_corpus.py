@@ -1,0 +1,135 @@
+"""A corpus of roster files made on the spot: every trap the counties' files carry."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+
+from hongxia.core import idcard
+
+HEADERS = [
+    "序号",
+    "姓名",
+    "性别",
+    "民族",
+    "公民身份号码",
+    "出生年月",
+    "离退休类别",
+    "原单位",
+    "级别",
+    "所属区划",
+    "现住址",
+    "手机",
+    "政治面貌",
+]
+
+
+def person_row(
+    seq: int,
+    *,
+    name: str = "张三丰",
+    birth: datetime.date = datetime.date(1938, 5, 1),
+    gender: str = "男",
+    region: str = "鹤城区",
+    area: str = "431202",
+    category: str = "退休",
+    phone: str = "",
+    id_number: str | None = None,
+    **extra: Any,
+) -> list[Any]:
+    number = (
+        id_number
+        if id_number is not None
+        else idcard.make(area, birth, (2 * seq + (1 if gender == "男" else 0)) % 1000)
+    )
+    row = [
+        seq,
+        name,
+        gender,
+        "汉族",
+        number,
+        f"{birth:%Y.%m}",
+        category,
+        "怀化市教育局",
+        "科员",
+        region,
+        "鹤城区迎丰路1号",
+        phone or f"139{seq:08d}",
+        "中共党员",
+    ]
+    return row
+
+
+def write_xlsx(
+    path: Path,
+    rows: Sequence[Sequence[Any]],
+    *,
+    title: str | None = "怀化市离退休干部花名册",
+    headers: Sequence[str] = HEADERS,
+    numbers_as_numbers: bool = False,
+    total: bool = True,
+) -> Path:
+    """A sheet as counties send it: a merged title, a blank row, the header, rows, a total."""
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("花名册")
+    r = 0
+    if title:
+        sheet.merge_range(0, 0, 0, len(headers) - 1, title)
+        sheet.write(1, 0, "填报单位：鹤城区委老干部局")
+        r = 3
+    sheet.write_row(r, 0, list(headers))
+    for row in rows:
+        r += 1
+        for c, value in enumerate(row):
+            if value is None or value == "":
+                continue
+            if isinstance(value, float | int) and not isinstance(value, bool):
+                sheet.write_number(r, c, value)
+            elif isinstance(value, datetime.date):
+                sheet.write_datetime(
+                    r,
+                    c,
+                    datetime.datetime.combine(value, datetime.time()),
+                    book.add_format({"num_format": "yyyy-mm-dd"}),
+                )
+            elif numbers_as_numbers and isinstance(value, str) and value.isdigit():
+                sheet.write_number(r, c, float(value))
+            else:
+                sheet.write_string(r, c, str(value))
+    if total:
+        sheet.write_row(r + 2, 0, ["合计", f"共{len(rows)}人"])
+    book.close()
+    return path
+
+
+def csv_bytes(
+    rows: Sequence[Sequence[Any]], encoding: str, *, headers: Sequence[str] = HEADERS
+) -> bytes:
+    buf = io.StringIO()
+    writer = csv.writer(buf)
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow(["" if v is None else v for v in row])
+    return buf.getvalue().encode(encoding)
+
+
+def mojibake(text: str, source: str = "gbk", shown_as: str = "latin-1") -> str:
+    """Real Chinese text garbled the way old systems do: its bytes read in the wrong code page."""
+    data = text.encode(source)
+    if shown_as == "cp1252":
+        # Windows shows the five bytes cp1252 leaves undefined as the C1 control of that value.
+        return "".join(_cp1252(b) for b in data)
+    return data.decode(shown_as)
+
+
+def _cp1252(byte: int) -> str:
+    try:
+        return bytes([byte]).decode("cp1252")
+    except UnicodeDecodeError:
+        return chr(byte)

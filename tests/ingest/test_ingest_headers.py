@@ -1,0 +1,163 @@
+"""Headers: found below titles and merged cells, synonyms mapped, a saved mapping for odd
+sheets, unknown columns reported (never dropped silently)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hongxia.ingest import rules, services
+from hongxia.people.models import Person
+from tests.ingest.ingest_corpus import HEADERS, person_row, write_xlsx
+
+
+@pytest.mark.parametrize(
+    ("header", "field"),
+    [
+        ("姓名", "name"),
+        ("名字", "name"),
+        ("身份证号", "id_number"),
+        ("公民身份号码", "id_number"),
+        ("身份证号码", "id_number"),
+        ("出生年月", "birth_date"),
+        ("出生日期", "birth_date"),
+        ("离退休类别", "category"),
+        ("类别", "category"),
+        ("原工作单位", "former_unit"),
+        ("原单位", "former_unit"),
+        ("职级", "rank"),
+        ("级别", "rank"),
+        ("居住地址", "address"),
+        ("现住址", "address"),
+        ("联系电话", "phone"),
+        ("手机", "phone"),
+        ("是否党员", "political_status"),
+        ("政治面貌", "political_status"),
+        ("所在党支部", "party_branch"),
+        ("*姓 名", "name"),
+        ("出生年月（格式：1938.05）", "birth_date"),
+        ("身份证号码：", "id_number"),
+        ("Ｎａｍｅ", "name"),
+    ],
+)
+def test_synonyms_map_to_fields(header: str, field: str) -> None:
+    match = rules.map_header([header])
+    assert match.columns == {0: field}
+
+
+def test_header_found_below_title_rows() -> None:
+    rows = [
+        ["怀化市离退休干部花名册", "", ""],
+        ["填报单位：鹤城区", "", ""],
+        ["", "", ""],
+        ["序号", "姓名", "性别"],
+        [1, "张三丰", "男"],
+    ]
+    match = rules.find_header(rows)
+    assert match is not None and match.row_index == 3
+    assert match.columns == {0: "seq", 1: "name", 2: "gender"}
+
+
+def test_unknown_and_duplicate_columns_are_listed() -> None:
+    match = rules.map_header(["姓名", "爱好", "手机", "联系电话"])
+    assert match.unknown == [(1, "爱好")]
+    assert match.duplicates == [(3, "联系电话")]
+
+
+def test_no_header_is_none() -> None:
+    assert rules.find_header([["a", "b"], [1, 2]]) is None
+
+
+@settings(deadline=None)
+@given(
+    st.lists(
+        st.lists(st.one_of(st.text(max_size=8), st.integers(), st.floats(), st.none()), max_size=8),
+        max_size=12,
+    )
+)
+def test_find_header_never_crashes(rows: list[list[Any]]) -> None:
+    match = rules.find_header(rows)
+    if match is not None:
+        assert "name" in match.columns.values()
+
+
+@settings(deadline=None)
+@given(st.permutations(HEADERS))
+def test_any_column_order_maps_the_same_fields(headers: list[str]) -> None:
+    match = rules.find_header([["标题"], headers])
+    assert match is not None
+    assert sorted(match.columns.values()) == sorted(rules.map_header(HEADERS).columns.values())
+
+
+def test_xlsx_with_title_merged_cells_and_totals(clerk: Any, tmp_path: Path) -> None:
+    rows = [person_row(1, name="张三丰"), ["", "", ""], person_row(2, name="李建国")]
+    path = write_xlsx(tmp_path / "roster.xlsx", rows)
+    result = services.roster_import(actor=clerk, path=path)
+    assert result.header_row == 4
+    assert result.created == 2
+    assert result.blank_rows == 2  # the title's blank line is above the header; these are below
+    assert result.total_rows == 1
+    assert result.unknown_columns == []
+
+
+def test_unknown_columns_are_reported_in_the_result(clerk: Any, tmp_path: Path) -> None:
+    headers = [*HEADERS, "爱好"]
+    rows = [[*person_row(1), "书法"]]
+    path = write_xlsx(tmp_path / "extra.xlsx", rows, headers=headers)
+    result = services.roster_import(actor=clerk, path=path)
+    assert result.created == 1
+    assert result.unknown_columns == ["爱好"]
+    [warning] = [p for p in result.problems if p.severity == "warning"]
+    assert (warning.row, warning.column) == (4, "爱好")
+
+
+def test_saved_mapping_file_maps_unusual_headers(clerk: Any, tmp_path: Path) -> None:
+    headers = [
+        "No",
+        "老同志",
+        "性别",
+        "民族",
+        "证件",
+        "生辰",
+        "人员性质",
+        "原单位",
+        "级别",
+        "所属区划",
+        "现住址",
+        "手机",
+        "政治面貌",
+    ]
+    path = write_xlsx(tmp_path / "odd.xlsx", [person_row(1, name="欧阳明")], headers=headers)
+    mapping_file = tmp_path / "mapping.json"
+    mapping_file.write_text(
+        json.dumps(
+            {
+                "老同志": "name",
+                "证件": "id_number",
+                "生辰": "birth_date",
+                "人员性质": "category",
+                "No": "ignore",
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
+    without = services.roster_import(actor=clerk, path=path, dry_run=True)
+    assert without.created == 0 and without.problems[0].row == 0  # no header found
+    result = services.roster_import(
+        actor=clerk, path=path, mapping=services.load_mapping(mapping_file)
+    )
+    assert result.created == 1, [p.message for p in result.problems]
+    assert Person.objects.get().name == "欧阳明"
+
+
+def test_mapping_file_with_unknown_field_is_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"姓名": "nickname"}', encoding="utf-8")
+    with pytest.raises(ValueError, match="nickname"):
+        services.load_mapping(bad)

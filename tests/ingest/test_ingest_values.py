@@ -1,0 +1,196 @@
+"""Cell values: dates in every form, IDs (15-digit, Excel floats), choices, totals rows."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hongxia.core import idcard
+from hongxia.ingest import rules
+
+MAY_1938 = datetime.date(1938, 5, 1)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "1938.05",
+        "1938.5",
+        "1938年5月",
+        "1938-05-01",
+        "19380501",
+        "1938/5/1",
+        "1938年5月1日",
+        "１９３８．０５",
+        " 1938 . 05 ",
+        "1938-5",
+        19380501,
+        1938.05,
+        14001.0,
+        14001,
+        datetime.datetime(1938, 5, 1, 0, 0),
+    ],
+)
+def test_every_date_form_reads_as_may_1938(raw: object) -> None:
+    assert rules.parse_date(raw) == MAY_1938
+
+
+def test_excel_serial_number_counts_from_1899_12_30() -> None:
+    assert rules.parse_date(1.0) == datetime.date(1899, 12, 31)
+    assert rules.parse_date(45292.0) == datetime.date(2024, 1, 1)
+
+
+def test_a_month_alone_is_its_first_day_and_october_survives_the_float() -> None:
+    assert rules.parse_date("1938.10") == datetime.date(1938, 10, 1)
+    assert rules.parse_date("1938.1") == datetime.date(1938, 1, 1)
+    assert rules.parse_date(1938.12) == datetime.date(1938, 12, 1)
+    with pytest.raises(rules.CellError) as err:
+        rules.parse_date(1938.1)  # January, or October with Excel's trailing zero dropped?
+    assert err.value.code == "date_ambiguous"
+    assert rules.parse_date("1938") == datetime.date(1938, 1, 1)
+
+
+@pytest.mark.parametrize("raw", ["1938.13", "1938-02-30", "五月", "abc", "38.05.01"])
+def test_unreadable_dates_are_reported_not_guessed(raw: str) -> None:
+    with pytest.raises(rules.CellError) as err:
+        rules.parse_date(raw)
+    assert raw in err.value.message
+
+
+def test_empty_date_cells_are_none() -> None:
+    assert rules.parse_date("") is None
+    assert rules.parse_date(None) is None
+    assert rules.parse_date("　") is None
+
+
+@settings(deadline=None)
+@given(
+    st.one_of(
+        st.text(max_size=30),
+        st.floats(allow_nan=True),
+        st.integers(),
+        st.dates(),
+        st.none(),
+        st.booleans(),
+    )
+)
+def test_parse_date_never_crashes(raw: object) -> None:
+    try:
+        result = rules.parse_date(raw)
+    except rules.CellError as exc:
+        assert exc.message
+    else:
+        assert result is None or isinstance(result, datetime.date)
+
+
+@settings(deadline=None)
+@given(st.dates(min_value=datetime.date(1900, 1, 1), max_value=datetime.date(2100, 12, 31)))
+def test_dates_written_by_clerks_round_trip(day: datetime.date) -> None:
+    assert rules.parse_date(day.isoformat()) == day
+    assert rules.parse_date(f"{day:%Y%m%d}") == day
+    assert rules.parse_date(f"{day.year}年{day.month}月{day.day}日") == day
+
+
+# --- IDs -----------------------------------------------------------------------------------
+
+
+def test_fifteen_digit_id_is_upgraded() -> None:
+    number, upgraded = rules.parse_id("431202380501123")
+    assert upgraded
+    assert number == idcard.parse("431202380501123").number
+    assert number.startswith("43120219380501123")
+
+
+def test_full_width_id_is_folded() -> None:
+    full = idcard.make("431202", MAY_1938, 123)
+    wide = "".join(chr(ord(c) + 0xFEE0) if c.isdigit() else c for c in full)
+    assert rules.parse_id(" " + wide + "　") == (full, False)
+
+
+def test_excel_float_id_is_refused_never_rounded() -> None:
+    full = idcard.make("431202", MAY_1938, 123)
+    with pytest.raises(idcard.IdNumberError) as err:
+        rules.parse_id(float(full))
+    assert err.value.code == "excel_float"
+    with pytest.raises(idcard.IdNumberError) as err:
+        rules.parse_id("4.31202E+17")
+    assert err.value.code == "excel_float"
+
+
+def test_fifteen_digit_id_stored_as_number_is_exact_and_accepted() -> None:
+    assert rules.parse_id(431202380501123.0)[1] is True
+
+
+@settings(deadline=None)
+@given(st.one_of(st.text(max_size=25), st.floats(), st.integers(), st.none()))
+def test_parse_id_never_crashes(raw: object) -> None:
+    try:
+        number, _up = rules.parse_id(raw)
+    except idcard.IdNumberError as exc:
+        assert str(exc.message)
+    else:
+        assert number == "" or idcard.is_valid(number)
+
+
+@settings(deadline=None)
+@given(
+    st.dates(min_value=datetime.date(1900, 1, 1), max_value=datetime.date(1999, 12, 31)),
+    st.integers(0, 999),
+)
+def test_valid_ids_pass_in_text_and_full_width(day: datetime.date, seq: int) -> None:
+    number = idcard.make("431202", day, seq)
+    assert rules.parse_id(number)[0] == number
+    assert rules.parse_id(number.lower())[0] == number
+
+
+# --- choices, rows -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("field", "raw", "code"),
+    [
+        ("gender", "男", "M"),
+        ("gender", "女", "F"),
+        ("gender", "Ｍ", "M"),
+        ("ethnicity", "汉族", "01"),
+        ("ethnicity", "侗", "12"),
+        ("ethnicity", "01", "01"),
+        ("category", "离休干部", "lixiu"),
+        ("category", "退休", "tuixiu"),
+        ("category", "遗孀", "survivor"),
+        ("rank", "科员", "keyuan"),
+        ("rank", "正处", "chu_zheng"),
+        ("rank", "县处级副职", "chu_fu"),
+        ("political_status", "是", "cpc_member"),
+        ("political_status", "否", "masses"),
+        ("political_status", "中共党员", "cpc_member"),
+        ("health_status", "慢性病", "chronic"),
+        ("life_status", "已故", "deceased"),
+    ],
+)
+def test_choice_labels_and_variants(field: str, raw: str, code: str) -> None:
+    assert rules.parse_choice(field, raw) == code
+
+
+def test_unknown_choice_is_reported_with_its_value() -> None:
+    with pytest.raises(rules.CellError) as err:
+        rules.parse_choice("category", "临时工")
+    assert "临时工" in err.value.message
+
+
+@pytest.mark.parametrize("cells", [["合计", "", ""], ["", "总计：35人"], ["共35人"], ["小计", 3]])
+def test_totals_rows_are_recognised(cells: list[object]) -> None:
+    assert rules.is_total_row(cells)
+
+
+def test_a_person_is_not_a_totals_row() -> None:
+    assert not rules.is_total_row([1, "张三丰", "男"])
+    assert rules.is_blank_row(["", None, "　", " "])
+
+
+def test_fold_turns_full_width_into_ascii_and_spaces_into_one() -> None:
+    assert rules.fold("１３９　１２３４\u200b５６７８") == "139 12345678"
+    assert rules.fold(13912345678.0) == "13912345678"

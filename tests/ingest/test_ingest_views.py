@@ -1,0 +1,160 @@
+"""The web import: upload → preview with every problem → confirm → progress → result; the
+report download, the merge queue and the export from the list pages."""
+
+from __future__ import annotations
+
+import datetime
+import io
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from hongxia.ingest.models import ImportJob, MergeCandidate
+from hongxia.people.models import Person
+from tests.factories import PersonFactory
+from tests.ingest.ingest_corpus import HEADERS, csv_bytes, person_row, write_xlsx
+
+COL = {h: i for i, h in enumerate(HEADERS)}
+
+
+def _client(user: Any) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _upload(client: Client, tmp_path: Path, rows: list[list[Any]], **extra: Any) -> ImportJob:
+    path = write_xlsx(tmp_path / "roster.xlsx", rows)
+    upload = SimpleUploadedFile("花名册.xlsx", path.read_bytes())
+    response = client.post(reverse("ingest:jobs"), {"file": upload, **extra})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return ImportJob.objects.latest("id")
+
+
+def test_upload_preview_confirm_result(clerk: Any, tmp_path: Path) -> None:
+    client = _client(clerk)
+    rows = [person_row(1, name="张三丰"), person_row(2, name="李建国")]
+    rows[1][COL["性别"]] = "未知"
+    job = _upload(client, tmp_path, rows)
+    # The check ran (inline in tests, a thread in production): nothing written yet.
+    assert job.status == "previewed" and Person.objects.count() == 0
+    page = client.get(reverse("ingest:job", args=[job.pk])).content.decode()
+    assert "无法识别的值“未知”" in page and "导入无误的行" in page
+    assert job.summary["created"] == 1 and job.summary["rejected"] == 1
+    response = client.post(reverse("ingest:confirm", args=[job.pk]))
+    assert response.status_code == 302
+    job.refresh_from_db()
+    assert job.status == "done" and job.summary["created"] == 1
+    assert list(Person.objects.values_list("name", flat=True)) == ["张三丰"]
+
+
+def test_progress_fragment_polls_while_running(clerk: Any) -> None:
+    job = ImportJob.objects.create(
+        region_id="431202",
+        user=clerk,
+        filename="x.xlsx",
+        status="running",
+        total=200,
+        processed=50,
+        options={"stage": "import"},
+    )
+    fragment = _client(clerk).get(reverse("ingest:job", args=[job.pk]), {"partial": "1"})
+    html = fragment.content.decode()
+    assert 'hx-trigger="every 1s"' in html and 'value="25"' in html
+    assert "<html" not in html
+
+
+def test_problem_report_download(clerk: Any, tmp_path: Path) -> None:
+    client = _client(clerk)
+    rows = [person_row(1, name="张三丰")]
+    rows[0][COL["出生年月"]] = "不详"
+    job = _upload(client, tmp_path, rows)
+    response = client.get(reverse("ingest:report", args=[job.pk]))
+    assert response.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    sheet = book.active
+    assert sheet.cell(5, 2).value == "张三丰"
+    assert "出生年月" in sheet.cell(5, len(HEADERS) + 1).value
+
+
+def test_all_or_nothing_cannot_be_confirmed_with_errors(clerk: Any, tmp_path: Path) -> None:
+    client = _client(clerk)
+    rows = [person_row(1), person_row(2, name="李建国", category="临时工")]
+    job = _upload(client, tmp_path, rows, all_or_nothing="on")
+    page = client.get(reverse("ingest:job", args=[job.pk])).content.decode()
+    assert "导入无误的行" not in page
+
+
+def test_a_file_that_is_not_a_roster(clerk: Any) -> None:
+    client = _client(clerk)
+    upload = SimpleUploadedFile("notes.docx", b"PK\x03\x04")
+    response = client.post(reverse("ingest:jobs"), {"file": upload})
+    assert response.status_code == 200
+    assert ImportJob.objects.count() == 0
+
+
+def test_csv_upload_in_gbk(clerk: Any) -> None:
+    client = _client(clerk)
+    upload = SimpleUploadedFile("r.csv", csv_bytes([person_row(1, name="曾国华")], "gbk"))
+    client.post(reverse("ingest:jobs"), {"file": upload})
+    job = ImportJob.objects.get()
+    assert job.summary["encoding"] == "gbk"
+    client.post(reverse("ingest:confirm", args=[job.pk]))
+    assert Person.objects.get().name == "曾国华"
+
+
+def test_another_clerk_cannot_confirm(clerk: Any, city_admin: Any, tmp_path: Path) -> None:
+    job = _upload(_client(clerk), tmp_path, [person_row(1)])
+    _client(city_admin).post(reverse("ingest:confirm", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == "previewed" and Person.objects.count() == 0
+
+
+def test_merge_queue_page_and_decision(clerk: Any) -> None:
+    person = PersonFactory(region_id="431202", name="王秀英", birth_date=datetime.date(1938, 5, 1))
+    candidate = MergeCandidate.objects.create(
+        region_id="431202",
+        person=person,
+        name="王秀英",
+        row_number=7,
+        data={
+            "name": "王秀英",
+            "birth_date": "1938-05-01",
+            "region": "431202",
+            "category": "tuixiu",
+            "gender": "F",
+        },
+    )
+    client = _client(clerk)
+    assert "王秀英" in client.get(reverse("ingest:duplicates")).content.decode()
+    client.post(reverse("ingest:decide", args=[candidate.pk]), {"decision": "dismissed"})
+    candidate.refresh_from_db()
+    assert candidate.status == "dismissed" and candidate.resolved_by == clerk
+    assert Person.objects.count() == 1
+
+
+def test_export_from_the_list_filters_and_masks(clerk: Any) -> None:
+    PersonFactory(region_id="431202", name="张三丰", category="lixiu")
+    PersonFactory(region_id="431202", name="李建国", category="tuixiu")
+    client = _client(clerk)
+    response = client.get(reverse("ingest:export"), {"category": "lixiu"})
+    rows = list(
+        openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active.iter_rows(
+            values_only=True
+        )
+    )
+    assert [r[0] for r in rows[1:]] == ["张三丰"] and "*" in rows[1][3]
+    assert client.get(reverse("ingest:export"), {"unmasked": "1"}).status_code == 403
+    csv_response = client.get(reverse("ingest:export"), {"format": "csv", "encoding": "gbk"})
+    text = b"".join(csv_response.streaming_content).decode("gbk")
+    assert "张三丰" in text and "李建国" in text
+
+
+def test_pages_need_the_permission(leader: Any) -> None:
+    client = _client(leader)
+    assert client.get(reverse("ingest:jobs")).status_code == 403
+    assert client.get(reverse("ingest:export")).status_code == 200
