@@ -107,7 +107,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "hongxia.sqlite3",
+            "NAME": str(DATA_DIR / "hongxia.sqlite3"),
             "OPTIONS": {
                 # WAL lets readers run beside one writer; IMMEDIATE takes the write lock at
                 # BEGIN so concurrent writers queue instead of failing with "database is locked".

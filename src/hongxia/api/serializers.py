@@ -239,9 +239,9 @@ class MeSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_permissions(self, obj: User) -> list[str]:
-        from hongxia.core.auth import ROLE_PERMISSIONS
+        from hongxia.core.auth import role_permissions
 
-        candidates = set(ROLE_PERMISSIONS.get(obj.role, set())) | obj.get_all_permissions()
+        candidates = set(role_permissions().get(obj.role, frozenset())) | obj.get_all_permissions()
         return sorted(p for p in candidates if obj.has_perm(p))
 
 

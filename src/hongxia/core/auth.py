@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import datetime
+import functools
+import importlib
+import importlib.util
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
@@ -14,52 +18,9 @@ from django.utils import timezone
 from hongxia.core.models import AuditLog, Role, User
 
 # What each role may do; a user may also be granted single permissions (e.g. view_sensitive).
-REPORTS_READ = {"reports.view_statistics", "reports.export_statistics", "reports.view_filedreport"}
-REPORTS_ALL = REPORTS_READ | {"reports.add_filedreport"}
-
-PARTY_READ = {
-    *(
-        f"party.view_{m}"
-        for m in (
-            "organisation",
-            "member",
-            "meeting",
-            "rating",
-            "partyhome",
-            "transfer",
-            "committeeseat",
-            "reorganisation",
-            "meetingrequirement",
-        )
-    ),
-    "party.export_party",
-}
-PARTY_CLERK = PARTY_READ | {
-    f"party.{p}"
-    for p in (
-        "add_organisation",
-        "change_organisation",
-        "add_member",
-        "change_member",
-        "add_transfer",
-        "add_meeting",
-        "change_meeting",
-        "add_rating",
-        "add_partyhome",
-        "change_partyhome",
-    )
-}
-PARTY_SECRETARY = {
-    "party.view_organisation",
-    "party.view_member",
-    "party.change_member",
-    "party.view_meeting",
-    "party.add_meeting",
-    "party.view_rating",
-    "party.view_partyhome",
-    "people.view_person",
-}
-
+# What each role may do in the foundation; each domain app adds its own in
+# `hongxia.<app>.permissions.ROLE_PERMISSIONS`, merged by `role_permissions()`. A user may also
+# be granted single permissions (e.g. people.view_sensitive) through Django's own tables.
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.CITY_ADMIN: {
         "people.view_person",
@@ -71,9 +32,6 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "people.record_death",
         "core.view_auditlog",
         "core.manage_users",
-        *REPORTS_ALL,
-        *PARTY_CLERK,
-        "party.change_meetingrequirement",
     },
     Role.COUNTY_CLERK: {
         "people.view_person",
@@ -81,13 +39,26 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "people.change_person",
         "people.export_person",
         "people.record_death",
-        *REPORTS_ALL,
-        *PARTY_CLERK,
     },
-    Role.LEADER: {"people.view_person", "people.export_person", *REPORTS_READ, *PARTY_READ},
-    Role.BRANCH_SECRETARY: PARTY_SECRETARY,
+    Role.LEADER: {"people.view_person", "people.export_person"},
+    Role.BRANCH_SECRETARY: {"people.view_person"},
     Role.RETIREE: {"people.view_person", "people.view_own_sensitive"},
 }
+
+
+@functools.cache
+def role_permissions() -> dict[str, frozenset[str]]:
+    """The foundation's role permissions merged with every app's `permissions.ROLE_PERMISSIONS`."""
+    merged = {str(role): set(perms) for role, perms in ROLE_PERMISSIONS.items()}
+    for config in apps.get_app_configs():
+        if not config.name.startswith("hongxia.") or config.name == "hongxia.core":
+            continue
+        if importlib.util.find_spec(f"{config.name}.permissions") is None:
+            continue
+        module = importlib.import_module(f"{config.name}.permissions")
+        for role, perms in getattr(module, "ROLE_PERMISSIONS", {}).items():
+            merged.setdefault(str(role), set()).update(perms)
+    return {role: frozenset(perms) for role, perms in merged.items()}
 
 
 class RoleBackend:
@@ -102,10 +73,10 @@ class RoleBackend:
     def has_perm(self, user_obj: Any, perm: str, obj: Any = None) -> bool:
         if not getattr(user_obj, "is_active", False):
             return False
-        return perm in ROLE_PERMISSIONS.get(getattr(user_obj, "role", ""), set())
+        return perm in role_permissions().get(getattr(user_obj, "role", ""), frozenset())
 
     def has_module_perms(self, user_obj: Any, app_label: str) -> bool:
-        perms = ROLE_PERMISSIONS.get(getattr(user_obj, "role", ""), set())
+        perms = role_permissions().get(getattr(user_obj, "role", ""), frozenset())
         return any(p.startswith(app_label + ".") for p in perms)
 
 

@@ -227,10 +227,13 @@ def person_record_death(
 def _on_life_event(*, actor: Any, event: LifeEvent) -> None:
     """What other lines of work do when a life event is recorded, in the same transaction:
     a death ends the party membership; care rules fire at once for the event."""
+    from hongxia.care.services import tasks_on_life_event
+
     if event.kind == EventKind.DEATH:
         from hongxia.party.services import membership_end_on_death
 
         membership_end_on_death(actor=actor, person=event.person, date=event.date)
+    tasks_on_life_event(actor=actor, event=event)
 
 
 @transaction.atomic

@@ -1,0 +1,323 @@
+"""Reads shared by care pages, the API, reports and the home page; each takes `user`."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import django_filters
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import Substr
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from hongxia.care.choices import (
+    LeaderStatus,
+    OwnerKind,
+    PaymentStatus,
+    TaskStatus,
+)
+from hongxia.care.models import (
+    AidPayment,
+    AidProgramme,
+    Ceremony,
+    Leader,
+    Pairing,
+    ServicePlan,
+    Visit,
+    VisitRule,
+    VisitTask,
+)
+from hongxia.core.models import Region
+from hongxia.people.choices import Category, LifeStatus
+from hongxia.people.models import Person
+from hongxia.people.selectors import search_q
+
+
+def week_bounds(day: datetime.date) -> tuple[datetime.date, datetime.date]:
+    start = day - datetime.timedelta(days=day.weekday())
+    return start, start + datetime.timedelta(days=6)
+
+
+def mine_q(user: Any) -> Q:
+    """My tasks: assigned to me, or unassigned and owned by my bureau."""
+    q = Q(assignee=user)
+    if getattr(user, "region_id", None):
+        q |= Q(
+            assignee__isnull=True,
+            owner_region_id=user.region_id,
+            owner__in=[OwnerKind.COUNTY, OwnerKind.CITY],
+        )
+    return q
+
+
+def tasks_visible(*, user: Any) -> QuerySet[VisitTask]:
+    return VisitTask.objects.visible_to(user)
+
+
+def tasks_due(
+    *, user: Any, when: str = "", today: datetime.date | None = None
+) -> QuerySet[VisitTask]:
+    """Open tasks: all, due this week, or overdue; `when="mine"` for the user's own."""
+    today = today or timezone.localdate()
+    qs = tasks_visible(user=user).filter(status=TaskStatus.OPEN)
+    if when == "week":
+        _start, end = week_bounds(today)
+        qs = qs.filter(due__gte=today, due__lte=end, opens__lte=end)
+    elif when == "overdue":
+        qs = qs.filter(due__lt=today)
+    elif when == "mine":
+        qs = qs.filter(mine_q(user))
+    return qs
+
+
+def overdue_by_county(*, user: Any, today: datetime.date | None = None) -> list[dict[str, Any]]:
+    """Open and overdue tasks per county, with names, largest first."""
+    today = today or timezone.localdate()
+    rows = (
+        tasks_visible(user=user)
+        .filter(status=TaskStatus.OPEN)
+        .annotate(county=Substr("region_id", 1, 6))
+        .values("county")
+        .annotate(open=Count("id"), overdue=Count("id", filter=Q(due__lt=today)))
+        .order_by("county")
+    )
+    names = dict(Region.objects.filter(level__in=["county", "city"]).values_list("code", "name"))
+    out = [{**r, "name": names.get(r["county"], r["county"])} for r in rows]
+    return sorted(out, key=lambda r: (-r["overdue"], r["county"]))
+
+
+def calendar_month(*, user: Any, year: int, month: int) -> list[list[dict[str, Any]]]:
+    """Weeks (Monday first) of the month, each day with its count of open tasks due."""
+    first = datetime.date(year, month, 1)
+    nxt = datetime.date(year + (month == 12), month % 12 + 1, 1)
+    counts = dict(
+        tasks_visible(user=user)
+        .filter(status=TaskStatus.OPEN, due__gte=first, due__lt=nxt)
+        .values("due")
+        .annotate(n=Count("id"))
+        .values_list("due", "n")
+    )
+    start = first - datetime.timedelta(days=first.weekday())
+    weeks, day = [], start
+    while day < nxt:
+        week = []
+        for _i in range(7):
+            week.append({"day": day, "in_month": day.month == month, "count": counts.get(day, 0)})
+            day += datetime.timedelta(days=1)
+        weeks.append(week)
+    return weeks
+
+
+def pairing_coverage(*, user: Any) -> dict[str, Any]:
+    """Per county: living 离休干部, how many are paired with a serving leader, who is not."""
+    lixiu = Person.objects.visible_to(user).filter(
+        category=Category.LIXIU, life_status=LifeStatus.ALIVE
+    )
+    served = Pairing.objects.filter(
+        person_id=OuterRef("pk"), active=True, leader__status=LeaderStatus.SERVING
+    )
+    rows = (
+        lixiu.annotate(county=Substr("region_id", 1, 6), paired=Exists(served))
+        .values("county")
+        .annotate(total=Count("id"), paired=Count("id", filter=Q(paired=True)))
+        .order_by("county")
+    )
+    names = dict(Region.objects.filter(level__in=["county", "city"]).values_list("code", "name"))
+    counties = [{**r, "name": names.get(r["county"], r["county"])} for r in rows]
+    unpaired = lixiu.exclude(Exists(served)).select_related("region").order_by("region_id", "id")
+    needs_new = (
+        Pairing.objects.visible_to(user)
+        .filter(active=True)
+        .exclude(leader__status=LeaderStatus.SERVING)
+        .select_related("person", "leader")
+    )
+    return {
+        "counties": counties,
+        "unpaired": unpaired,
+        "needs_new_leader": needs_new,
+        "total": sum(c["total"] for c in counties),
+        "paired": sum(c["paired"] for c in counties),
+    }
+
+
+def plans_due_for_review(
+    *, user: Any, within_days: int = 14, today: datetime.date | None = None
+) -> QuerySet[ServicePlan]:
+    today = today or timezone.localdate()
+    return ServicePlan.objects.visible_to(user).filter(
+        current=True, review_date__lte=today + datetime.timedelta(days=within_days)
+    )
+
+
+def aid_ledger(*, user: Any) -> QuerySet[AidPayment]:
+    return AidPayment.objects.visible_to(user).filter(status=PaymentStatus.PAID)
+
+
+def aid_totals(*, user: Any, qs: QuerySet[AidPayment] | None = None) -> dict[str, list[Any]]:
+    """Paid person-times and amounts per county and per programme."""
+    qs = aid_ledger(user=user) if qs is None else qs
+    names = dict(Region.objects.filter(level__in=["county", "city"]).values_list("code", "name"))
+    by_county = [
+        {**r, "name": names.get(r["county"], r["county"])}
+        for r in qs.annotate(county=Substr("region_id", 1, 6))
+        .values("county")
+        .annotate(n=Count("id"), fen=Sum("amount_fen"))
+        .order_by("county")
+    ]
+    by_programme = list(
+        qs.values("programme_id", "programme__name", "programme__year")
+        .annotate(n=Count("id"), fen=Sum("amount_fen"))
+        .order_by("programme_id")
+    )
+    return {"by_county": by_county, "by_programme": by_programme}
+
+
+# ---- filters: one description of each list for pages, API and exports ----------------------
+
+
+class _SearchPersonMixin:
+    def filter_q(self, qs: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        q = search_q(value)
+        if q is None:
+            return qs
+        return qs.filter(person__in=Person.objects.filter(q).values("id"))
+
+
+class TaskFilter(_SearchPersonMixin, django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", label=_("Search"))
+    when = django_filters.ChoiceFilter(
+        method="filter_when",
+        label=_("Show"),
+        choices=[
+            ("mine", _("My tasks")),
+            ("week", _("Due this week")),
+            ("overdue", _("Overdue")),
+            ("all", _("All, including closed")),
+        ],
+    )
+    rule = django_filters.ModelChoiceFilter(queryset=VisitRule.objects.all(), label=_("Rule"))
+    county = django_filters.CharFilter(method="filter_county", label=_("County code"))
+    status = django_filters.ChoiceFilter(choices=TaskStatus.choices, label=_("Status"))
+
+    class Meta:
+        model = VisitTask
+        fields = ["q", "when", "rule", "county", "status"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        user = getattr(self.request, "user", None)
+        self.filters["rule"].queryset = VisitRule.objects.visible_to(user)
+
+    def filter_when(self, qs: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        if value == "all":
+            return qs
+        today = timezone.localdate()
+        qs = qs.filter(status=TaskStatus.OPEN)
+        if value == "week":
+            _s, end = week_bounds(today)
+            return qs.filter(due__gte=today, due__lte=end)
+        if value == "overdue":
+            return qs.filter(due__lt=today)
+        if value == "mine":
+            return qs.filter(mine_q(self.request.user))
+        return qs
+
+    def filter_county(self, qs: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        code = "".join(ch for ch in value if ch.isdigit())[:6]
+        return qs.filter(region_id__startswith=code) if code else qs
+
+
+class VisitFilter(_SearchPersonMixin, django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", label=_("Search"))
+    mode = django_filters.ChoiceFilter(
+        choices=Visit._meta.get_field("mode").choices, label=_("How")
+    )
+    date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte", label=_("From"))
+    date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte", label=_("To"))
+
+    class Meta:
+        model = Visit
+        fields = ["q", "mode", "date_from", "date_to"]
+
+
+class PairingFilter(_SearchPersonMixin, django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", label=_("Search"))
+    active = django_filters.BooleanFilter(label=_("Current"))
+
+    class Meta:
+        model = Pairing
+        fields = ["q", "active"]
+
+
+class LeaderFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("Name"))
+    status = django_filters.ChoiceFilter(choices=LeaderStatus.choices, label=_("Status"))
+
+    class Meta:
+        model = Leader
+        fields = ["q", "status"]
+
+
+class PlanFilter(_SearchPersonMixin, django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", label=_("Search"))
+    current = django_filters.BooleanFilter(label=_("Current"))
+    review_due = django_filters.BooleanFilter(method="filter_review", label=_("Review due"))
+
+    class Meta:
+        model = ServicePlan
+        fields = ["q", "current", "review_due"]
+
+    def filter_review(self, qs: QuerySet[Any], name: str, value: bool | None) -> QuerySet[Any]:
+        if not value:
+            return qs
+        return qs.filter(
+            current=True, review_date__lte=timezone.localdate() + datetime.timedelta(days=14)
+        )
+
+
+class ProgrammeFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("Name"))
+    year = django_filters.NumberFilter(label=_("Year"))
+    status = django_filters.ChoiceFilter(
+        choices=AidProgramme._meta.get_field("status").choices, label=_("Status")
+    )
+
+    class Meta:
+        model = AidProgramme
+        fields = ["q", "year", "status"]
+
+
+class PaymentFilter(_SearchPersonMixin, django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", label=_("Search"))
+    programme = django_filters.NumberFilter(field_name="programme_id", label=_("Programme"))
+    status = django_filters.ChoiceFilter(choices=PaymentStatus.choices, label=_("Status"))
+    county = django_filters.CharFilter(method="filter_county", label=_("County code"))
+
+    class Meta:
+        model = AidPayment
+        fields = ["q", "programme", "status", "county"]
+
+    def filter_county(self, qs: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        code = "".join(ch for ch in value if ch.isdigit())[:6]
+        return qs.filter(region_id__startswith=code) if code else qs
+
+
+class RuleFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("Name"))
+    trigger = django_filters.ChoiceFilter(
+        choices=VisitRule._meta.get_field("trigger").choices, label=_("Trigger")
+    )
+
+    class Meta:
+        model = VisitRule
+        fields = ["q", "trigger"]
+
+
+class CeremonyFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(field_name="unit", lookup_expr="icontains", label=_("Unit"))
+    year = django_filters.NumberFilter(field_name="date__year", label=_("Year"))
+
+    class Meta:
+        model = Ceremony
+        fields = ["q", "year"]
