@@ -39,6 +39,7 @@ def _people() -> list[Person]:
         PersonFactory(
             region_id="431202",
             name="张三丰",
+            birth_date=datetime.date(1938, 5, 1),
             address="鹤城区迎丰路1号",
             political_status="cpc_member",
             party_joined=datetime.date(1960, 7, 1),
@@ -47,6 +48,7 @@ def _people() -> list[Person]:
             region_id="431222",
             name="曾国华",
             gender="F",
+            birth_date=datetime.date(1930, 2, 3),
             category="lixiu",
             revolution_date=datetime.date(1948, 3, 1),
             rank="chu_zheng",
