@@ -223,3 +223,40 @@ def test_english_is_complete_for_the_list(clerk: Any, person: Person) -> None:
     client.cookies["django_language"] = "en"
     page = _names(client.get("/people/"))
     assert "Registry" in page and "信息库" not in page
+
+
+def test_contacts_are_added_and_removed_from_the_detail_page(clerk: Any, person: Person) -> None:
+    client = _client(clerk)
+    url = f"/people/{person.pk}/contacts/"
+    response = client.post(url, {"name": "李明", "relation": "son", "phone": "138 0000 1111",
+                                  "is_emergency": "on"})
+    assert response.status_code == 302
+    contact = person.contacts.get()
+    assert contact.phone == "13800001111" and contact.phone_masked == "138****1111"
+    page = _names(client.get(f"/people/{person.pk}/"))
+    assert "李明" in page and "138****1111" in page and "13800001111" not in page
+    assert client.post(url, {"name": "", "relation": "son"}).status_code == 302
+    assert person.contacts.count() == 1, "a contact without a name is refused"
+    client.post(f"/people/contacts/{contact.pk}/delete/")
+    assert not person.contacts.exists()
+    actions = list(AuditLog.objects.filter(model="people.Contact").values_list("action", flat=True))
+    assert sorted(actions) == ["create", "delete"]
+
+
+def test_city_admin_edits_the_classification_list(city_admin: Any, clerk: Any) -> None:
+    from hongxia.people.models import Tag
+
+    assert _client(clerk).get("/people/tags/").status_code == 403
+    client = _client(city_admin)
+    response = client.post("/people/tags/", {"code": "veteran_soldier", "name": "退役军人",
+                                             "name_en": "Veteran soldier", "active": "on"})
+    assert response.status_code == 302
+    tag = Tag.objects.get(code="veteran_soldier")
+    client.post("/people/tags/", {"toggle": tag.pk})
+    tag.refresh_from_db()
+    assert not tag.active
+    client.get("/people/tags/")  # (shows the "saved" message once)
+    assert "退役军人" not in _names(client.get("/people/"))  # retired tags leave the filter
+    page = _names(client.post("/people/tags/", {"code": "", "name": ""}))
+    assert "errorlist" in page
+    assert AuditLog.objects.filter(model="people.Tag").count() == 2

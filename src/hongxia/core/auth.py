@@ -32,6 +32,7 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
         "people.record_death",
         "core.view_auditlog",
         "core.manage_users",
+        "people.manage_tags",
     },
     Role.COUNTY_CLERK: {
         "people.view_person",

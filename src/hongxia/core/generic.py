@@ -121,4 +121,5 @@ UNSCOPED_VIEWS: set[str] = {
     "region-list",
     "me",
     "not-found",
+    "tags",  # the classification list is city-wide reference data, not a region's rows
 }

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hongxia.core.models import Region
-from hongxia.people.models import Person, Tag
+from hongxia.people.models import Contact, Person, Tag
 
 
 def region_label_map() -> dict[str, str]:
@@ -191,3 +191,22 @@ class DeathForm(forms.Form):
         if value > timezone.localdate():
             raise forms.ValidationError(_("The date of death is in the future."))
         return value
+
+
+class ContactForm(forms.ModelForm):
+    phone = forms.CharField(
+        label=_("Phone"),
+        required=False,
+        max_length=20,
+        widget=forms.TextInput(attrs={"type": "tel"}),
+    )
+
+    class Meta:
+        model = Contact
+        fields = ["name", "relation", "phone", "is_emergency", "address"]
+
+
+class TagForm(forms.ModelForm):
+    class Meta:
+        model = Tag
+        fields = ["code", "name", "name_en", "active"]

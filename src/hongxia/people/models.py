@@ -148,6 +148,7 @@ class Person(ScopedModel):
             ("view_sensitive", _("Can see ID numbers and phones unmasked")),
             ("export_person", _("Can export the registry")),
             ("record_death", _("Can record a death")),
+            ("manage_tags", _("Can edit the classification tags")),
         ]
         indexes = [
             # The list page: scope range, then keyset on (name_pinyin, id).

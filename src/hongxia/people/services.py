@@ -300,3 +300,27 @@ def reveal(*, actor: Any, person: Person, field: str) -> str:
         raise ValueError(field)
     audit.record_event(AuditLog.Action.VIEW_SENSITIVE, actor=actor, obj=person, note=field)
     return str(getattr(person, field))
+
+
+@transaction.atomic
+def tag_save(*, actor: Any, tag: Tag | None, data: dict[str, Any]) -> Tag:
+    """Add a classification tag or change one (name, English name, in use); never deleted,
+    since people keep the tags they were given."""
+    if not actor.has_perm("people.manage_tags"):
+        raise PermissionDenied
+    creating = tag is None
+    obj = tag or Tag()
+    before = {} if creating else audit.snapshot(obj)
+    for key in ("code", "name", "name_en", "active"):
+        if key in data and not (key == "code" and not creating):
+            setattr(obj, key, data[key])
+    obj.full_clean()
+    obj.save()
+    audit.record_change(
+        obj,
+        AuditLog.Action.CREATE if creating else AuditLog.Action.UPDATE,
+        before=before,
+        after=audit.snapshot(obj),
+        actor=actor,
+    )
+    return obj

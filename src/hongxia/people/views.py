@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
@@ -24,8 +25,8 @@ from hongxia.core.generic import (
 )
 from hongxia.core.models import AuditLog
 from hongxia.people import selectors, services
-from hongxia.people.forms import DeathForm, PersonForm, region_label_map
-from hongxia.people.models import Person
+from hongxia.people.forms import ContactForm, DeathForm, PersonForm, TagForm, region_label_map
+from hongxia.people.models import Contact, Person, Tag
 
 
 class PersonListView(ScopedListView):
@@ -144,6 +145,7 @@ class PersonDetailView(ScopedDetailView):
         ctx["region_label"] = region_label_map().get(person.region_id, "")
         ctx["tags"] = person.tags.all()
         ctx["death_form"] = DeathForm()
+        ctx["contact_form"] = ContactForm()
         ctx["age"] = person.age_on(person.death_date or timezone.localdate())
         return ctx
 
@@ -245,6 +247,50 @@ class PersonDeathView(ScopedActionView):
         return redirect(person)
 
 
+class ContactAddView(ScopedActionView):
+    """Add a family member or emergency contact to a person (from the detail page)."""
+
+    model = Person
+    permission_required = "people.change_person"
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        person = self.get_object()
+        form = ContactForm(request.POST)
+        if form.is_valid():
+            try:
+                services.contact_save(
+                    actor=request.user, person=person, contact=None, data=form.cleaned_data
+                )
+            except ValidationError as exc:
+                for msgs in exc.message_dict.values():
+                    for msg in msgs:
+                        messages.error(request, msg)
+            else:
+                messages.success(request, _("Contact added."))
+        else:
+            for field, errors in form.errors.items():
+                label = form.fields[field].label if field in form.fields else ""
+                for error in errors:
+                    messages.error(request, f"{label}：{error}" if label else str(error))
+        return redirect(person)
+
+
+class ContactDeleteView(ScopedActionView):
+    """Remove a contact; the audit trail keeps what it was."""
+
+    model = Contact
+    permission_required = "people.change_person"
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        contact = self.get_object()
+        person = contact.person
+        services.contact_delete(actor=request.user, contact=contact)
+        messages.success(request, _("Contact removed."))
+        return redirect(person)
+
+
 class PersonRevealView(ScopedActionView):
     """Show one sensitive value unmasked (an htmx fragment); every reveal is logged."""
 
@@ -264,8 +310,42 @@ class PersonRevealView(ScopedActionView):
         return render(request, "people/_revealed.html", {"value": value})
 
 
-def _add_errors(form: PersonForm, exc: ValidationError) -> None:
+def _add_errors(form: Any, exc: ValidationError) -> None:
     for field, msgs in exc.message_dict.items():
         target = field if field in form.fields else None
         for msg in msgs:
             form.add_error(target, msg)
+
+
+class TagListView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
+    """精细分类 — the classification tags, edited by the city administrator."""
+
+    permission_required = "people.manage_tags"
+    template_name = "people/tag_list.html"
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        ctx = super().get_context_data(**kwargs)
+        ctx["tags"] = Tag.objects.all()
+        ctx.setdefault("form", TagForm())
+        return ctx
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        toggle = request.POST.get("toggle")
+        if toggle:
+            tag = Tag.objects.filter(pk=toggle).first()
+            if tag is None:
+                raise Http404
+            services.tag_save(actor=request.user, tag=tag, data={"active": not tag.active})
+            return redirect("people:tags")
+        form = TagForm(request.POST)
+        if form.is_valid():
+            try:
+                services.tag_save(actor=request.user, tag=None, data=form.cleaned_data)
+            except ValidationError as exc:
+                _add_errors(form, exc)  # type: ignore[arg-type]
+            else:
+                messages.success(
+                    request, _("Saved %(name)s.") % {"name": form.cleaned_data["name"]}
+                )
+                return redirect("people:tags")
+        return self.render_to_response(self.get_context_data(form=form))
