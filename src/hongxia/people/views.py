@@ -39,7 +39,13 @@ class PersonListView(ScopedListView):
     template_name = "people/person_list.html"
 
     def get_queryset(self) -> Any:
-        return super().get_queryset().select_related("region")
+        # The list shows the stored masks: the encrypted columns are not even read.
+        return (
+            super()
+            .get_queryset()
+            .select_related("region")
+            .defer("id_number", "phone", "landline", "notes")
+        )
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)

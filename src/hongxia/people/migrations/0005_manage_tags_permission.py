@@ -4,14 +4,23 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('people', '0004_searchkey_statistics'),
+        ("people", "0004_searchkey_statistics"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='person',
-            options={'ordering': ['name_pinyin', 'id'], 'permissions': [('view_sensitive', 'Can see ID numbers and phones unmasked'), ('export_person', 'Can export the registry'), ('record_death', 'Can record a death'), ('manage_tags', 'Can edit the classification tags')], 'verbose_name': 'retiree', 'verbose_name_plural': 'retirees'},
+            name="person",
+            options={
+                "ordering": ["name_pinyin", "id"],
+                "permissions": [
+                    ("view_sensitive", "Can see ID numbers and phones unmasked"),
+                    ("export_person", "Can export the registry"),
+                    ("record_death", "Can record a death"),
+                    ("manage_tags", "Can edit the classification tags"),
+                ],
+                "verbose_name": "retiree",
+                "verbose_name_plural": "retirees",
+            },
         ),
     ]
