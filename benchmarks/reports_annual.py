@@ -7,7 +7,7 @@
 Migrates, seeds an empty registry at the given scale (`hongxia seed`'s own function), then
 times `selectors.annual_summary` for the region: "cold" with the cache cleared (every
 indicator for the year and the previous year, in the database), "cached" after one run.
-Prints medians and the slowest indicators. Results go in benchmarks/reports.md.
+Prints medians and the slowest indicators. Results go in BENCHMARKS.md.
 """
 
 from __future__ import annotations
