@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -32,25 +33,23 @@ from hongxia.care.models import (
 )
 from hongxia.core import audit
 from hongxia.core.exports import xlsx_response
-from hongxia.core.generic import ScopedActionView, ScopedDetailView, ScopedListView, ScopedMixin
+from hongxia.core.generic import (
+    ScopedActionView,
+    ScopedDetailView,
+    ScopedListView,
+    ScopedMixin,
+    errors_to_messages,
+)
 from hongxia.core.models import AuditLog
 from hongxia.people.models import Person
 
 
-def _errors(request: HttpRequest, exc: ValidationError | Any) -> None:
-    if isinstance(exc, ValidationError):
-        msgs = exc.messages
-    else:  # a form's errors
-        msgs = [
-            f"{form_field}: {' '.join(e)}" if form_field != "__all__" else " ".join(e)
-            for form_field, e in exc.items()
-        ]
-    for msg in msgs:
-        messages.error(request, msg)
+def _errors(request: HttpRequest, exc: ValidationError | Any, form: Any = None) -> None:
+    errors_to_messages(request, exc, form)
 
 
 def _yuan(fen: int | None) -> str:
-    return f"{(fen or 0) / 100:,.2f}"
+    return f"{Decimal(fen or 0) / 100:,.2f}"  # never through a float
 
 
 class ExportMixin:
@@ -294,7 +293,7 @@ class LeaderCreateView(ScopedMixin, TemplateView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         form = forms.LeaderForm(request.POST, user=request.user)
         if not form.is_valid():
-            _errors(request, form.errors)
+            _errors(request, form.errors, form)
             return redirect("care:leaders")
         try:
             leader = services.leader_save(actor=request.user, leader=None, data=form.cleaned_data)
@@ -348,7 +347,7 @@ class LeaderEditView(ScopedActionView):
             except ValidationError as exc:
                 _errors(request, exc)
         else:
-            _errors(request, form.errors)
+            _errors(request, form.errors, form)
         return redirect(leader)
 
 
@@ -373,7 +372,7 @@ class LeaderHandoverView(ScopedActionView):
             except ValidationError as exc:
                 _errors(request, exc)
         else:
-            _errors(request, form.errors)
+            _errors(request, form.errors, form)
         return redirect(leader)
 
 
@@ -542,7 +541,7 @@ class ProgrammeCreateView(ScopedMixin, TemplateView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         form = forms.ProgrammeForm(request.POST, user=request.user)
         if not form.is_valid():
-            _errors(request, form.errors)
+            _errors(request, form.errors, form)
             return redirect("care:programmes")
         try:
             prog = services.programme_save(
@@ -608,7 +607,7 @@ class PaymentApplyView(ScopedActionView):
         prog = self.get_object()
         form = forms.ApplyForm(request.POST)
         if not form.is_valid():
-            _errors(request, form.errors)
+            _errors(request, form.errors, form)
             return redirect(prog)
         d = form.cleaned_data
         person = Person.objects.visible_to(request.user).filter(pk=d["person"]).first()
@@ -643,7 +642,7 @@ class PaymentUploadView(ScopedActionView):
         prog = self.get_object()
         form = forms.UploadForm(request.POST, request.FILES)
         if not form.is_valid():
-            _errors(request, form.errors)
+            _errors(request, form.errors, form)
             return redirect(prog)
         upload = form.cleaned_data["file"]
         try:
@@ -848,7 +847,7 @@ class CeremonyCreateView(ScopedMixin, TemplateView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         form = forms.CeremonyForm(request.POST, user=request.user)
         if not form.is_valid():
-            _errors(request, form.errors)
+            _errors(request, form.errors, form)
             return redirect("care:ceremonies")
         try:
             c = services.ceremony_save(actor=request.user, ceremony=None, data=form.cleaned_data)
@@ -893,7 +892,7 @@ class HonoreeAddView(ScopedActionView):
         ceremony = self.get_object()
         form = forms.HonoreeForm(request.POST, user=request.user)
         if not form.is_valid():
-            _errors(request, form.errors)
+            _errors(request, form.errors, form)
             return redirect(ceremony)
         d = form.cleaned_data
         try:

@@ -123,3 +123,24 @@ UNSCOPED_VIEWS: set[str] = {
     "not-found",
     "tags",  # the classification list is city-wide reference data, not a region's rows
 }
+
+
+def errors_to_messages(request: HttpRequest, errors: Any, form: Any = None) -> None:
+    """Show a form's or a service's errors as messages on the page the user returns to, each
+    named by its field's label ("出生日期：…"), for actions posted from another page."""
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+
+    if isinstance(errors, ValidationError):
+        items = (
+            errors.message_dict.items()
+            if hasattr(errors, "error_dict")
+            else [("__all__", errors.messages)]
+        )
+    else:
+        items = errors.items()
+    fields = getattr(form, "fields", {})
+    for field, msgs in items:
+        label = fields[field].label if field in fields else ""
+        for msg in msgs:
+            messages.error(request, f"{label}：{msg}" if label else str(msg))

@@ -20,7 +20,13 @@ from django.views.generic import TemplateView
 
 from hongxia.core import audit
 from hongxia.core.exports import xlsx_response
-from hongxia.core.generic import ScopedActionView, ScopedDetailView, ScopedListView, ScopedMixin
+from hongxia.core.generic import (
+    ScopedActionView,
+    ScopedDetailView,
+    ScopedListView,
+    ScopedMixin,
+    errors_to_messages,
+)
 from hongxia.core.models import AuditLog
 from hongxia.core.pagination import Page, paginate
 from hongxia.party import rules, selectors, services
@@ -51,10 +57,7 @@ from hongxia.people.forms import region_label_map
 
 
 def _form_errors(request: HttpRequest, form: Any) -> None:
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        for error in errors:
-            messages.error(request, f"{label}：{error}" if label else error)
+    errors_to_messages(request, form.errors, form)
 
 
 def _service_errors(request: HttpRequest, exc: ValidationError, form: Any = None) -> None:
@@ -103,18 +106,27 @@ class ExportMixin:
 
         response = xlsx_response(
             f"hongxia-{self.export_name}-{timezone.localdate():%Y%m%d}.xlsx",
-            str(self.export_name), [str(c) for c in self.export_columns], rows(),
+            str(self.export_name),
+            [str(c) for c in self.export_columns],
+            rows(),
         )
-        audit.record_event(AuditLog.Action.EXPORT, actor=request.user,
-                           note=f"party {self.export_name} {count[0]} rows: "
-                                f"{request.GET.urlencode()}"[:200])
+        audit.record_event(
+            AuditLog.Action.EXPORT,
+            actor=request.user,
+            note=f"party {self.export_name} {count[0]} rows: {request.GET.urlencode()}"[:200],
+        )
         return response  # type: ignore[return-value]  # a streamed file
 
 
 class DescendingListView(ScopedListView):
     def get_page(self, qs: QuerySet[Any]) -> Page:
-        return paginate(qs, ordering=self.ordering, cursor=self.request.GET.get("cursor"),
-                        page_size=settings.HONGXIA_PAGE_SIZE, descending=True)
+        return paginate(
+            qs,
+            ordering=self.ordering,
+            cursor=self.request.GET.get("cursor"),
+            page_size=settings.HONGXIA_PAGE_SIZE,
+            descending=True,
+        )
 
 
 # --- organisations -------------------------------------------------------------------------
@@ -136,17 +148,33 @@ class OrganisationListView(ScopedListView):
 class OrganisationExportView(ExportMixin, OrganisationListView):
     permission_required = "party.export_party"
     export_name = "organisations"
-    export_columns = [gettext_lazy("Name"), gettext_lazy("Kind"), gettext_lazy("Parent"),
-                      gettext_lazy("Region"), gettext_lazy("Organised by"),
-                      gettext_lazy("Unit, community or place"), gettext_lazy("Secretary"),
-                      gettext_lazy("Founding date"), gettext_lazy("Start date"),
-                      gettext_lazy("End date")]
+    export_columns = [
+        gettext_lazy("Name"),
+        gettext_lazy("Kind"),
+        gettext_lazy("Parent"),
+        gettext_lazy("Region"),
+        gettext_lazy("Organised by"),
+        gettext_lazy("Unit, community or place"),
+        gettext_lazy("Secretary"),
+        gettext_lazy("Founding date"),
+        gettext_lazy("Start date"),
+        gettext_lazy("End date"),
+    ]
 
     def export_row(self, o: Organisation) -> list[Any]:
         labels = region_label_map()
-        return [o.name, o.get_kind_display(), o.parent.name if o.parent else "",
-                labels.get(o.region_id, o.region_id), o.get_basis_display(), o.basis_note,
-                o.secretary.name if o.secretary else "", o.founded_on, o.start_date, o.end_date]
+        return [
+            o.name,
+            o.get_kind_display(),
+            o.parent.name if o.parent else "",
+            labels.get(o.region_id, o.region_id),
+            o.get_basis_display(),
+            o.basis_note,
+            o.secretary.name if o.secretary else "",
+            o.founded_on,
+            o.start_date,
+            o.end_date,
+        ]
 
 
 class OrganisationDetailView(ScopedDetailView):
@@ -171,11 +199,19 @@ class OrganisationDetailView(ScopedDetailView):
             period = rules.period_of(kind, today)
             table = selectors.required_by_kind(period, as_of=today).get(org.kind, {})
             row = selectors.compliance_queryset(one, period, as_of=today).first()
-            kinds = [
-                {"kind": mk, "required": n, "held": getattr(row, f"held_{mk}", 0),
-                 "behind": getattr(row, f"behind_{mk}", 0)}
-                for mk, n in sorted(table.items())
-            ] if row is not None else []
+            kinds = (
+                [
+                    {
+                        "kind": mk,
+                        "required": n,
+                        "held": getattr(row, f"held_{mk}", 0),
+                        "behind": getattr(row, f"behind_{mk}", 0),
+                    }
+                    for mk, n in sorted(table.items())
+                ]
+                if row is not None
+                else []
+            )
             checks.append({"period": period, "row": row, "kinds": kinds})
         quarter = rules.period_of("quarter", today)
         members = org.members.filter(status=MemberStatus.ACTIVE).select_related("person", "group")
@@ -193,19 +229,25 @@ class OrganisationDetailView(ScopedDetailView):
             ratings=org.ratings.all(),
             homes=org.homes.all(),
             meetings=org.meetings.all()[:20],
-            reorganisations=org.reorganisations.select_related("into", "new_parent",
-                                                               "old_parent"),
+            reorganisations=org.reorganisations.select_related("into", "new_parent", "old_parent"),
             warnings=rules.branch_warnings(
-                full_members=members.count(), committee_seats=seats.count(),
-                term_ends=org.term_ends, today=today, kind=org.kind),
+                full_members=members.count(),
+                committee_seats=seats.count(),
+                term_ends=org.term_ends,
+                today=today,
+                kind=org.kind,
+            ),
             region_label=region_label_map().get(org.region_id, ""),
             reorganise_form=ReorganiseForm(user=user),
             seat_form=CommitteeSeatForm(user=user),
             rating_form=RatingForm(initial={"year": today.year}),
             attendance_rate=selectors.attendance_rate(
                 selectors.MeetingAttendance.objects.filter(
-                    meeting__organisation=org, meeting__date__gte=quarter.start,
-                    meeting__date__lt=quarter.end)),
+                    meeting__organisation=org,
+                    meeting__date__gte=quarter.start,
+                    meeting__date__lt=quarter.end,
+                )
+            ),
         )
         return ctx
 
@@ -230,8 +272,9 @@ class OrganisationCreateView(ScopedMixin, TemplateView):
         form = OrganisationForm(request.POST, instance=org, user=request.user)
         if form.is_valid():
             try:
-                saved = services.organisation_save(actor=request.user, data=form.cleaned_data,
-                                                   organisation=org)
+                saved = services.organisation_save(
+                    actor=request.user, data=form.cleaned_data, organisation=org
+                )
             except ValidationError as exc:
                 _service_errors(request, exc, form)
             else:
@@ -261,8 +304,14 @@ class OrganisationReorganiseView(ScopedActionView):
             data = form.cleaned_data
             try:
                 services.organisation_reorganise(
-                    actor=request.user, organisation=org, kind=data["kind"], date=data["date"],
-                    new_parent=data["new_parent"], into=data["into"], note=data["note"])
+                    actor=request.user,
+                    organisation=org,
+                    kind=data["kind"],
+                    date=data["date"],
+                    new_parent=data["new_parent"],
+                    into=data["into"],
+                    note=data["note"],
+                )
             except ValidationError as exc:
                 _service_errors(request, exc)
             else:
@@ -282,8 +331,9 @@ class CommitteeSeatAddView(ScopedActionView):
         form = CommitteeSeatForm(request.POST, user=request.user)
         if form.is_valid():
             try:
-                services.committee_seat_add(actor=request.user, organisation=org,
-                                            **form.cleaned_data)
+                services.committee_seat_add(
+                    actor=request.user, organisation=org, **form.cleaned_data
+                )
             except ValidationError as exc:
                 _service_errors(request, exc)
             else:
@@ -341,11 +391,19 @@ class MemberListView(ScopedListView):
 class MemberExportView(ExportMixin, MemberListView):
     permission_required = "party.export_party"
     export_name = "members"
-    export_columns = [gettext_lazy("Name"), gettext_lazy("Branch"), gettext_lazy("Status"),
-                      gettext_lazy("Joined the party"), gettext_lazy("Party standing (years)"),
-                      gettext_lazy("Fifty-year medal from"), gettext_lazy("In this branch since"),
-                      gettext_lazy("Flowing member"), gettext_lazy("Living at"),
-                      gettext_lazy("Contact phone"), gettext_lazy("Membership ended")]
+    export_columns = [
+        gettext_lazy("Name"),
+        gettext_lazy("Branch"),
+        gettext_lazy("Status"),
+        gettext_lazy("Joined the party"),
+        gettext_lazy("Party standing (years)"),
+        gettext_lazy("Fifty-year medal from"),
+        gettext_lazy("In this branch since"),
+        gettext_lazy("Flowing member"),
+        gettext_lazy("Living at"),
+        gettext_lazy("Contact phone"),
+        gettext_lazy("Membership ended"),
+    ]
 
     def export_queryset(self, qs: QuerySet[Any]) -> QuerySet[Any]:
         return qs.defer("flowing_contact")
@@ -353,11 +411,19 @@ class MemberExportView(ExportMixin, MemberListView):
     def export_row(self, m: Member) -> list[Any]:
         joined = m.person.party_joined
         today = timezone.localdate()
-        return [m.person.name, m.organisation.name, m.get_status_display(), joined,
-                rules.party_standing(joined, today) if joined else None,
-                rules.medal_eligible_on(joined) if joined else None, m.since,
-                _("Yes") if m.is_flowing else "", m.flowing_place, m.flowing_contact_masked,
-                m.end_date]
+        return [
+            m.person.name,
+            m.organisation.name,
+            m.get_status_display(),
+            joined,
+            rules.party_standing(joined, today) if joined else None,
+            rules.medal_eligible_on(joined) if joined else None,
+            m.since,
+            _("Yes") if m.is_flowing else "",
+            m.flowing_place,
+            m.flowing_contact_masked,
+            m.end_date,
+        ]
 
 
 class MemberDetailView(ScopedDetailView):
@@ -380,9 +446,17 @@ class MemberDetailView(ScopedDetailView):
             medal_on=rules.medal_eligible_on(joined) if joined else None,
             transfers=selectors.transfers_of(m),
             attendance=m.attendance.select_related("meeting").order_by("-meeting__date")[:30],
-            flowing_form=FlowingForm(user=user, branch=m.organisation, initial={
-                "group": m.group_id, "is_flowing": m.is_flowing, "place": m.flowing_place,
-                "since": m.flowing_since, "has_activity_card": m.has_activity_card}),
+            flowing_form=FlowingForm(
+                user=user,
+                branch=m.organisation,
+                initial={
+                    "group": m.group_id,
+                    "is_flowing": m.is_flowing,
+                    "place": m.flowing_place,
+                    "since": m.flowing_since,
+                    "has_activity_card": m.has_activity_card,
+                },
+            ),
             transfer_form=TransferForm(user=user),
             end_form=EndForm(),
             attended=ATTENDED,
@@ -423,8 +497,7 @@ class MemberFlowingView(ScopedActionView):
         form = FlowingForm(request.POST, user=request.user, branch=member.organisation)
         if form.is_valid():
             try:
-                services.member_set_flowing(actor=request.user, member=member,
-                                            **form.cleaned_data)
+                services.member_set_flowing(actor=request.user, member=member, **form.cleaned_data)
             except ValidationError as exc:
                 _service_errors(request, exc)
             else:
@@ -495,8 +568,14 @@ class MeetingListView(DescendingListView):
 class MeetingExportView(ExportMixin, MeetingListView):
     permission_required = "party.export_party"
     export_name = "meetings"
-    export_columns = [gettext_lazy("Date"), gettext_lazy("Organisation"), gettext_lazy("Kind"),
-                      gettext_lazy("Topic"), gettext_lazy("Speaker"), gettext_lazy("Place")]
+    export_columns = [
+        gettext_lazy("Date"),
+        gettext_lazy("Organisation"),
+        gettext_lazy("Kind"),
+        gettext_lazy("Topic"),
+        gettext_lazy("Speaker"),
+        gettext_lazy("Place"),
+    ]
 
     def export_row(self, m: Meeting) -> list[Any]:
         return [m.date, m.organisation.name, m.get_kind_display(), m.topic, m.speaker, m.place]
@@ -514,8 +593,11 @@ class MeetingDetailView(ScopedDetailView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
         rows = self.object.attendance.select_related("member__person").order_by("member__id")
-        ctx.update(attendance=rows, attachments=self.object.attachments.all(),
-                   rate=selectors.attendance_rate(rows))
+        ctx.update(
+            attendance=rows,
+            attachments=self.object.attachments.all(),
+            rate=selectors.attendance_rate(rows),
+        )
         return ctx
 
 
@@ -527,28 +609,49 @@ class MeetingCreateView(ScopedMixin, TemplateView):
     template_name = "party/meeting_form.html"
 
     def _members(self, org_id: Any) -> list[Member]:
-        org = selectors.organisation_choices(user=self.request.user).filter(
-            pk=org_id).first() if org_id else None
+        org = (
+            selectors.organisation_choices(user=self.request.user).filter(pk=org_id).first()
+            if org_id
+            else None
+        )
         if org is None:
-            group = Organisation.objects.visible_to(self.request.user).filter(
-                pk=org_id, kind="group").first() if org_id else None
+            group = (
+                Organisation.objects.visible_to(self.request.user)
+                .filter(pk=org_id, kind="group")
+                .first()
+                if org_id
+                else None
+            )
             org = group.parent if group is not None else None
         if org is None:
             return []
-        return list(Member.objects.filter(organisation=org, status=MemberStatus.ACTIVE)
-                    .select_related("person").order_by("id"))
+        return list(
+            Member.objects.filter(organisation=org, status=MemberStatus.ACTIVE)
+            .select_related("person")
+            .order_by("id")
+        )
 
     def _render(self, form: MeetingForm, members: list[Member]) -> HttpResponse:
         data = self.request.POST
-        rows = [{"member": m, "status": data.get(f"att-{m.pk}", "present"),
-                 "reason": data.get(f"reason-{m.pk}", "")} for m in members]
-        return render(self.request, self.template_name,
-                      {"form": form, "rows": rows, "choices": ATTENDANCE_CHOICES})
+        rows = [
+            {
+                "member": m,
+                "status": data.get(f"att-{m.pk}", "present"),
+                "reason": data.get(f"reason-{m.pk}", ""),
+            }
+            for m in members
+        ]
+        return render(
+            self.request,
+            self.template_name,
+            {"form": form, "rows": rows, "choices": ATTENDANCE_CHOICES},
+        )
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         org_id = request.GET.get("organisation")
-        form = MeetingForm(user=request.user, initial={"organisation": org_id,
-                                                       "date": timezone.localdate()})
+        form = MeetingForm(
+            user=request.user, initial={"organisation": org_id, "date": timezone.localdate()}
+        )
         return self._render(form, self._members(org_id))
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -556,14 +659,17 @@ class MeetingCreateView(ScopedMixin, TemplateView):
         org_id = request.POST.get("organisation")
         members = self._members(org_id)
         if form.is_valid():
-            attendance = [(m, request.POST.get(f"att-{m.pk}", ""),
-                           request.POST.get(f"reason-{m.pk}", "")) for m in members]
+            attendance = [
+                (m, request.POST.get(f"att-{m.pk}", ""), request.POST.get(f"reason-{m.pk}", ""))
+                for m in members
+            ]
             attendance = [row for row in attendance if row[1]]
             data = {k: v for k, v in form.cleaned_data.items() if k != "attachment"}
             files = [form.cleaned_data["attachment"]] if form.cleaned_data["attachment"] else []
             try:
-                meeting = services.meeting_record(actor=request.user, data=data,
-                                                  attendance=attendance, attachments=files)
+                meeting = services.meeting_record(
+                    actor=request.user, data=data, attendance=attendance, attachments=files
+                )
             except ValidationError as exc:
                 _service_errors(request, exc, form)
             else:
@@ -591,8 +697,12 @@ class RatingListView(DescendingListView):
 class RatingExportView(ExportMixin, RatingListView):
     permission_required = "party.export_party"
     export_name = "ratings"
-    export_columns = [gettext_lazy("Year"), gettext_lazy("Level"), gettext_lazy("Branch"),
-                      gettext_lazy("Note")]
+    export_columns = [
+        gettext_lazy("Year"),
+        gettext_lazy("Level"),
+        gettext_lazy("Branch"),
+        gettext_lazy("Note"),
+    ]
 
     def export_row(self, r: Rating) -> list[Any]:
         return [r.year, r.get_level_display(), r.organisation.name, r.note]
@@ -610,20 +720,36 @@ class HomeListView(ScopedListView):
     def get_queryset(self) -> Any:
         from django.db.models import Count
 
-        return super().get_queryset().select_related("region").annotate(
-            n_branches=Count("branches", distinct=True),
-            n_communities=Count("communities", distinct=True))
+        return (
+            super()
+            .get_queryset()
+            .select_related("region")
+            .annotate(
+                n_branches=Count("branches", distinct=True),
+                n_communities=Count("communities", distinct=True),
+            )
+        )
 
 
 class HomeExportView(ExportMixin, HomeListView):
     permission_required = "party.export_party"
     export_name = "homes"
-    export_columns = [gettext_lazy("Name"), gettext_lazy("Region"), gettext_lazy("Address"),
-                      gettext_lazy("Branches covered"), gettext_lazy("Communities covered")]
+    export_columns = [
+        gettext_lazy("Name"),
+        gettext_lazy("Region"),
+        gettext_lazy("Address"),
+        gettext_lazy("Branches covered"),
+        gettext_lazy("Communities covered"),
+    ]
 
     def export_row(self, h: Any) -> list[Any]:
-        return [h.name, region_label_map().get(h.region_id, h.region_id), h.address,
-                h.n_branches, h.n_communities]
+        return [
+            h.name,
+            region_label_map().get(h.region_id, h.region_id),
+            h.address,
+            h.n_branches,
+            h.n_communities,
+        ]
 
 
 class HomeDetailView(ScopedDetailView):
@@ -633,8 +759,13 @@ class HomeDetailView(ScopedDetailView):
     context_object_name = "home"
 
     def get_queryset(self) -> Any:
-        return super().get_queryset().prefetch_related(
-            Prefetch("branches", Organisation.objects.order_by("name")), "communities")
+        return (
+            super()
+            .get_queryset()
+            .prefetch_related(
+                Prefetch("branches", Organisation.objects.order_by("name")), "communities"
+            )
+        )
 
 
 class HomeCreateView(ScopedMixin, TemplateView):
@@ -647,8 +778,14 @@ class HomeCreateView(ScopedMixin, TemplateView):
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         home = self.get_object()
-        initial = {} if home is None else {"branches": list(home.branches.all()),
-                                           "communities": list(home.communities.all())}
+        initial = (
+            {}
+            if home is None
+            else {
+                "branches": list(home.branches.all()),
+                "communities": list(home.communities.all()),
+            }
+        )
         form = HomeForm(instance=home, user=request.user, initial=initial)
         return render(request, self.template_name, {"form": form, "home": home})
 
@@ -659,8 +796,13 @@ class HomeCreateView(ScopedMixin, TemplateView):
             data = dict(form.cleaned_data)
             branches, communities = data.pop("branches"), data.pop("communities")
             try:
-                saved = services.home_save(actor=request.user, data=data, branches=branches,
-                                           communities=communities, home=home)
+                saved = services.home_save(
+                    actor=request.user,
+                    data=data,
+                    branches=branches,
+                    communities=communities,
+                    home=home,
+                )
             except ValidationError as exc:
                 _service_errors(request, exc, form)
             else:
@@ -692,8 +834,9 @@ class ComplianceView(ScopedListView):
     def period(self) -> rules.Period:
         kind = self.request.GET.get("kind") or "quarter"
         kind = kind if kind in rules.PERIOD_KINDS else "quarter"
-        return rules.parse_period(self.request.GET.get("period"), default_kind=kind,
-                                  today=timezone.localdate())
+        return rules.parse_period(
+            self.request.GET.get("period"), default_kind=kind, today=timezone.localdate()
+        )
 
     def filtered(self) -> tuple[Any, QuerySet[Any]]:
         f, qs = super().filtered()
@@ -707,30 +850,49 @@ class ComplianceView(ScopedListView):
         ctx = super().get_context_data(**kwargs)
         period = self.period()
         today = timezone.localdate()
-        counties = selectors.compliance_by_county(user=self.request.user, period=period,
-                                                  as_of=today)
-        total = {k: sum(c[k] for c in counties) for k in
-                 ("branches", "behind", "required", "held", "shortfall", "members_missing")}
-        total["rate"] = (min(total["held"], total["required"]) / total["required"]
-                         if total["required"] else None)
-        ctx.update(period=period, counties=counties, total=total,
-                   extra_params=[("period", period.label)],
-                   previous=rules.previous(period),
-                   requirements=MeetingRequirement.objects.all(),
-                   can_edit_requirements=self.request.user.has_perm(
-                       "party.change_meetingrequirement"))
+        counties = selectors.compliance_by_county(
+            user=self.request.user, period=period, as_of=today
+        )
+        total = {
+            k: sum(c[k] for c in counties)
+            for k in ("branches", "behind", "required", "held", "shortfall", "members_missing")
+        }
+        total["rate"] = (
+            min(total["held"], total["required"]) / total["required"] if total["required"] else None
+        )
+        ctx.update(
+            period=period,
+            counties=counties,
+            total=total,
+            extra_params=[("period", period.label)],
+            previous=rules.previous(period),
+            requirements=MeetingRequirement.objects.all(),
+            can_edit_requirements=self.request.user.has_perm("party.change_meetingrequirement"),
+        )
         return ctx
 
 
 class ComplianceExportView(ExportMixin, ComplianceView):
     permission_required = "party.export_party"
     export_name = "compliance"
-    export_columns = [gettext_lazy("Organisation"), gettext_lazy("Kind"), gettext_lazy("Region"),
-                      gettext_lazy("Required"), gettext_lazy("Held"), gettext_lazy("Short by")]
+    export_columns = [
+        gettext_lazy("Organisation"),
+        gettext_lazy("Kind"),
+        gettext_lazy("Region"),
+        gettext_lazy("Required"),
+        gettext_lazy("Held"),
+        gettext_lazy("Short by"),
+    ]
 
     def export_row(self, o: Any) -> list[Any]:
-        return [o.name, o.get_kind_display(), region_label_map().get(o.region_id, o.region_id),
-                o.required, o.held, o.behind]
+        return [
+            o.name,
+            o.get_kind_display(),
+            region_label_map().get(o.region_id, o.region_id),
+            o.required,
+            o.held,
+            o.behind,
+        ]
 
 
 class RequirementUpdateView(ScopedMixin, TemplateView):
@@ -744,9 +906,13 @@ class RequirementUpdateView(ScopedMixin, TemplateView):
         form = RequirementForm(request.POST)
         if form.is_valid():
             data = form.cleaned_data
-            services.requirement_update(actor=request.user, requirement=data["requirement"],
-                                        times=data["times"], per=data["per"],
-                                        active=data["active"])
+            services.requirement_update(
+                actor=request.user,
+                requirement=data["requirement"],
+                times=data["times"],
+                per=data["per"],
+                active=data["active"],
+            )
             messages.success(request, _("The requirement is saved."))
         else:
             _form_errors(request, form)

@@ -22,6 +22,7 @@ from hongxia.core.generic import (
     ScopedExportView,
     ScopedListView,
     ScopedMixin,
+    errors_to_messages,
 )
 from hongxia.core.models import AuditLog
 from hongxia.people import selectors, services
@@ -238,18 +239,13 @@ class PersonDeathView(ScopedActionView):
                     note=form.cleaned_data["note"],
                 )
             except ValidationError as exc:
-                for msgs in exc.message_dict.values():
-                    for msg in msgs:
-                        messages.error(request, msg)
+                errors_to_messages(request, exc)
             else:
                 messages.success(
                     request, _("The death of %(name)s is recorded.") % {"name": person.name}
                 )
         else:
-            for field, errors in form.errors.items():
-                label = form.fields[field].label if field in form.fields else ""
-                for error in errors:
-                    messages.error(request, f"{label}：{error}" if label else str(error))
+            errors_to_messages(request, form.errors, form)
         return redirect(person)
 
 
@@ -269,16 +265,11 @@ class ContactAddView(ScopedActionView):
                     actor=request.user, person=person, contact=None, data=form.cleaned_data
                 )
             except ValidationError as exc:
-                for msgs in exc.message_dict.values():
-                    for msg in msgs:
-                        messages.error(request, msg)
+                errors_to_messages(request, exc, form)
             else:
                 messages.success(request, _("Contact added."))
         else:
-            for field, errors in form.errors.items():
-                label = form.fields[field].label if field in form.fields else ""
-                for error in errors:
-                    messages.error(request, f"{label}：{error}" if label else str(error))
+            errors_to_messages(request, form.errors, form)
         return redirect(person)
 
 
