@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-ROLES = ("city_admin", "county_clerk", "leader", "retiree")
+ROLES = ("city_admin", "county_clerk", "leader", "branch_secretary", "retiree")
 SCALES = ("small", "city", "province")
 
 # username, role, region, full name, may see ID numbers and phones unmasked
