@@ -52,7 +52,7 @@ class PersonFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: _NAMES[n % len(_NAMES)])
     birth_date = factory.Sequence(
-        lambda n: datetime.date(1930, 1, 1) + datetime.timedelta(days=(37 * n) % 12000)
+        lambda n: datetime.date(1930, 1, 1) + datetime.timedelta(days=(37 * n) % 9000)
     )
     gender = "M"
     region_id = "431202"

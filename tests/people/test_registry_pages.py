@@ -94,7 +94,7 @@ def test_birth_date_must_match_the_id(clerk: Any) -> None:
 
 
 def test_duplicate_id_is_refused_without_saying_whose(clerk: Any, other_person: Person) -> None:
-    data = dict(VALID, id_number=other_person.id_number, birth_date="", gender="")
+    data = dict(VALID, id_number=other_person.id_number, birth_date="", gender="", party_joined="")
     response = _client(clerk).post("/people/new/", data)
     page = _names(response)
     assert "已登记" in page
@@ -209,6 +209,7 @@ def test_edit_by_a_clerk_keeps_the_hidden_id(clerk: Any, person: Person) -> None
         birth_date=person.birth_date.isoformat(),
         gender=person.gender,
         phone="",
+        party_joined="",
     )
     response = client.post(f"/people/{person.pk}/edit/", data)
     assert response.status_code == 302, _names(response)
@@ -228,8 +229,9 @@ def test_english_is_complete_for_the_list(clerk: Any, person: Person) -> None:
 def test_contacts_are_added_and_removed_from_the_detail_page(clerk: Any, person: Person) -> None:
     client = _client(clerk)
     url = f"/people/{person.pk}/contacts/"
-    response = client.post(url, {"name": "李明", "relation": "son", "phone": "138 0000 1111",
-                                  "is_emergency": "on"})
+    response = client.post(
+        url, {"name": "李明", "relation": "son", "phone": "138 0000 1111", "is_emergency": "on"}
+    )
     assert response.status_code == 302
     contact = person.contacts.get()
     assert contact.phone == "13800001111" and contact.phone_masked == "138****1111"
@@ -248,8 +250,15 @@ def test_city_admin_edits_the_classification_list(city_admin: Any, clerk: Any) -
 
     assert _client(clerk).get("/people/tags/").status_code == 403
     client = _client(city_admin)
-    response = client.post("/people/tags/", {"code": "veteran_soldier", "name": "退役军人",
-                                             "name_en": "Veteran soldier", "active": "on"})
+    response = client.post(
+        "/people/tags/",
+        {
+            "code": "veteran_soldier",
+            "name": "退役军人",
+            "name_en": "Veteran soldier",
+            "active": "on",
+        },
+    )
     assert response.status_code == 302
     tag = Tag.objects.get(code="veteran_soldier")
     client.post("/people/tags/", {"toggle": tag.pk})
