@@ -269,3 +269,16 @@ def test_city_admin_edits_the_classification_list(city_admin: Any, clerk: Any) -
     page = _names(client.post("/people/tags/", {"code": "", "name": ""}))
     assert "errorlist" in page
     assert AuditLog.objects.filter(model="people.Tag").count() == 2
+
+
+def test_a_search_counts_only_so_far(clerk: Any, monkeypatch: Any) -> None:
+    from hongxia.people.views import PersonListView
+
+    monkeypatch.setattr(PersonListView, "search_count_cap", 2)
+    for _ in range(3):
+        PersonFactory(name="张三丰")
+    client = _client(clerk)
+    page = client.get("/people/", {"q": "zsf"}).context["page"]
+    assert page.total == 2 and page.total_capped
+    page = client.get("/people/").context["page"]
+    assert page.total == 3 and not page.total_capped

@@ -80,6 +80,7 @@ class ScopedListView(FilteredMixin, TemplateView):
 
     lists_rows: ClassVar[bool] = True  # the scope walk expects one's own rows to show
     page_size: ClassVar[int | None] = None
+    count_cap: ClassVar[int] = 10_000  # the total is counted this far, then "more than"
 
     def query_without_cursor(self) -> str:
         pairs = [
@@ -90,8 +91,15 @@ class ScopedListView(FilteredMixin, TemplateView):
     def get_page(self, qs: QuerySet[Any]) -> Page:
         size = self.page_size or settings.HONGXIA_PAGE_SIZE
         return paginate(
-            qs, ordering=self.ordering, cursor=self.request.GET.get("cursor"), page_size=size
+            qs,
+            ordering=self.ordering,
+            cursor=self.request.GET.get("cursor"),
+            page_size=size,
+            count_cap=self.get_count_cap(),
         )
+
+    def get_count_cap(self) -> int:
+        return self.count_cap
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)

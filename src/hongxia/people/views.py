@@ -54,6 +54,13 @@ class PersonListView(ScopedListView):
         ctx["region_labels"] = region_label_map()
         return ctx
 
+    # A search is a look-up, not a census: "more than 1,000" says enough, and counting a
+    # common prefix (zhang: 92,000 at province scale) to 10,000 cost more than the page.
+    search_count_cap = 1_000
+
+    def get_count_cap(self) -> int:
+        return self.search_count_cap if self.request.GET.get("q") else self.count_cap
+
     def get_template_names(self) -> list[str]:
         if getattr(self.request, "htmx", False) and self.request.GET.get("partial"):
             return ["people/_person_rows.html"]
