@@ -513,13 +513,7 @@ def rule_save(*, actor: Any, rule: VisitRule | None, data: dict[str, Any]) -> Vi
     obj.save()
     if not is_visible(obj, actor):
         raise ValidationError({"region": [_("You may only keep rules for your own region.")]})
-    audit.record_change(
-        obj,
-        AuditLog.Action.UPDATE if rule else AuditLog.Action.CREATE,
-        before=before,
-        after=audit.snapshot(obj),
-        actor=actor,
-    )
+    audit.record_save(obj, created=rule is None, before=before, actor=actor)
     return obj
 
 
@@ -541,13 +535,7 @@ def leader_save(*, actor: Any, leader: Leader | None, data: dict[str, Any]) -> L
     obj.save()
     if not is_visible(obj, actor):
         raise ValidationError({"region": [_("You may only keep leaders in your own region.")]})
-    audit.record_change(
-        obj,
-        AuditLog.Action.UPDATE if leader else AuditLog.Action.CREATE,
-        before=before,
-        after=audit.snapshot(obj),
-        actor=actor,
-    )
+    audit.record_save(obj, created=leader is None, before=before, actor=actor)
     return obj
 
 
@@ -700,13 +688,7 @@ def programme_save(
     obj.save()
     if not is_visible(obj, actor):
         raise ValidationError({"region": [_("You may only keep programmes in your own region.")]})
-    audit.record_change(
-        obj,
-        AuditLog.Action.UPDATE if programme else AuditLog.Action.CREATE,
-        before=before,
-        after=audit.snapshot(obj),
-        actor=actor,
-    )
+    audit.record_save(obj, created=programme is None, before=before, actor=actor)
     return obj
 
 
@@ -926,13 +908,7 @@ def ceremony_save(*, actor: Any, ceremony: Ceremony | None, data: dict[str, Any]
     obj.save()
     if not is_visible(obj, actor):
         raise ValidationError({"region": [_("You may only keep ceremonies in your own region.")]})
-    audit.record_change(
-        obj,
-        AuditLog.Action.UPDATE if ceremony else AuditLog.Action.CREATE,
-        before=before,
-        after=audit.snapshot(obj),
-        actor=actor,
-    )
+    audit.record_save(obj, created=ceremony is None, before=before, actor=actor)
     return obj
 
 

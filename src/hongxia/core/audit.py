@@ -103,6 +103,24 @@ def record_change(
     )
 
 
+def record_save(
+    obj: models.Model,
+    *,
+    created: bool,
+    before: dict[str, Any],
+    actor: Any,
+    after: dict[str, Any] | None = None,
+) -> AuditLog | None:
+    """Log the save a service just made: a create, or an update against `before`."""
+    return record_change(
+        obj,
+        AuditLog.Action.CREATE if created else AuditLog.Action.UPDATE,
+        before=before,
+        after=snapshot(obj) if after is None else after,
+        actor=actor,
+    )
+
+
 def record_event(
     action: str,
     *,

@@ -103,8 +103,7 @@ def organisation_save(
     _clean(org)
     org.save()
     _check_still_visible(org, actor)
-    audit.record_change(org, AuditLog.Action.CREATE if creating else AuditLog.Action.UPDATE,
-                        before=before, after=audit.snapshot(org), actor=actor)
+    audit.record_save(org, created=creating, before=before, actor=actor)
     return org
 
 
@@ -343,8 +342,7 @@ def home_save(*, actor: Any, data: dict[str, Any], branches: Iterable[Organisati
     obj.communities.set(communities)
     after = audit.snapshot(obj, {"branches": [b.pk for b in branches],
                                  "communities": [c.pk for c in communities]})
-    audit.record_change(obj, AuditLog.Action.CREATE if creating else AuditLog.Action.UPDATE,
-                        before=before, after=after, actor=actor)
+    audit.record_save(obj, created=creating, before=before, after=after, actor=actor)
     return obj
 
 

@@ -271,13 +271,7 @@ def contact_save(
     obj.phone_masked = masking.mask_phone(obj.phone)
     obj.full_clean(exclude=["person"])
     obj.save()
-    audit.record_change(
-        obj,
-        AuditLog.Action.CREATE if creating else AuditLog.Action.UPDATE,
-        before=before,
-        after=audit.snapshot(obj),
-        actor=actor,
-    )
+    audit.record_save(obj, created=creating, before=before, actor=actor)
     return obj
 
 
@@ -316,11 +310,5 @@ def tag_save(*, actor: Any, tag: Tag | None, data: dict[str, Any]) -> Tag:
             setattr(obj, key, data[key])
     obj.full_clean()
     obj.save()
-    audit.record_change(
-        obj,
-        AuditLog.Action.CREATE if creating else AuditLog.Action.UPDATE,
-        before=before,
-        after=audit.snapshot(obj),
-        actor=actor,
-    )
+    audit.record_save(obj, created=creating, before=before, actor=actor)
     return obj
