@@ -122,6 +122,10 @@ def _serve(host: str, port: int, workers: int, access_log: bool = False) -> int:
     if not _port_free(host, port):
         raise CliError(f"端口 {port} 已被占用，请用 --port 换一个 (port {port} is in use)")
     application = get_wsgi_application()
+    from hongxia.core import dbstats
+
+    if dbstats.never_analyzed():  # data copied in, or loaded by an older version
+        dbstats.analyze()
     connections.close_all()  # never share a database connection across the fork
 
     class Server(BaseApplication):  # type: ignore[misc]

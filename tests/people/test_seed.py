@@ -287,3 +287,16 @@ def test_a_registry_with_people_is_never_seeded(seeded: dict[str, Any]) -> None:
 def test_unknown_scale() -> None:
     with pytest.raises(ValueError, match="unknown scale"):
         seed(scale="galaxy", progress=False)
+
+
+def test_the_planner_has_statistics_for_the_registry_after_a_seed(
+    seeded: dict[str, Any],
+) -> None:
+    """Without them SQLite sorts the whole registry for every list page (core.dbstats)."""
+    sql = {
+        "sqlite": "SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'people_person'",
+        "postgresql": "SELECT count(*) FROM pg_stats WHERE tablename = 'people_person'",
+    }[connection.vendor]
+    with connection.cursor() as cur:
+        cur.execute(sql)
+        assert cur.fetchone()[0] > 0

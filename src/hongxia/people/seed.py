@@ -41,7 +41,7 @@ from django.db import connection, models, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from hongxia.core import audit, crypto, idcard, masking, pinyin
+from hongxia.core import audit, crypto, dbstats, idcard, masking, pinyin
 from hongxia.core.models import AuditLog, Region
 from hongxia.core.services import legacy_area_codes
 from hongxia.people import choices_data as data
@@ -720,6 +720,7 @@ class _Writer:
         """After the last batch: PostgreSQL's id sequence follows the explicit ids, and the
         planner learns the new row counts."""
         if self.vendor != "postgresql":
+            dbstats.analyze(Person, SearchKey, Contact)
             return
         table = Person._meta.db_table
         with connection.cursor() as cur:
