@@ -76,6 +76,12 @@ class RoleBackend:
             return False
         return perm in role_permissions().get(getattr(user_obj, "role", ""), frozenset())
 
+    def get_all_permissions(self, user_obj: Any, obj: Any = None) -> set[str]:
+        # Also what caches vary by (core.generic's page cache, the menu): it must be complete.
+        if not getattr(user_obj, "is_active", False) or obj is not None:
+            return set()
+        return set(role_permissions().get(getattr(user_obj, "role", ""), frozenset()))
+
     def has_module_perms(self, user_obj: Any, app_label: str) -> bool:
         perms = role_permissions().get(getattr(user_obj, "role", ""), frozenset())
         return any(p.startswith(app_label + ".") for p in perms)
@@ -90,6 +96,14 @@ class AccountLocked(PermissionDenied):
 
 class LockoutModelBackend(ModelBackend):
     """Django's backend, plus: N failures lock the account for M minutes (both settings)."""
+
+    def get_user(self, user_id: Any) -> Any:
+        # Every page names the user's region in its header: fetch it with the user.
+        try:
+            user = User._default_manager.select_related("region").get(pk=user_id)
+        except User.DoesNotExist:
+            return None
+        return user if self.user_can_authenticate(user) else None
 
     def authenticate(
         self, request: Any, username: str | None = None, password: str | None = None, **kwargs: Any

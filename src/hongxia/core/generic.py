@@ -7,16 +7,22 @@ walk in tests/core/test_scope_walk.py proves for each that another county's rows
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any, ClassVar
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+from django.core.cache import cache
 from django.db.models import Model, QuerySet
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
 from django.views import View
 from django.views.generic import DetailView, TemplateView
 
+from hongxia.core import versions
 from hongxia.core.pagination import Page, paginate
 
 
@@ -76,11 +82,54 @@ class ScopedExportView(FilteredMixin, View):
 
 
 class ScopedListView(FilteredMixin, TemplateView):
-    """A filtered, searched, keyset-paginated list."""
+    """A filtered, searched, keyset-paginated list.
+
+    A list whose page depends only on its topics' tables may cache its content: name the
+    `cache_topics` (see `hongxia.core.versions`) and a `content_template_name` that renders
+    everything below the site's header, and make `template_name` the shell that places
+    `content`. The cached HTML is shared by users who would see the same thing: same scope,
+    same permissions, same language, same query, same day. It must hold no CSRF token.
+    """
 
     lists_rows: ClassVar[bool] = True  # the scope walk expects one's own rows to show
     page_size: ClassVar[int | None] = None
     count_cap: ClassVar[int] = 10_000  # the total is counted this far, then "more than"
+    cache_topics: ClassVar[tuple[str, ...]] = ()
+    content_template_name: ClassVar[str] = ""
+    partial_template_name: ClassVar[str] = ""  # for htmx requests with ?partial=1
+    cache_seconds: ClassVar[int] = 600
+
+    def is_partial(self) -> bool:
+        return bool(getattr(self.request, "htmx", False) and self.request.GET.get("partial"))
+
+    def page_cache_key(self) -> str:
+        user: Any = self.request.user
+        parts = [
+            self.request.path,
+            versions.current(self.cache_topics),
+            translation.get_language() or "",
+            str(getattr(user, "scope_prefix", None)),
+            ",".join(sorted(user.get_all_permissions())),
+            timezone.localdate().isoformat(),
+            "partial" if self.is_partial() else "page",
+            "&".join(sorted(f"{k}={v}" for k, vs in self.request.GET.lists() for v in vs)),
+        ]
+        digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
+        return f"hongxia:page:{digest}"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not self.cache_topics:
+            return super().get(request, *args, **kwargs)
+        key = self.page_cache_key()
+        html = cache.get(key)
+        if html is None:
+            name = self.partial_template_name if self.is_partial() else self.content_template_name
+            html = render_to_string(name, self.get_context_data(**kwargs), request)
+            if "csrfmiddlewaretoken" not in html:  # a token is the user's own
+                cache.set(key, html, self.cache_seconds)
+        if self.is_partial():
+            return HttpResponse(html)
+        return self.render_to_response({"view": self, "content": mark_safe(html)})  # noqa: S308
 
     def query_without_cursor(self) -> str:
         pairs = [

@@ -176,3 +176,19 @@ class AuditLog(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         raise PermissionError("audit rows are immutable")
+
+
+class DataVersion(models.Model):
+    """A counter per topic ("people", "regions") that a database trigger raises on every write
+    to the topic's tables, inside the writer's transaction. A cache keyed by it cannot serve a
+    page older than a committed change, however the change was made (form, import, COPY, raw
+    SQL), and every server process sees the same number. See `hongxia.core.versions`."""
+
+    topic = models.CharField(primary_key=True, max_length=32)
+    version = models.BigIntegerField(default=1)
+
+    class Meta:
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"{self.topic}={self.version}"

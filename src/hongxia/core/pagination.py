@@ -80,7 +80,7 @@ def paginate(
         rows.reverse()
 
     def key(row: Any) -> list[Any]:
-        values = [getattr(row, f) for f in ordering]
+        values = [row[f] if isinstance(row, dict) else getattr(row, f) for f in ordering]
         return [v.isoformat() if hasattr(v, "isoformat") else v for v in values]
 
     has_next = more if forward else decoded is not None

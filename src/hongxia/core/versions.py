@@ -1,0 +1,96 @@
+"""Data versions: what a page cache is keyed by.
+
+Each topic has one row in `core_dataversion`. Triggers on the topic's tables raise it inside
+the writing transaction (PostgreSQL: once per statement, before it runs; SQLite: per row), so a
+reader either sees the new rows and the new number, or neither. Every server process reads the
+same row, unlike a counter kept in a per-process cache.
+
+The price on PostgreSQL: two transactions writing one topic's tables queue on that row until
+the first commits. The registry is written by clerks and imports, one batch at a time; the
+trigger runs before the statement touches any row, so the queue cannot deadlock with the rows'
+own locks.
+
+A migration declares its tables with `install(topic, table)` / `uninstall(...)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import connection
+
+FUNCTION = "hx_bump_data_version"
+
+
+def _upsert(topic_sql: str) -> str:
+    return (
+        f"INSERT INTO core_dataversion (topic, version) VALUES ({topic_sql}, 1) "  # noqa: S608
+        "ON CONFLICT (topic) DO UPDATE SET version = core_dataversion.version + 1"
+    )
+
+
+def function_sql(vendor: str) -> tuple[list[str], list[str]]:
+    """The shared PostgreSQL trigger function (SQLite triggers carry their own body)."""
+    if vendor != "postgresql":
+        return [], []
+    create = (
+        f"CREATE OR REPLACE FUNCTION {FUNCTION}() RETURNS trigger AS $$ "
+        f"BEGIN {_upsert('TG_ARGV[0]')}; RETURN NULL; END; $$ LANGUAGE plpgsql"
+    )
+    return [create], [f"DROP FUNCTION IF EXISTS {FUNCTION}()"]
+
+
+def trigger_sql(vendor: str, topic: str, table: str) -> tuple[list[str], list[str]]:
+    """Statements that make writes to `table` raise `topic`, and those that undo it."""
+    name = f"hx_version_{table}"
+    if vendor == "postgresql":
+        return (
+            [
+                f"CREATE TRIGGER {name} BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE "
+                f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION {FUNCTION}('{topic}')"
+            ],
+            [f"DROP TRIGGER IF EXISTS {name} ON {table}"],
+        )
+    if vendor == "sqlite":
+        forward, backward = [], []
+        for event in ("INSERT", "UPDATE", "DELETE"):
+            trig = f"{name}_{event.lower()}"
+            forward.append(
+                f"CREATE TRIGGER {trig} AFTER {event} ON {table} "
+                f"BEGIN {_upsert(repr(topic))}; END"
+            )
+            backward.append(f"DROP TRIGGER IF EXISTS {trig}")
+        return forward, backward
+    return [], []
+
+
+def install(topic: str, *tables: str):  # type: ignore[no-untyped-def]
+    """A pair of RunPython functions for a migration: (forward, backward)."""
+
+    def forward(apps, schema_editor):  # type: ignore[no-untyped-def]
+        vendor = schema_editor.connection.vendor
+        for table in tables:
+            for sql in trigger_sql(vendor, topic, table)[0]:
+                schema_editor.execute(sql)
+
+    def backward(apps, schema_editor):  # type: ignore[no-untyped-def]
+        vendor = schema_editor.connection.vendor
+        for table in tables:
+            for sql in trigger_sql(vendor, topic, table)[1]:
+                schema_editor.execute(sql)
+
+    return forward, backward
+
+
+def current(topics: Iterable[str]) -> str:
+    """The topics' versions as one string for a cache key, in one query ("people=12,regions=1").
+    A topic with no row yet (nothing written since the tables were emptied) reads 0."""
+    wanted = sorted(set(topics))
+    marks = ", ".join(["%s"] * len(wanted))
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT topic, version FROM core_dataversion WHERE topic IN ({marks})",  # noqa: S608
+            wanted,
+        )
+        found = dict(cur.fetchall())
+    return ",".join(f"{t}={found.get(t, 0)}" for t in wanted)
