@@ -94,6 +94,7 @@ class ScopedListView(FilteredMixin, TemplateView):
     lists_rows: ClassVar[bool] = True  # the scope walk expects one's own rows to show
     page_size: ClassVar[int | None] = None
     count_cap: ClassVar[int] = 10_000  # the total is counted this far, then "more than"
+    page_columns: ClassVar[tuple[str, ...]] = ()  # rows as dicts of these, not model objects
     cache_topics: ClassVar[tuple[str, ...]] = ()
     content_template_name: ClassVar[str] = ""
     partial_template_name: ClassVar[str] = ""  # for htmx requests with ?partial=1
@@ -145,6 +146,7 @@ class ScopedListView(FilteredMixin, TemplateView):
             cursor=self.request.GET.get("cursor"),
             page_size=size,
             count_cap=self.get_count_cap(),
+            columns=self.page_columns,
         )
 
     def get_count_cap(self) -> int:

@@ -64,8 +64,10 @@ def paginate(
     page_size: int,
     count_cap: int = 10_000,
     descending: bool = False,
+    columns: tuple[str, ...] = (),
 ) -> Page:
-    """One page of `qs` ordered by `ordering` (ascending, or all descending), after `cursor`."""
+    """One page of `qs` ordered by `ordering` (ascending, or all descending), after `cursor`.
+    With `columns`, the rows are dicts of those columns (the ordering's among them)."""
     decoded = decode_cursor(cursor) if cursor else None
     if decoded and len(decoded[1]) != len(ordering):
         decoded = None
@@ -73,6 +75,8 @@ def paginate(
     ascending = forward != descending
     qs_page = qs.filter(_after(ordering, decoded[1], ascending)) if decoded else qs
     order = ordering if ascending else [f"-{f}" for f in ordering]
+    if columns:
+        qs_page = qs_page.values(*columns)
     rows = list(qs_page.order_by(*order)[: page_size + 1])
     more = len(rows) > page_size
     rows = rows[:page_size]

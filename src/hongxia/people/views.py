@@ -28,7 +28,6 @@ from hongxia.core.generic import (
     errors_to_messages,
 )
 from hongxia.core.models import AuditLog
-from hongxia.core.pagination import Page
 from hongxia.people import selectors, services
 from hongxia.people.choices import LifeStatus
 from hongxia.people.forms import ContactForm, DeathForm, PersonForm, TagForm, region_label_map
@@ -103,9 +102,7 @@ class PersonListView(ScopedListView):
     content_template_name = "people/_person_list_content.html"
     partial_template_name = "people/_person_rows.html"
     cache_topics = ("people", "regions")
-
-    def get_page(self, qs: Any) -> Page:
-        return super().get_page(qs.values(*LIST_COLUMNS))
+    page_columns = LIST_COLUMNS
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
