@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from hongxia.core.masking import mask_id, mask_phone, tail
@@ -58,6 +58,9 @@ def test_mobile_property(phone: str) -> None:
 @settings(database=None)
 @given(st.text(min_size=1))
 def test_masks_never_return_the_original(value: str) -> None:
+    # A value already made of stars can be its own mask ("*a" hides its "*"); nothing that
+    # is masked (ID numbers, phones) contains a star.
+    assume("*" not in value)
     if value.strip():
         assert mask_id(value) != value.strip()
     assert len(mask_phone(value)) == len(value.strip())

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import connection
+from django.db import connection, transaction
 
 FUNCTION = "hx_bump_data_version"
 
@@ -94,3 +94,23 @@ def current(topics: Iterable[str]) -> str:
         )
         found = dict(cur.fetchall())
     return ",".join(f"{t}={found.get(t, 0)}" for t in wanted)
+
+
+def bump(topic: str) -> None:
+    """Raise a topic whose tables have no trigger (its writers call this)."""
+    with connection.cursor() as cur:
+        cur.execute(_upsert("%s"), [topic])
+
+
+def bump_on_commit(topic: str) -> None:
+    """Raise `topic` once when the current transaction commits (at once outside one)."""
+    pending: set[str] = connection.__dict__.setdefault("hongxia_version_bumps", set())
+    if topic in pending:
+        return
+    pending.add(topic)
+
+    def run() -> None:
+        pending.discard(topic)
+        bump(topic)
+
+    transaction.on_commit(run)

@@ -26,14 +26,11 @@ from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
-from hongxia.core import regions
+from hongxia.core import regions, versions
 from hongxia.core.models import Region
 from hongxia.reports import registry
 from hongxia.reports.models import FiledFigure, FiledReport
 from hongxia.reports.registry import Indicator, Period
-
-VERSION_KEY = "hongxia:reports:version"
-
 
 # ---------------------------------------------------------------- numbers and ids
 
@@ -105,19 +102,15 @@ def subregions(region: Region | None) -> list[Region]:
 # ---------------------------------------------------------------- values, cached
 
 
-def data_version() -> int:
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        version = 1
-        cache.add(VERSION_KEY, version, None)
-    return int(version)
+def data_version() -> str:
+    """What cached figures are keyed by, the same in every server process (core.versions):
+    "reports" is raised when a watched model is saved or deleted through the ORM; "people"
+    and "regions" by database triggers, so bulk imports invalidate the figures too."""
+    return versions.current(["reports", "people", "regions"])
 
 
 def bump_version() -> None:
-    try:
-        cache.incr(VERSION_KEY)
-    except ValueError:
-        cache.set(VERSION_KEY, 2, None)
+    versions.bump_on_commit("reports")
 
 
 @memoize
