@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.utils import timezone
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, UserFactory
 
 from hongxia.core.models import AuditLog, User
 
@@ -90,3 +90,29 @@ def test_active_session_survives(clerk: Any, settings: Any, monkeypatch: Any) ->
 def test_pages_need_login() -> None:
     response = Client().get("/people/")
     assert response.status_code == 302 and response["Location"].startswith("/login/")
+
+
+def test_a_granted_or_revoked_permission_counts_on_the_next_request(db: Any) -> None:
+    """Permissions from the database are cached per user (core.auth); the "auth" data version
+    (triggers on the permission and group tables) must make changes count at once."""
+    from django.contrib.auth.models import Group, Permission
+
+    user = UserFactory(username="perm_user", role="county_clerk", region_id="431202")
+    perm = Permission.objects.get(codename="view_sensitive", content_type__app_label="people")
+
+    def fresh() -> Any:  # what the next request loads
+        return User.objects.get(pk=user.pk)
+
+    assert not fresh().has_perm("people.view_sensitive")
+    user.user_permissions.add(perm)
+    assert fresh().has_perm("people.view_sensitive")
+    user.user_permissions.remove(perm)
+    assert not fresh().has_perm("people.view_sensitive")
+
+    group = Group.objects.create(name="看得见号码")
+    user.groups.add(group)
+    assert not fresh().has_perm("people.view_sensitive")
+    group.permissions.add(perm)
+    assert fresh().has_perm("people.view_sensitive")
+    group.permissions.remove(perm)
+    assert not fresh().has_perm("people.view_sensitive")

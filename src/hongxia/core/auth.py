@@ -11,10 +11,12 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.backends import ModelBackend
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from hongxia.core import versions
 from hongxia.core.models import AuditLog, Role, User
 
 # What each role may do; a user may also be granted single permissions (e.g. view_sensitive).
@@ -96,6 +98,25 @@ class AccountLocked(PermissionDenied):
 
 class LockoutModelBackend(ModelBackend):
     """Django's backend, plus: N failures lock the account for M minutes (both settings)."""
+
+    def _get_permissions(self, user_obj: Any, obj: Any, from_name: str) -> set[str]:
+        """Django's two permission queries per request (the user's own, their groups'), cached
+        per user and the "auth" data version: triggers on the permission and group tables raise
+        it, so a revoked permission is gone on the next request, in every server process."""
+        attr = f"_{from_name}_perm_cache"
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
+            return set()
+        if not hasattr(user_obj, attr):
+            key = (
+                f"hongxia:perms:{versions.current(['auth'])}:{user_obj.pk}:{from_name}:"
+                f"{int(user_obj.is_superuser)}"
+            )
+            perms = cache.get(key)
+            if perms is None:
+                perms = super()._get_permissions(user_obj, obj, from_name)  # type: ignore[misc]
+                cache.set(key, perms, 600)
+            setattr(user_obj, attr, perms)
+        return set(getattr(user_obj, attr))
 
     def get_user(self, user_id: Any) -> Any:
         # Every page names the user's region in its header: fetch it with the user.

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.locale import LocaleMiddleware as DjangoLocaleMiddleware
 from django.utils import translation
 
-from hongxia.core import context
+from hongxia.core import context, versions
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -29,6 +29,9 @@ class RequestContextMiddleware:
             context.Actor(user=request.user, ip=client_ip(request), via="web")
         )
         try:
+            if request.method in ("GET", "HEAD"):
+                with versions.read_once():  # one read of the data versions per page
+                    return self.get_response(request)
             return self.get_response(request)
         finally:
             context.reset(token)

@@ -15,7 +15,9 @@ A migration declares its tables with `install(topic, table)` / `uninstall(...)`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 
 from django.db import connection, transaction
 
@@ -82,17 +84,47 @@ def install(topic: str, *tables: str):  # type: ignore[no-untyped-def]
     return forward, backward
 
 
-def current(topics: Iterable[str]) -> str:
-    """The topics' versions as one string for a cache key, in one query ("people=12,regions=1").
-    A topic with no row yet (nothing written since the tables were emptied) reads 0."""
-    wanted = sorted(set(topics))
-    marks = ", ".join(["%s"] * len(wanted))
+# Inside `read_once()`: every topic's version, read on first use. None: read each time.
+_snapshot: ContextVar[dict[str, int] | None] = ContextVar("hongxia_versions", default=None)
+
+
+@contextlib.contextmanager
+def read_once() -> Iterator[None]:
+    """Read the versions at most once inside the block: for a request that writes nothing
+    (a GET), so the page cache and the permission cache share one query. A block that
+    writes must not use it: it would key what it reads after its write by the old number."""
+    token = _snapshot.set({})
+    try:
+        yield
+    finally:
+        _snapshot.reset(token)
+
+
+def _read(topics: list[str] | None) -> dict[str, int]:
     with connection.cursor() as cur:
-        cur.execute(
-            f"SELECT topic, version FROM core_dataversion WHERE topic IN ({marks})",  # noqa: S608
-            wanted,
-        )
-        found = dict(cur.fetchall())
+        if topics is None:
+            cur.execute("SELECT topic, version FROM core_dataversion")
+        else:
+            marks = ", ".join(["%s"] * len(topics))
+            cur.execute(
+                f"SELECT topic, version FROM core_dataversion WHERE topic IN ({marks})",  # noqa: S608
+                topics,
+            )
+        return dict(cur.fetchall())
+
+
+def current(topics: Iterable[str]) -> str:
+    """The topics' versions as one string for a cache key ("people=12,regions=1"), in one
+    query (none inside `read_once` after the first). A topic with no row yet reads 0."""
+    wanted = sorted(set(topics))
+    snapshot = _snapshot.get()
+    if snapshot is None:
+        found = _read(wanted)
+    else:
+        if not snapshot:
+            snapshot.update(_read(None))
+            snapshot.setdefault("", 0)  # read, even if the table is empty
+        found = snapshot
     return ",".join(f"{t}={found.get(t, 0)}" for t in wanted)
 
 
