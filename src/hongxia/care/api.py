@@ -73,6 +73,7 @@ def visit_json(v: Visit) -> dict[str, Any]:
         "follow_up": v.follow_up,
         "follow_up_due": _d(v.follow_up_due),
         "closed_tasks": [t.pk for t in v.tasks.all()],
+        "aid_applications": [p.pk for t in v.tasks.all() for p in t.payments.all()],
     }
 
 
@@ -106,6 +107,15 @@ def programme_json(p: AidProgramme) -> dict[str, Any]:
         "amount_max_fen": p.amount_max_fen,
         "status": p.status,
     }
+
+
+def _ids(raw: Any) -> list[int]:
+    if raw in (None, ""):
+        return []
+    try:
+        return [int(x) for x in (raw if isinstance(raw, list) else [raw])]
+    except (TypeError, ValueError) as exc:
+        raise ValidationError({"aid_tasks": [_("A list of task numbers.")]}) from exc
 
 
 def _body(request: Request) -> dict[str, Any]:
@@ -226,13 +236,16 @@ class VisitListView(_ListMixin, ScopedAPIView):
         responses=LIST,
     )
     def get(self, request: Request) -> Response:
-        qs = self.scoped_queryset().select_related("person").prefetch_related("tasks")
+        qs = self.scoped_queryset().select_related("person").prefetch_related("tasks__payments")
         return self.page(request, _filtered(selectors.VisitFilter, request, qs), visit_json)
 
     @extend_schema(
         operation_id="care_visits_create",
         summary="Record a visit",
-        description="Closes the person's open tasks whose rule accepts the mode.",
+        description=(
+            "Closes the person's open tasks whose rule accepts the mode; `aid_tasks` (ids of "
+            "tasks it closes) applies for the money their rules carry."
+        ),
         request=OpenApiTypes.OBJECT,
         responses=WRITE,
     )
@@ -256,6 +269,7 @@ class VisitListView(_ListMixin, ScopedAPIView):
                 "follow_up": data.get("follow_up", ""),
                 "follow_up_due": _date(data, "follow_up_due", required=False),
                 "payment": payment,
+                "aid_tasks": _ids(data.get("aid_tasks")),
             },
         )
         return Response(visit_json(visit), status=status.HTTP_201_CREATED)

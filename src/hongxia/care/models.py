@@ -90,6 +90,21 @@ class VisitRule(ScopedModel):
         blank=True,
         help_text=_("e.g. 150, 100, 50: the first stay in a year, the second, then each later."),
     )
+    # The money that goes with the visit: the amount above, applied for from this programme
+    # (or from the approved programme of the same name and kind for the visit's year that
+    # covers the person, so a rule need not be re-linked every year).
+    aid_programme = models.ForeignKey(
+        "AidProgramme",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("aid programme"),
+        help_text=_(
+            "With amounts: a visit that satisfies this rule offers an aid application from "
+            "this programme (that year's programme of the same name)."
+        ),
+    )
     order = models.PositiveSmallIntegerField(_("order"), default=100)
 
     class Meta:
@@ -443,7 +458,7 @@ class AidPayment(ScopedModel):
         "people.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("retiree")
     )
     region = models.ForeignKey("core.Region", **_REGION)  # type: ignore[arg-type]
-    period = models.CharField(_("period"), max_length=20)
+    period = models.CharField(_("period"), max_length=64)
     amount_fen = models.BigIntegerField(_("amount (fen)"))
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     status = models.CharField(
@@ -475,6 +490,15 @@ class AidPayment(ScopedModel):
         verbose_name=_("paid by"),
     )
     voucher = models.CharField(_("voucher number"), max_length=40, blank=True)
+    # The visit task this money goes with (a rule's amount schedule), if any.
+    task = models.ForeignKey(
+        VisitTask,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="payments",
+        verbose_name=_("visit task"),
+    )
 
     owner_field = "person__account"
 

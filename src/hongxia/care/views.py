@@ -245,17 +245,27 @@ class VisitCreateView(ScopedDetailView):
     template_name = "care/visit_form.html"
     context_object_name = "person"
 
+    def offers(self) -> list[services.AidOffer]:
+        return services.aid_offers(
+            user=self.request.user, person=self.object, day=timezone.localdate()
+        )
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
+        offers = self.offers()
         ctx.setdefault(
-            "form", forms.VisitForm(user=self.request.user, initial={"date": timezone.localdate()})
+            "form",
+            forms.VisitForm(
+                user=self.request.user, offers=offers, initial={"date": timezone.localdate()}
+            ),
         )
         ctx["open_tasks"] = VisitTask.objects.filter(person=self.object, status=TaskStatus.OPEN)
+        ctx["no_programme"] = [o for o in offers if o.programme is None]
         return ctx
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.object = person = self.get_object()
-        form = forms.VisitForm(request.POST, user=request.user)
+        form = forms.VisitForm(request.POST, user=request.user, offers=self.offers())
         if form.is_valid():
             try:
                 visit = services.visit_record(
