@@ -53,6 +53,7 @@ def task_json(t: VisitTask) -> dict[str, Any]:
         "owner": t.owner,
         "owner_region": t.owner_region_id,
         "owner_leader": t.owner_leader_id,
+        "owner_branch": getattr(t, "branch_id", None) if t.owner == "branch" else None,
         "status": t.status,
         "visit": t.visit_id,
     }
@@ -189,7 +190,7 @@ class TaskListView(_ListMixin, ScopedAPIView):
         responses=LIST,
     )
     def get(self, request: Request) -> Response:
-        qs = self.scoped_queryset().select_related("person", "rule")
+        qs = selectors.with_branch(self.scoped_queryset().select_related("person", "rule"))
         if not request.query_params.get("when") and not request.query_params.get("status"):
             qs = qs.filter(status="open")
         qs = _filtered(selectors.TaskFilter, request, qs)
@@ -204,7 +205,8 @@ class TaskDetailView(ScopedAPIView):
 
     @extend_schema(operation_id="care_tasks_retrieve", summary="One visit task", responses=ONE)
     def get(self, request: Request, pk: int) -> Response:
-        return Response(task_json(self.get_object(pk)))
+        qs = selectors.with_branch(self.scoped_queryset().select_related("person", "rule"))
+        return Response(task_json(self.get_object(pk, qs)))
 
 
 class PlanView(ScopedAPIView):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -23,7 +25,7 @@ from hongxia.care.choices import (
     Trigger,
 )
 from hongxia.core.crypto import EncryptedCharField
-from hongxia.core.scope import ScopedModel
+from hongxia.core.scope import ScopedManagerMixin, ScopedModel, ScopedQuerySet
 
 _REGION = {"on_delete": models.PROTECT, "related_name": "+", "verbose_name": _("region")}
 
@@ -180,6 +182,25 @@ class Pairing(ScopedModel):
         return f"{self.person} — {self.leader}"
 
 
+# A task owned by "the branch" belongs to the person's current party branch (read from the
+# party app's membership at query time, so a transfer moves the task with the member).
+BRANCH_SECRETARY_PATH = "person__party_member__organisation__secretary_user"
+CURRENT_MEMBER_Q = Q(person__party_member__status="active")
+
+
+class TaskQuerySet(ScopedQuerySet["VisitTask"]):
+    def visible_to(self, user: Any) -> ScopedQuerySet[VisitTask]:
+        qs = super().visible_to(user)
+        if getattr(user, "role", None) == "branch_secretary":
+            # A secretary's scope is their branch's tasks, not every task of its members.
+            qs = qs.filter(CURRENT_MEMBER_Q, owner=OwnerKind.BRANCH)
+        return qs
+
+
+class TaskManager(ScopedManagerMixin, models.Manager.from_queryset(TaskQuerySet)):  # type: ignore[misc]
+    pass
+
+
 class VisitTask(ScopedModel):
     """走访任务 — one visit a rule asks for: whom, by when, owned by whom."""
 
@@ -253,6 +274,10 @@ class VisitTask(ScopedModel):
         db_index=False,
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    branch_scope_field = BRANCH_SECRETARY_PATH
+
+    objects = TaskManager()  # type: ignore[misc]  # narrows the scope for secretaries
 
     class Meta:
         verbose_name = _("visit task")
@@ -331,6 +356,7 @@ class Visit(ScopedModel):
     recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
 
     owner_field = "person__account"
+    branch_scope_field = BRANCH_SECRETARY_PATH
 
     class Meta:
         verbose_name = _("visit")

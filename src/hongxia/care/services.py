@@ -467,7 +467,7 @@ def visit_record(*, actor: Any, person: Person, data: dict[str, Any]) -> Visit:
     _created(visit, actor)
     closed: dict[int, VisitTask] = {}
     for task in (
-        VisitTask.objects.select_for_update()
+        VisitTask.objects.select_for_update(of=("self",))
         .select_related("rule__aid_programme")
         .filter(
             person=person,
