@@ -331,52 +331,88 @@ def _owner_of(rule: VisitRule, person: Person) -> tuple[str, str, int | None]:
     return kind, region, leader
 
 
-def _plan_birthdays(rule: VisitRule, day: datetime.date, region_prefix: str) -> int:
-    """Milestone birthdays whose window has opened: the database narrows people by birth date,
-    the pure rule decides exactly, and the tasks go in one bulk insert."""
-    window = (day, day + datetime.timedelta(days=rule.days_before))
+def birthday_dates(
+    rule: VisitRule, window: tuple[datetime.date, datetime.date], *, lunar: bool
+) -> dict[datetime.date, list[tuple[datetime.date, int]]]:
+    """Every solar birth date with a milestone birthday (date, age) of `rule` inside `window`.
+
+    Whether a birthday is a milestone in the window depends on the birth date alone, so the
+    lunar arithmetic runs once per candidate date (hundreds), never once per person."""
     reckoning = reckoning_of(rule)
     ages = list(rule.milestone_ages) or list(range(max(rule.min_age or 5, 5), 121, 5))
+    births = rules.birth_candidates(window, lunar=lunar, reckoning=reckoning, ages=ages)
+    out: dict[datetime.date, list[tuple[datetime.date, int]]] = {}
+    # In date order, so the lunar conversions stay within one lunar year at a time.
+    for birth in sorted(births):
+        found = rules.birthday_occasions(
+            birth,
+            window,
+            lunar=lunar,
+            reckoning=reckoning,
+            ages=rule.milestone_ages,
+            min_age=rule.min_age,
+        )
+        if found:
+            out[birth] = found
+    return out
+
+
+def birthday_people(
+    rule: VisitRule, day: datetime.date, region_prefix: str
+) -> list[tuple[QuerySet[Person], dict[datetime.date, tuple[datetime.date, int]]]]:
+    """The people due a milestone-birthday visit from `day` (the window is the coming
+    `days_before` days), as querysets filtered in SQL by exact birth dates, each with the
+    birthday (date, age) of every birth date it holds."""
+    window = (day, day + datetime.timedelta(days=rule.days_before))
     calendars = {"solar": [False], "lunar": [True]}.get(rule.birthday_calendar, [False, True])
     # Ages are judged at the window's end: someone turning 70 next week is covered today.
     base = _people_base(region_prefix).filter(coverage_q(rule, window[1]))
-    tasks: list[VisitTask] = []
+    out = []
     for lunar in calendars:
-        births = rules.birth_candidates(window, lunar=lunar, reckoning=reckoning, ages=ages)
-        qs = base.filter(birth_date__in=sorted(births))
-        if rule.birthday_calendar == "person":
-            qs = qs.filter(lunar_birthday=lunar)
-        # In birth order, so the lunar conversions below stay within one lunar year at a time.
-        rows = qs.values_list("id", "birth_date", "region_id", "lives_elsewhere").order_by(
-            "birth_date", "id"
+        dates = birthday_dates(rule, window, lunar=lunar)
+        # A window longer than a year can hold two birthdays of one birth date: one pass each.
+        for n in range(max((len(v) for v in dates.values()), default=0)):
+            nth = {birth: found[n] for birth, found in dates.items() if len(found) > n}
+            births = sorted(nth)
+            for i in range(0, len(births), _BIRTH_CHUNK):
+                chunk = {b: nth[b] for b in births[i : i + _BIRTH_CHUNK]}
+                qs = base.filter(birth_date__in=list(chunk))
+                if rule.birthday_calendar == "person":
+                    qs = qs.filter(lunar_birthday=lunar)
+                out.append((qs, chunk))
+    return out
+
+
+# Birth dates per statement: keeps the CASE lists well inside SQLite's parameter limit.
+_BIRTH_CHUNK = 300
+
+
+def _by_birth(chunk: dict[datetime.date, Any], field: Any) -> Case:
+    return Case(
+        *(When(birth_date=birth, then=Value(value)) for birth, value in chunk.items()),
+        output_field=field,
+    )
+
+
+def _plan_birthdays(rule: VisitRule, day: datetime.date, region_prefix: str) -> int:
+    """Milestone birthdays whose window has opened: exact birth dates from the pure rules, then
+    one INSERT ... SELECT per batch of dates, the occasion picked per birth date in SQL."""
+    made = 0
+    before, after = (
+        datetime.timedelta(days=rule.days_before),
+        datetime.timedelta(days=rule.days_after),
+    )
+    for qs, chunk in birthday_people(rule, day, region_prefix):
+        made += _insert_tasks(
+            _annotated(
+                qs,
+                rule,
+                key=_by_birth({b: f"A{age}" for b, (_w, age) in chunk.items()}, CharField()),
+                opens=_by_birth({b: w - before for b, (w, _a) in chunk.items()}, DateField()),
+                due=_by_birth({b: w + after for b, (w, _a) in chunk.items()}, DateField()),
+            )
         )
-        for pid, birth, region_id, elsewhere in rows.iterator(chunk_size=2000):
-            for when, age in rules.birthday_occasions(
-                birth,
-                window,
-                lunar=lunar,
-                reckoning=reckoning,
-                ages=rule.milestone_ages,
-                min_age=rule.min_age,
-            ):
-                person = Person(id=pid, region_id=region_id, lives_elsewhere=elsewhere)
-                owner, owner_region, leader = _owner_of(rule, person)
-                tasks.append(
-                    VisitTask(
-                        rule=rule,
-                        person_id=pid,
-                        region_id=region_id,
-                        period_key=f"A{age}",
-                        opens=when - datetime.timedelta(days=rule.days_before),
-                        due=when + datetime.timedelta(days=rule.days_after),
-                        owner=owner,
-                        owner_region_id=owner_region,
-                        owner_leader_id=leader,
-                    )
-                )
-    before = VisitTask.objects.filter(rule=rule).count() if tasks else 0
-    VisitTask.objects.bulk_create(tasks, ignore_conflicts=True, batch_size=2000)
-    return VisitTask.objects.filter(rule=rule).count() - before if tasks else 0
+    return made
 
 
 def tasks_plan_for_day(
