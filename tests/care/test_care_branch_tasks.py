@@ -73,6 +73,7 @@ def test_secretary_sees_their_branch_tasks_as_mine(setup: dict[str, Any], care_c
     client.force_login(sec_a)
     page = client.get("/care/?when=mine").content.decode()
     assert "城北党员" in page and "城南党员" not in page and "城北支部" in page
+    assert client.get("/").status_code == 200  # the home page's care panel, branch-scoped
     other = VisitTask.objects.get(person=setup["south"])
     assert client.get(f"/care/tasks/{other.pk}/").status_code == 404
     api = APIClient()
