@@ -181,3 +181,32 @@ def test_api_visit_applies_for_aid(care_admin: Any, care_approver: Any, care_cle
     assert r.status_code == 201, r.content
     pay = AidPayment.objects.get(task=task)
     assert r.json()["aid_applications"] == [pay.pk] and pay.amount_fen == 15_000
+
+
+def test_rule_page_links_a_programme(care_admin: Any, care_approver: Any) -> None:
+    prog = _programme(care_admin, care_approver, year=2026)
+    rule = VisitRule.objects.get(code="death")
+    client = Client()
+    client.force_login(care_admin)
+    assert "住院慰问" in client.get(f"/care/rules/{rule.pk}/edit/").content.decode()
+    data = {
+        "region": "431200",
+        "code": "death",
+        "name": rule.name,
+        "trigger": "event",
+        "active": "on",
+        "event_kinds": rule.event_kinds,
+        "days_after": rule.days_after,
+        "days_before": 0,
+        "birthday_calendar": "person",
+        "owner": "county",
+        "amount_schedule": "500",
+        "aid_programme": prog.pk,
+        "order": rule.order,
+    }
+    r = client.post(f"/care/rules/{rule.pk}/edit/", data)
+    assert r.status_code == 302
+    rule.refresh_from_db()
+    assert (rule.aid_programme, rule.amount_schedule) == (prog, [500])
+    page = client.get(f"/care/rules/{rule.pk}/").content.decode()
+    assert "住院慰问" in page and "500" in page
