@@ -177,3 +177,30 @@ def test_period_holds_its_day(day: D, times: int) -> None:
     assert occ.opens <= day <= occ.due
     assert rules.periodic_occasion(times, occ.opens).key == occ.key
     assert rules.periodic_occasion(times, occ.due + rules.ONE_DAY).key != occ.key
+
+
+def _days(first: datetime.date, last: datetime.date, step: int = 1) -> list[datetime.date]:
+    return [first + datetime.timedelta(days=n) for n in range(0, (last - first).days + 1, step)]
+
+
+@pytest.mark.parametrize(
+    "days",
+    [
+        _days(D(1944, 1, 1), D(1948, 12, 31)),  # birth years of the seed, leap 1944/1947
+        _days(D(2025, 1, 1), D(2028, 12, 31)),  # planning years, 闰六月 2025, 2028 闰五月
+        _days(D(1900, 2, 1), D(2100, 12, 31), step=61),  # across the whole range
+    ],
+    ids=["births", "planning", "every-61st-day"],
+)
+def test_lunar_conversions_agree_with_lunar_python(days: list[datetime.date]) -> None:
+    """Our conversions read lunar-python's own month tables (to avoid rebuilding its one-year
+    cache); they give what lunar-python's converters give, both ways."""
+    from lunar_python import Lunar, Solar
+
+    for day in days:
+        ref = Solar.fromYmd(day.year, day.month, day.day).getLunar()
+        got = rules.lunar_of(day)
+        assert (got.year, got.month, got.day) == (ref.getYear(), ref.getMonth(), ref.getDay())
+        assert rules.solar_of(got.year, got.month, got.day) == day
+        back = Lunar.fromYmd(got.year, got.month, got.day).getSolar()
+        assert D(back.getYear(), back.getMonth(), back.getDay()) == day

@@ -53,6 +53,7 @@ def task_json(t: VisitTask) -> dict[str, Any]:
         "owner": t.owner,
         "owner_region": t.owner_region_id,
         "owner_leader": t.owner_leader_id,
+        "owner_branch": getattr(t, "branch_id", None) if t.owner == "branch" else None,
         "status": t.status,
         "visit": t.visit_id,
     }
@@ -73,6 +74,7 @@ def visit_json(v: Visit) -> dict[str, Any]:
         "follow_up": v.follow_up,
         "follow_up_due": _d(v.follow_up_due),
         "closed_tasks": [t.pk for t in v.tasks.all()],
+        "aid_applications": [p.pk for t in v.tasks.all() for p in t.payments.all()],
     }
 
 
@@ -106,6 +108,15 @@ def programme_json(p: AidProgramme) -> dict[str, Any]:
         "amount_max_fen": p.amount_max_fen,
         "status": p.status,
     }
+
+
+def _ids(raw: Any) -> list[int]:
+    if raw in (None, ""):
+        return []
+    try:
+        return [int(x) for x in (raw if isinstance(raw, list) else [raw])]
+    except (TypeError, ValueError) as exc:
+        raise ValidationError({"aid_tasks": [_("A list of task numbers.")]}) from exc
 
 
 def _body(request: Request) -> dict[str, Any]:
@@ -179,7 +190,7 @@ class TaskListView(_ListMixin, ScopedAPIView):
         responses=LIST,
     )
     def get(self, request: Request) -> Response:
-        qs = self.scoped_queryset().select_related("person", "rule")
+        qs = selectors.with_branch(self.scoped_queryset().select_related("person", "rule"))
         if not request.query_params.get("when") and not request.query_params.get("status"):
             qs = qs.filter(status="open")
         qs = _filtered(selectors.TaskFilter, request, qs)
@@ -194,7 +205,8 @@ class TaskDetailView(ScopedAPIView):
 
     @extend_schema(operation_id="care_tasks_retrieve", summary="One visit task", responses=ONE)
     def get(self, request: Request, pk: int) -> Response:
-        return Response(task_json(self.get_object(pk)))
+        qs = selectors.with_branch(self.scoped_queryset().select_related("person", "rule"))
+        return Response(task_json(self.get_object(pk, qs)))
 
 
 class PlanView(ScopedAPIView):
@@ -226,13 +238,16 @@ class VisitListView(_ListMixin, ScopedAPIView):
         responses=LIST,
     )
     def get(self, request: Request) -> Response:
-        qs = self.scoped_queryset().select_related("person").prefetch_related("tasks")
+        qs = self.scoped_queryset().select_related("person").prefetch_related("tasks__payments")
         return self.page(request, _filtered(selectors.VisitFilter, request, qs), visit_json)
 
     @extend_schema(
         operation_id="care_visits_create",
         summary="Record a visit",
-        description="Closes the person's open tasks whose rule accepts the mode.",
+        description=(
+            "Closes the person's open tasks whose rule accepts the mode; `aid_tasks` (ids of "
+            "tasks it closes) applies for the money their rules carry."
+        ),
         request=OpenApiTypes.OBJECT,
         responses=WRITE,
     )
@@ -256,6 +271,7 @@ class VisitListView(_ListMixin, ScopedAPIView):
                 "follow_up": data.get("follow_up", ""),
                 "follow_up_due": _date(data, "follow_up_due", required=False),
                 "payment": payment,
+                "aid_tasks": _ids(data.get("aid_tasks")),
             },
         )
         return Response(visit_json(visit), status=status.HTTP_201_CREATED)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -49,10 +51,37 @@ class VisitForm(forms.Form):
     follow_up = forms.CharField(label=_("Follow-up needed"), required=False, max_length=200)
     follow_up_due = forms.DateField(label=_("Follow up by"), required=False, widget=DATE)
 
-    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+    aid_tasks = forms.TypedMultipleChoiceField(
+        label=_("Apply for the money that goes with it"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Another user approves each application before it is paid."),
+    )
+
+    def __init__(self, *args: Any, user: Any, offers: Sequence[Any] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["leader"].queryset = Leader.objects.visible_to(user)  # type: ignore[attr-defined]
+        choices = [
+            (
+                o.task.pk,
+                _("%(rule)s: %(amount)s yuan from %(programme)s (%(period)s)")
+                % {
+                    "rule": o.task.rule.name,
+                    "amount": f"{Decimal(o.amount_fen) / 100:,.2f}",
+                    "programme": str(o.programme),
+                    "period": o.period,
+                },
+            )
+            for o in offers
+            if o.programme is not None and o.amount_fen
+        ]
+        if choices:
+            self.fields["aid_tasks"].choices = choices  # type: ignore[attr-defined]
+            self.fields["aid_tasks"].initial = [c[0] for c in choices]
+        else:
+            del self.fields["aid_tasks"]
 
     def service_data(self) -> dict[str, Any]:
         from hongxia.care.models import AidPayment
@@ -260,12 +289,14 @@ class RuleForm(forms.ModelForm):
             "owner",
             "owner_elsewhere",
             "amount_schedule",
+            "aid_programme",
             "order",
         ]
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["region"].queryset = _regions(user)  # type: ignore[attr-defined]
+        self.fields["aid_programme"].queryset = AidProgramme.objects.visible_to(user)  # type: ignore[attr-defined]
         self.fields["tags"].choices = [(t.code, str(t)) for t in Tag.objects.filter(active=True)]  # type: ignore[attr-defined]
         for name in ("milestone_ages", "amount_schedule"):
             value = self.initial.get(name)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -23,7 +25,7 @@ from hongxia.care.choices import (
     Trigger,
 )
 from hongxia.core.crypto import EncryptedCharField
-from hongxia.core.scope import ScopedModel
+from hongxia.core.scope import ScopedManagerMixin, ScopedModel, ScopedQuerySet
 
 _REGION = {"on_delete": models.PROTECT, "related_name": "+", "verbose_name": _("region")}
 
@@ -89,6 +91,21 @@ class VisitRule(ScopedModel):
         default=list,
         blank=True,
         help_text=_("e.g. 150, 100, 50: the first stay in a year, the second, then each later."),
+    )
+    # The money that goes with the visit: the amount above, applied for from this programme
+    # (or from the approved programme of the same name and kind for the visit's year that
+    # covers the person, so a rule need not be re-linked every year).
+    aid_programme = models.ForeignKey(
+        "AidProgramme",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("aid programme"),
+        help_text=_(
+            "With amounts: a visit that satisfies this rule offers an aid application from "
+            "this programme (that year's programme of the same name)."
+        ),
     )
     order = models.PositiveSmallIntegerField(_("order"), default=100)
 
@@ -165,6 +182,25 @@ class Pairing(ScopedModel):
         return f"{self.person} — {self.leader}"
 
 
+# A task owned by "the branch" belongs to the person's current party branch (read from the
+# party app's membership at query time, so a transfer moves the task with the member).
+BRANCH_SECRETARY_PATH = "person__party_member__organisation__secretary_user"
+CURRENT_MEMBER_Q = Q(person__party_member__status="active")
+
+
+class TaskQuerySet(ScopedQuerySet["VisitTask"]):
+    def visible_to(self, user: Any) -> ScopedQuerySet[VisitTask]:
+        qs = super().visible_to(user)
+        if getattr(user, "role", None) == "branch_secretary":
+            # A secretary's scope is their branch's tasks, not every task of its members.
+            qs = qs.filter(CURRENT_MEMBER_Q, owner=OwnerKind.BRANCH)
+        return qs
+
+
+class TaskManager(ScopedManagerMixin, models.Manager.from_queryset(TaskQuerySet)):  # type: ignore[misc]
+    pass
+
+
 class VisitTask(ScopedModel):
     """走访任务 — one visit a rule asks for: whom, by when, owned by whom."""
 
@@ -238,6 +274,10 @@ class VisitTask(ScopedModel):
         db_index=False,
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    branch_scope_field = BRANCH_SECRETARY_PATH
+
+    objects = TaskManager()  # type: ignore[misc]  # narrows the scope for secretaries
 
     class Meta:
         verbose_name = _("visit task")
@@ -316,6 +356,7 @@ class Visit(ScopedModel):
     recorded_at = models.DateTimeField(_("recorded"), auto_now_add=True)
 
     owner_field = "person__account"
+    branch_scope_field = BRANCH_SECRETARY_PATH
 
     class Meta:
         verbose_name = _("visit")
@@ -443,7 +484,7 @@ class AidPayment(ScopedModel):
         "people.Person", on_delete=models.PROTECT, related_name="+", verbose_name=_("retiree")
     )
     region = models.ForeignKey("core.Region", **_REGION)  # type: ignore[arg-type]
-    period = models.CharField(_("period"), max_length=20)
+    period = models.CharField(_("period"), max_length=64)
     amount_fen = models.BigIntegerField(_("amount (fen)"))
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     status = models.CharField(
@@ -475,6 +516,15 @@ class AidPayment(ScopedModel):
         verbose_name=_("paid by"),
     )
     voucher = models.CharField(_("voucher number"), max_length=40, blank=True)
+    # The visit task this money goes with (a rule's amount schedule), if any.
+    task = models.ForeignKey(
+        VisitTask,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="payments",
+        verbose_name=_("visit task"),
+    )
 
     owner_field = "person__account"
 

@@ -36,6 +36,13 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     "city_admin": _CLERK | {"care.manage_rules", "care.approve_aidprogramme"},
     "county_clerk": _CLERK,
     "leader": _READ | {"care.export_aidpayment"},
+    # Scoped to the branch: the tasks the branch owns for its current members, and their visits.
+    "branch_secretary": {
+        "care.view_visittask",
+        "care.change_visittask",
+        "care.view_visit",
+        "care.add_visit",
+    },
 }
 
 ROLE_CARE_PERMISSIONS = ROLE_PERMISSIONS

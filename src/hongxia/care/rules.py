@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -26,16 +27,38 @@ class LunarDate:
     day: int
 
 
-@lru_cache(maxsize=4096)
-def lunar_of(day: datetime.date) -> LunarDate:
-    lunar = Solar.fromYmd(day.year, day.month, day.day).getLunar()
-    return LunarDate(lunar.getYear(), lunar.getMonth(), lunar.getDay())
+@lru_cache(maxsize=512)
+def _lunar_year(year: int) -> LunarYear:
+    # Building a lunar year costs milliseconds (solar terms); lunar-python caches only one, and
+    # its own conversions (Solar.getLunar, Lunar.getSolar) rebuild it whenever the year changes.
+    # So conversions below read the months of our cached years instead (same tables, same
+    # answers: tests/care/test_care_rules.py compares them day by day with lunar-python's).
+    return LunarYear(year)
+
+
+def _ordinal_of_jd(jd: float) -> int:
+    """The proleptic Gregorian ordinal of the day holding Julian day `jd`."""
+    return math.floor(jd + 0.5) - 1721425
 
 
 @lru_cache(maxsize=512)
-def _lunar_year(year: int) -> LunarYear:
-    # Building a lunar year costs milliseconds (solar terms); lunar-python caches only one.
-    return LunarYear.fromYear(year)
+def _year_months(year: int) -> tuple[tuple[int, int, int], ...]:
+    """The months of lunar `year`: (month, negative if leap; first day's ordinal; days)."""
+    return tuple(
+        (m.getMonth(), _ordinal_of_jd(m.getFirstJulianDay()), m.getDayCount())
+        for m in _lunar_year(year).getMonthsInYear()
+    )
+
+
+@lru_cache(maxsize=65536)
+def lunar_of(day: datetime.date) -> LunarDate:
+    ordinal = day.toordinal()
+    for year in (day.year, day.year - 1):
+        for month, first, days in _year_months(year):
+            if first <= ordinal < first + days:
+                return LunarDate(year, month, ordinal - first + 1)
+    lunar = Solar.fromYmd(day.year, day.month, day.day).getLunar()  # outside lunar-python's range
+    return LunarDate(lunar.getYear(), lunar.getMonth(), lunar.getDay())
 
 
 @lru_cache(maxsize=8192)
@@ -50,7 +73,10 @@ def _month_days(year: int, month: int) -> int | None:
 
 @lru_cache(maxsize=65536)
 def solar_of(year: int, month: int, day: int) -> datetime.date:
-    solar = Lunar.fromYmd(year, month, day).getSolar()
+    for found, first, days in _year_months(year):
+        if found == month and 1 <= day <= days:
+            return datetime.date.fromordinal(first + day - 1)
+    solar = Lunar.fromYmd(year, month, day).getSolar()  # let lunar-python judge the odd case
     return datetime.date(solar.getYear(), solar.getMonth(), solar.getDay())
 
 

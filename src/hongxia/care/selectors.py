@@ -6,7 +6,7 @@ import datetime
 from typing import Any
 
 import django_filters
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -18,6 +18,8 @@ from hongxia.care.choices import (
     TaskStatus,
 )
 from hongxia.care.models import (
+    BRANCH_SECRETARY_PATH,
+    CURRENT_MEMBER_Q,
     AidPayment,
     AidProgramme,
     Ceremony,
@@ -29,6 +31,8 @@ from hongxia.care.models import (
     VisitTask,
 )
 from hongxia.core.models import Region
+from hongxia.party.choices import MemberStatus
+from hongxia.party.models import Member, Organisation
 from hongxia.people.choices import Category, LifeStatus
 from hongxia.people.models import Person
 from hongxia.people.selectors import search_q
@@ -39,16 +43,61 @@ def week_bounds(day: datetime.date) -> tuple[datetime.date, datetime.date]:
     return start, start + datetime.timedelta(days=6)
 
 
+def _branch_with_secretary() -> Exists:
+    """The task's person is a current member of a branch that has a secretary's account."""
+    return Exists(
+        Member.objects.filter(
+            person_id=OuterRef("person_id"),
+            status=MemberStatus.ACTIVE,
+            organisation__secretary_user__isnull=False,
+        )
+    )
+
+
 def mine_q(user: Any) -> Q:
-    """My tasks: assigned to me, or unassigned and owned by my bureau."""
+    """My tasks: assigned to me, or unassigned and owned by me: a branch secretary owns the
+    branch tasks of their branch's current members; a bureau owns its own tasks and the branch
+    tasks of people with no branch secretary to take them (not members, or no account)."""
     q = Q(assignee=user)
+    if getattr(user, "role", None) == "branch_secretary":
+        return q | Q(
+            CURRENT_MEMBER_Q,
+            assignee__isnull=True,
+            owner=OwnerKind.BRANCH,
+            **{BRANCH_SECRETARY_PATH: user},
+        )
     if getattr(user, "region_id", None):
         q |= Q(
             assignee__isnull=True,
             owner_region_id=user.region_id,
             owner__in=[OwnerKind.COUNTY, OwnerKind.CITY],
         )
+        q |= Q(
+            ~Q(_branch_with_secretary()),
+            assignee__isnull=True,
+            owner_region_id=user.region_id,
+            owner=OwnerKind.BRANCH,
+        )
     return q
+
+
+def branch_of(person_id: int) -> Organisation | None:
+    """The person's current party branch (the party app's membership), or None."""
+    member = (
+        Member.objects.filter(person_id=person_id, status=MemberStatus.ACTIVE)
+        .select_related("organisation")
+        .first()
+    )
+    return member.organisation if member else None
+
+
+def with_branch(qs: QuerySet[VisitTask]) -> QuerySet[VisitTask]:
+    """Annotate each branch-owned task with its branch (id and name) as of now."""
+    current = Member.objects.filter(person_id=OuterRef("person_id"), status=MemberStatus.ACTIVE)
+    return qs.annotate(
+        branch_id=Subquery(current.values("organisation_id")[:1]),
+        branch_name=Subquery(current.values("organisation__name")[:1]),
+    )
 
 
 def tasks_visible(*, user: Any) -> QuerySet[VisitTask]:

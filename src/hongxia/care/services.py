@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -330,52 +331,88 @@ def _owner_of(rule: VisitRule, person: Person) -> tuple[str, str, int | None]:
     return kind, region, leader
 
 
-def _plan_birthdays(rule: VisitRule, day: datetime.date, region_prefix: str) -> int:
-    """Milestone birthdays whose window has opened: the database narrows people by birth date,
-    the pure rule decides exactly, and the tasks go in one bulk insert."""
-    window = (day, day + datetime.timedelta(days=rule.days_before))
+def birthday_dates(
+    rule: VisitRule, window: tuple[datetime.date, datetime.date], *, lunar: bool
+) -> dict[datetime.date, list[tuple[datetime.date, int]]]:
+    """Every solar birth date with a milestone birthday (date, age) of `rule` inside `window`.
+
+    Whether a birthday is a milestone in the window depends on the birth date alone, so the
+    lunar arithmetic runs once per candidate date (hundreds), never once per person."""
     reckoning = reckoning_of(rule)
     ages = list(rule.milestone_ages) or list(range(max(rule.min_age or 5, 5), 121, 5))
+    births = rules.birth_candidates(window, lunar=lunar, reckoning=reckoning, ages=ages)
+    out: dict[datetime.date, list[tuple[datetime.date, int]]] = {}
+    # In date order, so the lunar conversions stay within one lunar year at a time.
+    for birth in sorted(births):
+        found = rules.birthday_occasions(
+            birth,
+            window,
+            lunar=lunar,
+            reckoning=reckoning,
+            ages=rule.milestone_ages,
+            min_age=rule.min_age,
+        )
+        if found:
+            out[birth] = found
+    return out
+
+
+def birthday_people(
+    rule: VisitRule, day: datetime.date, region_prefix: str
+) -> list[tuple[QuerySet[Person], dict[datetime.date, tuple[datetime.date, int]]]]:
+    """The people due a milestone-birthday visit from `day` (the window is the coming
+    `days_before` days), as querysets filtered in SQL by exact birth dates, each with the
+    birthday (date, age) of every birth date it holds."""
+    window = (day, day + datetime.timedelta(days=rule.days_before))
     calendars = {"solar": [False], "lunar": [True]}.get(rule.birthday_calendar, [False, True])
     # Ages are judged at the window's end: someone turning 70 next week is covered today.
     base = _people_base(region_prefix).filter(coverage_q(rule, window[1]))
-    tasks: list[VisitTask] = []
+    out = []
     for lunar in calendars:
-        births = rules.birth_candidates(window, lunar=lunar, reckoning=reckoning, ages=ages)
-        qs = base.filter(birth_date__in=sorted(births))
-        if rule.birthday_calendar == "person":
-            qs = qs.filter(lunar_birthday=lunar)
-        # In birth order, so the lunar conversions below stay within one lunar year at a time.
-        rows = qs.values_list("id", "birth_date", "region_id", "lives_elsewhere").order_by(
-            "birth_date", "id"
+        dates = birthday_dates(rule, window, lunar=lunar)
+        # A window longer than a year can hold two birthdays of one birth date: one pass each.
+        for n in range(max((len(v) for v in dates.values()), default=0)):
+            nth = {birth: found[n] for birth, found in dates.items() if len(found) > n}
+            births = sorted(nth)
+            for i in range(0, len(births), _BIRTH_CHUNK):
+                chunk = {b: nth[b] for b in births[i : i + _BIRTH_CHUNK]}
+                qs = base.filter(birth_date__in=list(chunk))
+                if rule.birthday_calendar == "person":
+                    qs = qs.filter(lunar_birthday=lunar)
+                out.append((qs, chunk))
+    return out
+
+
+# Birth dates per statement: keeps the CASE lists well inside SQLite's parameter limit.
+_BIRTH_CHUNK = 300
+
+
+def _by_birth(chunk: dict[datetime.date, Any], field: Any) -> Case:
+    return Case(
+        *(When(birth_date=birth, then=Value(value)) for birth, value in chunk.items()),
+        output_field=field,
+    )
+
+
+def _plan_birthdays(rule: VisitRule, day: datetime.date, region_prefix: str) -> int:
+    """Milestone birthdays whose window has opened: exact birth dates from the pure rules, then
+    one INSERT ... SELECT per batch of dates, the occasion picked per birth date in SQL."""
+    made = 0
+    before, after = (
+        datetime.timedelta(days=rule.days_before),
+        datetime.timedelta(days=rule.days_after),
+    )
+    for qs, chunk in birthday_people(rule, day, region_prefix):
+        made += _insert_tasks(
+            _annotated(
+                qs,
+                rule,
+                key=_by_birth({b: f"A{age}" for b, (_w, age) in chunk.items()}, CharField()),
+                opens=_by_birth({b: w - before for b, (w, _a) in chunk.items()}, DateField()),
+                due=_by_birth({b: w + after for b, (w, _a) in chunk.items()}, DateField()),
+            )
         )
-        for pid, birth, region_id, elsewhere in rows.iterator(chunk_size=2000):
-            for when, age in rules.birthday_occasions(
-                birth,
-                window,
-                lunar=lunar,
-                reckoning=reckoning,
-                ages=rule.milestone_ages,
-                min_age=rule.min_age,
-            ):
-                person = Person(id=pid, region_id=region_id, lives_elsewhere=elsewhere)
-                owner, owner_region, leader = _owner_of(rule, person)
-                tasks.append(
-                    VisitTask(
-                        rule=rule,
-                        person_id=pid,
-                        region_id=region_id,
-                        period_key=f"A{age}",
-                        opens=when - datetime.timedelta(days=rule.days_before),
-                        due=when + datetime.timedelta(days=rule.days_after),
-                        owner=owner,
-                        owner_region_id=owner_region,
-                        owner_leader_id=leader,
-                    )
-                )
-    before = VisitTask.objects.filter(rule=rule).count() if tasks else 0
-    VisitTask.objects.bulk_create(tasks, ignore_conflicts=True, batch_size=2000)
-    return VisitTask.objects.filter(rule=rule).count() - before if tasks else 0
+    return made
 
 
 def tasks_plan_for_day(
@@ -440,7 +477,8 @@ def tasks_on_life_event(*, actor: Any, event: LifeEvent) -> list[VisitTask]:
 @transaction.atomic
 def visit_record(*, actor: Any, person: Person, data: dict[str, Any]) -> Visit:
     """Record a visit and close the open tasks of the person it satisfies (the rule accepts the
-    contact mode and the task's window has opened)."""
+    contact mode and the task's window has opened). `aid_tasks` (task ids among those closed)
+    applies for the money their rules' amount schedules put with them (`aid_offer`)."""
     _need(actor, "care.add_visit", person)
     visit = Visit(person=person, region_id=person.region_id, recorded_by=actor)
     for key in (
@@ -463,9 +501,10 @@ def visit_record(*, actor: Any, person: Person, data: dict[str, Any]) -> Visit:
     visit.full_clean(exclude=["person", "region", "leader", "payment", "recorded_by"])
     visit.save()
     _created(visit, actor)
+    closed: dict[int, VisitTask] = {}
     for task in (
-        VisitTask.objects.select_for_update()
-        .select_related("rule")
+        VisitTask.objects.select_for_update(of=("self",))
+        .select_related("rule__aid_programme")
         .filter(
             person=person,
             status=TaskStatus.OPEN,
@@ -481,7 +520,123 @@ def visit_record(*, actor: Any, person: Person, data: dict[str, Any]) -> Visit:
         audit.record_change(
             task, AuditLog.Action.UPDATE, before=before, after=audit.snapshot(task), actor=actor
         )
+        closed[task.pk] = task
+    _apply_aid_with_visit(actor, visit, closed, data.get("aid_tasks") or [])
     return visit
+
+
+@dataclass(frozen=True)
+class AidOffer:
+    """The money a rule's amount schedule puts with one task: from which programme, how much
+    (integer fen), for which period (the task's occurrence, so one payment per occurrence)."""
+
+    task: VisitTask
+    programme: AidProgramme | None
+    amount_fen: int
+    period: str
+    occurrence: int
+
+
+def aid_programme_for(rule: VisitRule, person: Person, day: datetime.date) -> AidProgramme | None:
+    """The approved programme of the linked programme's name and kind for `day`'s year whose
+    region covers the person, the most local first; None when there is none."""
+    linked = rule.aid_programme
+    if linked is None:
+        return None
+    best, best_len = None, -1
+    for prog in AidProgramme.objects.filter(
+        name=linked.name, kind=linked.kind, year=day.year, status=ProgrammeStatus.APPROVED
+    ).order_by("id"):
+        prefix = _region_prefix(prog.region_id)
+        if person.region_id.startswith(prefix) and len(prefix) > best_len:
+            best, best_len = prog, len(prefix)
+    return best
+
+
+def aid_offer(task: VisitTask, day: datetime.date) -> AidOffer | None:
+    """What a visit on `day` that satisfies `task` should apply for, or None if its rule carries
+    no amount or no programme. The n-th occurrence in the task's year takes the n-th amount."""
+    rule = task.rule
+    if not rule.amount_schedule or rule.aid_programme_id is None:
+        return None
+    earlier = (
+        AidPayment.objects.filter(
+            person_id=task.person_id, task__rule_id=rule.pk, task__opens__year=task.opens.year
+        )
+        .exclude(status=PaymentStatus.REJECTED)
+        .exclude(task_id=task.pk)
+        .count()
+    )
+    yuan = rules.amount_for_occurrence(rule.amount_schedule, earlier + 1) or 0
+    return AidOffer(
+        task=task,
+        programme=aid_programme_for(rule, task.person, day),
+        amount_fen=yuan * 100,
+        period=f"{rule.code}:{task.period_key}",
+        occurrence=earlier + 1,
+    )
+
+
+def aid_offers(*, user: Any, person: Person, day: datetime.date) -> list[AidOffer]:
+    """The applications a visit to `person` on `day` may make: one per open task whose rule
+    carries an amount and a programme, unless that task already has a live application."""
+    if not user.has_perm("care.add_aidpayment") or not is_visible(person, user):
+        return []
+    tasks = (
+        VisitTask.objects.filter(person=person, status=TaskStatus.OPEN)
+        .exclude(rule__aid_programme__isnull=True)
+        .exclude(
+            Exists(
+                AidPayment.objects.filter(task_id=OuterRef("pk")).exclude(
+                    status=PaymentStatus.REJECTED
+                )
+            )
+        )
+        .select_related("rule__aid_programme", "person")
+        .order_by("due", "id")
+    )
+    return [o for o in (aid_offer(t, day) for t in tasks) if o is not None]
+
+
+def _apply_aid_with_visit(
+    actor: Any, visit: Visit, closed: dict[int, VisitTask], wanted: Iterable[Any]
+) -> None:
+    """Apply for the money that goes with the tasks this visit closed, as the clerk chose; the
+    applications then wait for another user's approval like any other."""
+    payments: list[AidPayment] = []
+    for raw in wanted:
+        task = closed.get(int(raw))
+        if task is None:
+            raise ValidationError(
+                {"aid": [_("Money goes only with a task this visit closes (its mode and date).")]}
+            )
+        offer = aid_offer(task, visit.date)
+        if offer is None or not offer.amount_fen:
+            raise ValidationError({"aid": [_("No money goes with this task's rule.")]})
+        if offer.programme is None:
+            linked = task.rule.aid_programme
+            raise ValidationError(
+                {
+                    "aid": [
+                        _("No approved programme “%(name)s” of %(year)s covers this person.")
+                        % {"name": linked.name if linked else "", "year": visit.date.year}
+                    ]
+                }
+            )
+        payments.append(
+            payment_apply(
+                actor=actor,
+                programme=offer.programme,
+                person=visit.person,
+                amount_fen=offer.amount_fen,
+                period=offer.period,
+                reason=f"{task.rule.name} {visit.date.isoformat()}",
+                task=task,
+            )
+        )
+    if payments and visit.payment_id is None:
+        visit.payment = payments[0]
+        visit.save(update_fields=["payment"])
 
 
 @transaction.atomic
@@ -509,6 +664,14 @@ def rule_save(*, actor: Any, rule: VisitRule | None, data: dict[str, Any]) -> Vi
         raise ValidationError({"festival": [_("Choose the festival.")]})
     if obj.trigger == Trigger.EVENT and not obj.event_kinds:
         raise ValidationError({"event_kinds": [_("Choose at least one life event.")]})
+    if obj.aid_programme_id is not None:
+        if not obj.amount_schedule:
+            raise ValidationError(
+                {"amount_schedule": [_("Give the amounts that the programme pays.")]}
+            )
+        programme = obj.aid_programme
+        if programme is None or not is_visible(programme, actor):
+            raise PermissionDenied
     obj.full_clean()
     obj.save()
     if not is_visible(obj, actor):
@@ -744,6 +907,7 @@ def payment_apply(
     amount_fen: int,
     period: str,
     reason: str = "",
+    task: VisitTask | None = None,
 ) -> AidPayment:
     _need(actor, "care.add_aidpayment", person)
     _check_application(programme, person, amount_fen)
@@ -759,6 +923,7 @@ def payment_apply(
         amount_fen=amount_fen,
         reason=reason,
         applied_by=actor,
+        task=task,
     )
     _created(payment, actor)
     return payment

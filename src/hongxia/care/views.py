@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
 from hongxia.care import forms, selectors, services
-from hongxia.care.choices import HONOUR_CHECKLIST, TaskStatus
+from hongxia.care.choices import HONOUR_CHECKLIST, OwnerKind, TaskStatus
 from hongxia.care.models import (
     AidPayment,
     AidProgramme,
@@ -107,12 +107,17 @@ class TaskListView(ExportMixin, ScopedListView):
             t.rule.name,
             t.opens,
             t.due,
-            t.get_owner_display(),
+            " · ".join(
+                x for x in (t.get_owner_display(), getattr(t, "branch_name", None) or "") if x
+            )
+            if t.owner == OwnerKind.BRANCH
+            else t.get_owner_display(),
             t.get_status_display(),
         ]
 
     def get_queryset(self) -> Any:
         qs = super().get_queryset().select_related("person", "rule", "region", "owner_leader")
+        qs = selectors.with_branch(qs)
         if not self.request.GET.get("when") and not self.request.GET.get("status"):
             qs = qs.filter(status=TaskStatus.OPEN)
         return qs
@@ -133,6 +138,8 @@ class TaskDetailView(ScopedDetailView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
+        if self.object.owner == OwnerKind.BRANCH:
+            ctx["branch"] = selectors.branch_of(self.object.person_id)
         ctx["visit_form"] = forms.VisitForm(
             user=self.request.user, initial={"date": timezone.localdate()}
         )
@@ -245,17 +252,27 @@ class VisitCreateView(ScopedDetailView):
     template_name = "care/visit_form.html"
     context_object_name = "person"
 
+    def offers(self) -> list[services.AidOffer]:
+        return services.aid_offers(
+            user=self.request.user, person=self.object, day=timezone.localdate()
+        )
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
+        offers = self.offers()
         ctx.setdefault(
-            "form", forms.VisitForm(user=self.request.user, initial={"date": timezone.localdate()})
+            "form",
+            forms.VisitForm(
+                user=self.request.user, offers=offers, initial={"date": timezone.localdate()}
+            ),
         )
         ctx["open_tasks"] = VisitTask.objects.filter(person=self.object, status=TaskStatus.OPEN)
+        ctx["no_programme"] = [o for o in offers if o.programme is None]
         return ctx
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         self.object = person = self.get_object()
-        form = forms.VisitForm(request.POST, user=request.user)
+        form = forms.VisitForm(request.POST, user=request.user, offers=self.offers())
         if form.is_valid():
             try:
                 visit = services.visit_record(
