@@ -487,7 +487,7 @@ class TransferRequest(ScopedModel):
     scope_field = "from_organisation__region"
     branch_scope_field = "from_organisation__secretary_user"
 
-    objects = TransferRequestManager()
+    objects = TransferRequestManager()  # type: ignore[misc]  # both sides see a request
 
     class Meta:
         verbose_name = _("transfer request")
