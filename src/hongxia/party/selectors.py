@@ -90,8 +90,11 @@ def active_in(start: datetime.date, end: datetime.date, prefix: str = "") -> Q:
 
 
 def organisation_choices(*, user: Any, kinds: Any = BRANCH_KINDS) -> QuerySet[Organisation]:
-    """What a user may pick as a branch in a form: in scope, of `kinds`, not ended."""
-    return Organisation.objects.visible_to(user).filter(kind__in=kinds, end_date__isnull=True)
+    """What a user may pick as a branch in a form: in scope, of `kinds`, not ended (a
+    temporary organisation always has an end date: it counts until that day)."""
+    today = timezone.localdate()
+    return Organisation.objects.visible_to(user).filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=today), kind__in=kinds)
 
 
 # --- filters: the one description of filtering for pages, API and exports -----------------

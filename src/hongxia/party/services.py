@@ -218,13 +218,13 @@ def _check_seat(org: Organisation, seat: CommitteeSeat) -> None:
             errors["role"] = [_("A branch with fewer than %(n)d full members elects no "
                                 "committee: only a secretary (and, if needed, a deputy).")
                               % {"n": rules.COMMITTEE_FROM}]
-        if seat.end_date is not None:
-            limit = rules.anniversary(seat.start_date, rules.term_years(org.basis))
-            if seat.end_date is not None and seat.end_date > limit:
-                errors["end_date"] = [_("A committee's term is %(n)d years: the seat must end "
-                                        "by %(date)s.")
-                                      % {"n": rules.term_years(org.basis),
-                                         "date": limit.isoformat()}]
+    if org.kind in HOME_KINDS and seat.end_date is not None:
+        limit = rules.anniversary(seat.start_date, rules.term_years(org.basis))
+        if seat.end_date > limit:
+            errors["end_date"] = [_("A committee's term is %(n)d years: the seat must end "
+                                    "by %(date)s.")
+                                  % {"n": rules.term_years(org.basis),
+                                     "date": limit.isoformat()}]
     if errors:
         raise ValidationError(errors)
 
