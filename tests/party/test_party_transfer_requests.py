@@ -168,3 +168,12 @@ def test_a_third_county_sees_nothing(sides: dict[str, Any], clerk: Any) -> None:
     client = _client(third)
     assert client.get(request.get_absolute_url()).status_code == 404
     assert "搬家的党员" not in client.get("/party/transfer-requests/").content.decode()
+
+
+def test_the_receiving_clerks_home_page_shows_the_request(sides: dict[str, Any], clerk: Any,
+                                                          other_clerk: Any) -> None:
+    services.transfer_request_send(actor=clerk, member=sides["mover"],
+                                   to_organisation=sides["there"], date=DAY)
+    page = _client(other_clerk).get("/").content.decode()
+    assert "待您答复的外县市区转入" in page
+    assert "待您答复的外县市区转入" not in _client(clerk).get("/").content.decode()
