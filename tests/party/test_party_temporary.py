@@ -126,3 +126,11 @@ def test_migration_moves_members_of_temporary_organisations_home_and_back() -> N
     assert moved.organisation == temp and not Participation.objects.exists()
     assert Transfer.objects.filter(member=moved).count() == 1
     call_command("migrate", verbosity=0)
+
+
+def test_a_temporary_organisation_still_holding_members_is_flagged(
+        temp: Organisation, clerk: Any) -> None:
+    make_member(temp, name="旧数据党员")  # as left by the migration when no home was known
+    page = _client(clerk).get(f"/party/organisations/{temp.pk}/").content.decode()
+    assert "旧数据党员" in page
+    assert "仍有正式党员" in page

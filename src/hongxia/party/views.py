@@ -249,7 +249,8 @@ class OrganisationDetailView(ScopedDetailView):
                 term_ends=org.term_ends,
                 today=today,
                 kind=org.kind,
-            ),
+            )
+            + (["members_in_temporary"] if org.kind == "temporary" and members.exists() else []),
             region_label=region_label_map().get(org.region_id, ""),
             reorganise_form=ReorganiseForm(user=user),
             seat_form=CommitteeSeatForm(user=user),
