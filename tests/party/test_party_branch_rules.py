@@ -104,3 +104,27 @@ def test_branches_to_put_right_are_listed_filtered_and_exported(clerk: Any) -> N
     rows = list(book.active.iter_rows(values_only=True))
     assert [r[0] for r in rows[1:]] == ["届满支部"]
     assert small.pk and big.pk and fine.pk
+
+
+def test_a_general_branch_counts_its_branches_members(clerk: Any) -> None:
+    general = make_branch(HECHENG, "住长沙流动党员党总支", kind="general_branch")
+    for i in range(2):
+        sub = make_branch(HECHENG, f"住长沙第{i + 1}党支部", parent=general)
+        for _ in range(5):
+            make_member(sub)
+    page = _client(clerk).get("/party/branch-rules/", {"rule": "too_few_members"})
+    assert "住长沙流动党员党总支" not in page.content.decode()
+    page = _client(clerk).get("/party/branch-rules/", {"rule": "needs_committee"})
+    assert "住长沙流动党员党总支" in page.content.decode()
+    member = general.children.first().members.first()
+    _seat(clerk, general, member, "secretary")  # a member of one of its branches
+
+
+def test_a_past_seat_may_name_someone_who_has_left(clerk: Any) -> None:
+    org, members = _branch(3)
+    other = make_branch(HECHENG, "别的支部")
+    services.member_transfer(actor=clerk, member=members[0], to_organisation=other,
+                             date=datetime.date(2026, 1, 1))
+    _seat(clerk, org, members[0], "secretary", end_date=datetime.date(2025, 12, 31))
+    with pytest.raises(ValidationError):
+        _seat(clerk, org, members[0], "secretary")

@@ -140,13 +140,14 @@ def branch_warnings(
     *, full_members: int, committee_seats: int, term_ends: datetime.date | None,
     today: datetime.date, kind: str,
 ) -> list[str]:
-    """Branch Work Regulations checks for the clerk (codes of BRANCH_WARNINGS, in order)."""
+    """Branch Work Regulations checks for the clerk (codes of BRANCH_WARNINGS, in order).
+    `full_members` of a general branch counts its sub-branches' members too."""
     if kind not in ("branch", "general_branch"):
         return []
     warnings = []
     if full_members < MIN_MEMBERS:
         warnings.append("too_few_members")
-    if full_members > MAX_MEMBERS:
+    if full_members > MAX_MEMBERS and kind == "branch":  # a 党总支 exists for larger numbers
         warnings.append("too_many_members")
     if full_members >= COMMITTEE_FROM and committee_seats == 0:
         warnings.append("needs_committee")

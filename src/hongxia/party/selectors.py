@@ -17,6 +17,8 @@ from django.db.models import (
     Case,
     Count,
     Exists,
+    F,
+    Func,
     IntegerField,
     OuterRef,
     Q,
@@ -370,16 +372,19 @@ def branch_rule_queryset(qs: QuerySet[Organisation], *, today: datetime.date
     rules.branch_warnings, computed in the database for the list of branches to put right."""
     from hongxia.party.models import CommitteeSeat
 
+    # A general branch counts the members of its branches too. COUNT as a plain function
+    # (not an aggregate) so the subquery is one row without a GROUP BY.
     members = (
-        Member.objects.filter(organisation=OuterRef("pk"), status=MemberStatus.ACTIVE)
-        .order_by().values("organisation").annotate(n=Count("id")).values("n")
+        Member.objects.filter(Q(organisation=OuterRef("pk"))
+                              | Q(organisation__parent=OuterRef("pk"),
+                                  organisation__kind__in=HOME_KINDS),
+                              status=MemberStatus.ACTIVE)
+        .order_by().values(n=Func(F("id"), function="COUNT"))
     )
     seats = (
         CommitteeSeat.objects.filter(organisation=OuterRef("pk"), end_date__isnull=True)
         .order_by().values("organisation").annotate(n=Count("id")).values("n")
     )
-    from django.db.models import F
-
     qs = qs.filter(kind__in=HOME_KINDS).filter(
         Q(end_date__isnull=True) | Q(end_date__gte=today)
     ).annotate(
@@ -392,7 +397,7 @@ def branch_rule_queryset(qs: QuerySet[Organisation], *, today: datetime.date
 
     conditions = {
         "too_few_members": Q(full_members__lt=rules.MIN_MEMBERS),
-        "too_many_members": Q(full_members__gt=rules.MAX_MEMBERS),
+        "too_many_members": Q(full_members__gt=rules.MAX_MEMBERS, kind=OrgKind.BRANCH),
         "needs_committee": Q(full_members__gte=rules.COMMITTEE_FROM, seats=0),
         "committee_too_small": Q(full_members__gte=rules.COMMITTEE_FROM, seats__gt=0,
                                  seats__lt=rules.COMMITTEE_MIN),
@@ -458,3 +463,10 @@ def incoming_requests(*, user: Any) -> QuerySet[TransferRequest]:
         status=RequestStatus.PENDING,
         to_organisation__in=Organisation.objects.visible_to(user).values("pk"),
     )
+
+
+def full_member_count(org: Organisation) -> int:
+    """Current full members of a branch; of a general branch, with its branches' members."""
+    return Member.objects.filter(
+        Q(organisation=org) | Q(organisation__parent=org, organisation__kind__in=HOME_KINDS),
+        status=MemberStatus.ACTIVE).count()

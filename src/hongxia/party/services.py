@@ -13,7 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -194,9 +194,12 @@ def _check_seat(org: Organisation, seat: CommitteeSeat) -> None:
     current = CommitteeSeat.objects.filter(organisation=org, end_date__isnull=True)
     if seat.end_date is None and current.filter(person=seat.person).exists():
         errors["person"] = [_("This person already holds a seat on the committee.")]
-    if org.kind in HOME_KINDS:
-        member = Member.objects.filter(person=seat.person, organisation=org,
-                                       status=MemberStatus.ACTIVE).exists()
+    if org.kind in HOME_KINDS and seat.end_date is None:
+        # A current seat needs a current member (of a general branch: of it or its
+        # branches); a past seat may be recorded for someone who has left since.
+        member = Member.objects.filter(
+            Q(organisation=org) | Q(organisation__parent=org, organisation__kind__in=HOME_KINDS),
+            person=seat.person, status=MemberStatus.ACTIVE).exists()
         if not member:
             errors["person"] = [_("A committee member must be a current member of the "
                                   "branch.")]
@@ -214,7 +217,8 @@ def _check_seat(org: Organisation, seat: CommitteeSeat) -> None:
             errors["role"] = [_("A branch committee has at most %(n)d members.")
                               % {"n": rules.COMMITTEE_MAX}]
         full = Member.objects.filter(organisation=org, status=MemberStatus.ACTIVE).count()
-        if full < rules.COMMITTEE_FROM and seat.role not in rules.SMALL_BRANCH_ROLES:
+        if (org.kind == OrgKind.BRANCH and full < rules.COMMITTEE_FROM
+                and seat.role not in rules.SMALL_BRANCH_ROLES):
             errors["role"] = [_("A branch with fewer than %(n)d full members elects no "
                                 "committee: only a secretary (and, if needed, a deputy).")
                               % {"n": rules.COMMITTEE_FROM}]
@@ -354,8 +358,6 @@ def transfer_targets(*, actor: Any, query: str, limit: int = 20) -> QuerySet[Org
     query = query.strip()
     if len(query) < 2:
         return Organisation.objects.none()
-    from django.db.models import Q
-
     return (
         Organisation.objects.filter(kind__in=HOME_KINDS, end_date__isnull=True)
         .filter(Q(name__contains=query) | Q(basis_note__contains=query))
@@ -631,8 +633,6 @@ def eligible_members(org: Organisation | None, on: datetime.date | None = None
     if org.kind == OrgKind.TEMPORARY:
         taking_part = Participation.objects.filter(organisation=org)
         if on is not None:
-            from django.db.models import Q
-
             taking_part = taking_part.filter(Q(end_date__isnull=True) | Q(end_date__gte=on),
                                              start_date__lte=on)
         else:

@@ -244,7 +244,7 @@ class OrganisationDetailView(ScopedDetailView):
             participant_form=ParticipantForm(user=user, initial={"start_date": today}),
             participant_end_form=ParticipantEndForm(initial={"date": today}),
             warnings=rules.branch_warnings(
-                full_members=members.count(),
+                full_members=selectors.full_member_count(org),
                 committee_seats=seats.count(),
                 term_ends=org.term_ends,
                 today=today,
