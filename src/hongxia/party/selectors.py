@@ -372,15 +372,14 @@ def branch_rule_queryset(qs: QuerySet[Organisation], *, today: datetime.date
     rules.branch_warnings, computed in the database for the list of branches to put right."""
     from hongxia.party.models import CommitteeSeat
 
-    # A general branch counts the members of its branches too. COUNT as a plain function
-    # (not an aggregate) so the subquery is one row without a GROUP BY.
-    members = (
-        Member.objects.filter(Q(organisation=OuterRef("pk"))
-                              | Q(organisation__parent=OuterRef("pk"),
-                                  organisation__kind__in=HOME_KINDS),
-                              status=MemberStatus.ACTIVE)
-        .order_by().values(n=Func(F("id"), function="COUNT"))
-    )
+    # A general branch counts the members of its branches too: two counts, each an index
+    # seek per organisation (one OR of both would scan the members for every row). COUNT as
+    # a plain function (not an aggregate): one row, no GROUP BY.
+    active = Member.objects.filter(status=MemberStatus.ACTIVE).order_by()
+    direct = active.filter(organisation=OuterRef("pk")).values(n=Func(F("id"), function="COUNT"))
+    below = active.filter(organisation__parent=OuterRef("pk"),
+                          organisation__kind__in=HOME_KINDS).values(
+        n=Func(F("id"), function="COUNT"))
     seats = (
         CommitteeSeat.objects.filter(organisation=OuterRef("pk"), end_date__isnull=True)
         .order_by().values("organisation").annotate(n=Count("id")).values("n")
@@ -388,7 +387,8 @@ def branch_rule_queryset(qs: QuerySet[Organisation], *, today: datetime.date
     qs = qs.filter(kind__in=HOME_KINDS).filter(
         Q(end_date__isnull=True) | Q(end_date__gte=today)
     ).annotate(
-        full_members=Coalesce(Subquery(members, output_field=IntegerField()), Value(0)),
+        full_members=Coalesce(Subquery(direct, output_field=IntegerField()), Value(0))
+        + Coalesce(Subquery(below, output_field=IntegerField()), Value(0)),
         seats=Coalesce(Subquery(seats, output_field=IntegerField()), Value(0)),
     )
 
