@@ -481,11 +481,15 @@ class MemberDetailView(ScopedDetailView):
         )
         if user.has_perm("party.add_transfer") and m.status == MemberStatus.ACTIVE:
             query = self.request.GET.get("target_q", "")
+            targets: list[Any] = (
+                list(services.transfer_targets(actor=user, query=query)) if query else [])
+            labels = region_label_map()
+            for t in targets:
+                t.region_label = labels.get(t.region_id, t.region_id)
             ctx.update(
                 target_q=query,
-                targets=services.transfer_targets(actor=user, query=query) if query else [],
+                targets=targets,
                 request_form=TransferRequestForm(initial={"date": today}),
-                region_labels=region_label_map(),
             )
         return ctx
 
