@@ -174,6 +174,11 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 MEDIA_ROOT = DATA_DIR / "media"
+# Files kept with records (meeting minutes, photos, sign-in sheets) are served only through
+# scoped views, never from a public media URL.
+HONGXIA_ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
+HONGXIA_ATTACHMENT_TYPES = (".pdf", ".jpg", ".jpeg", ".png", ".doc", ".docx", ".xls", ".xlsx",
+                            ".txt")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

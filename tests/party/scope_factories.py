@@ -18,10 +18,12 @@ from hongxia.party.models import (
     MeetingAttendance,
     Member,
     Organisation,
+    Participation,
     PartyHome,
     Rating,
     Reorganisation,
     Transfer,
+    TransferRequest,
 )
 
 
@@ -85,6 +87,20 @@ def _attendance(region: str, marker: str) -> MeetingAttendance:
                                             date=meeting.date)
 
 
+def _participation(region: str, marker: str) -> Participation:
+    member = _member(region, marker)
+    temp = make_branch(region, marker, kind="temporary")
+    return Participation.objects.create(organisation=temp, member=member,
+                                        start_date=datetime.date(2025, 1, 1), note=marker)
+
+
+def _transfer_request(region: str, marker: str) -> TransferRequest:
+    member = _member(region, marker)
+    return TransferRequest.objects.create(member=member, from_organisation=member.organisation,
+                                          to_organisation=_org(region, marker),
+                                          date=datetime.date(2026, 1, 5), reason=marker)
+
+
 SCOPE_FACTORIES: dict[type[Any], Callable[[str, str], Any]] = {
     Organisation: _org,
     CommitteeSeat: _seat,
@@ -96,4 +112,6 @@ SCOPE_FACTORIES: dict[type[Any], Callable[[str, str], Any]] = {
     Meeting: _meeting,
     MeetingAttachment: _attachment,
     MeetingAttendance: _attendance,
+    Participation: _participation,
+    TransferRequest: _transfer_request,
 }

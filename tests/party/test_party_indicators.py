@@ -11,7 +11,7 @@ from tests.conftest import HECHENG, YUANLING
 from tests.party.party_factories import make_branch, make_meeting, make_member
 
 from hongxia.party import services
-from hongxia.party.models import PartyHome, Rating
+from hongxia.party.models import Participation, PartyHome, Rating
 from hongxia.reports import registry
 from hongxia.reports.registry import Period
 
@@ -65,6 +65,12 @@ def test_indicators_equal_independent_counts(city_admin: Any) -> None:
     assert value("party_members", HECHENG) == 5  # one died in 2026
     assert value("party_members", HECHENG, Q1) == 6  # still a member at the end of Q1
     assert value("party_flowing_members", HECHENG) == 1
+    # Participants of the temporary organisation stay members at home: not counted twice.
+    Participation.objects.create(organisation=temp, member=members[2],
+                                 start_date=datetime.date(2025, 1, 1))
+    assert value("party_temporary_participants", HECHENG) == 1
+    assert value("party_temporary_participants", YUANLING) == 0
+    assert value("party_members", HECHENG) == 5
     assert value("party_demo_provincial") == 1
     assert value("party_demo_municipal") == 1
     assert value("party_demo_municipal", "", Period.year(2025)) == 1

@@ -22,7 +22,7 @@ from hongxia.api.serializers import ListQuerySerializer
 from hongxia.api.views import ScopedAPIView
 from hongxia.core.pagination import paginate
 from hongxia.party import rules, selectors, services
-from hongxia.party.choices import Attendance, MeetingKind, MemberStatus, OrgKind
+from hongxia.party.choices import Attendance, MeetingKind, OrgKind
 from hongxia.party.models import Meeting, Member, Organisation
 
 
@@ -211,9 +211,9 @@ class MeetingListView(ScopedAPIView):
             raise ValidationError({"organisation": [_("No such organisation in your area.")]})
         data["organisation"] = org
         rows = data.pop("attendance", []) or []
-        branch = org.parent if org.kind == OrgKind.GROUP else org
-        members = {m.pk: m for m in Member.objects.filter(
-            organisation=branch, status=MemberStatus.ACTIVE, pk__in=[r["member"] for r in rows])}
+        # A branch's (or its group's) members, or a temporary organisation's participants.
+        members = {m.pk: m for m in services.eligible_members(org).filter(
+            pk__in=[r["member"] for r in rows])}
         unknown = [r["member"] for r in rows if r["member"] not in members]
         if unknown:
             raise ValidationError({"attendance": [

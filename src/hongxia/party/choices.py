@@ -102,3 +102,16 @@ DEFAULT_REQUIREMENTS: list[tuple[str, str, int, str]] = [
     ),
     ("group", "group_meeting", 1, "month"),
 ]
+
+
+class RequestStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting the receiving county")
+    ACCEPTED = "accepted", _("Accepted")
+    DECLINED = "declined", _("Declined")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+# Kinds that hold formal membership (counts, dues, transfers). A temporary organisation has
+# participants who keep their membership in their home branch (DOMAIN.md: 临时党组织 has no
+# admissions, discipline, dues or elections).
+HOME_KINDS = (OrgKind.GENERAL_BRANCH, OrgKind.BRANCH)

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from hongxia.core.models import Region, User
 from hongxia.party.choices import (
     BRANCH_KINDS,
+    HOME_KINDS,
     Attendance,
     CommitteeRole,
     EndReason,
@@ -103,7 +104,8 @@ class MemberCreateForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _choice(self, "person").queryset = Person.objects.visible_to(user)
-        _choice(self, "organisation").queryset = organisation_choices(user=user)
+        _choice(self, "organisation").queryset = organisation_choices(user=user,
+                                                                        kinds=HOME_KINDS)
 
 
 class FlowingForm(forms.Form):
@@ -131,7 +133,47 @@ class TransferForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        _choice(self, "to_organisation").queryset = organisation_choices(user=user)
+        _choice(self, "to_organisation").queryset = organisation_choices(user=user,
+                                                                           kinds=HOME_KINDS)
+
+
+class TransferRequestForm(forms.Form):
+    """Send a member to a branch in another county. The branch is picked from a search
+    (services.transfer_targets), so the field accepts any current branch; it is never
+    rendered as a list of every branch."""
+
+    to_organisation = forms.ModelChoiceField(
+        label=_("To branch"), widget=forms.HiddenInput,
+        queryset=Organisation.objects.filter(kind__in=HOME_KINDS, end_date__isnull=True),
+        error_messages={"required": _("Choose the receiving branch from the search results."),
+                        "invalid_choice": _("Choose a current branch from the search "
+                                            "results.")})
+    date = forms.DateField(label=_("Date"), widget=DATE)
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=200)
+
+
+class DecisionForm(forms.Form):
+    note = forms.CharField(label=_("Note"), required=False, max_length=200)
+
+
+class ParticipantForm(forms.Form):
+    person = forms.ModelChoiceField(label=_("Member (record number)"),
+                                    queryset=Person.objects.none(), widget=forms.NumberInput)
+    start_date = forms.DateField(label=_("From"), widget=DATE)
+    note = forms.CharField(label=_("Note"), required=False, max_length=200)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choice(self, "person").queryset = Person.objects.visible_to(user)
+
+
+class ParticipantEndForm(forms.Form):
+    date = forms.DateField(label=_("Until"), widget=DATE)
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(label=_("File"), error_messages={
+        "required": _("Choose a file."), "empty": _("The file is empty.")})
 
 
 class EndForm(forms.Form):
@@ -151,6 +193,12 @@ class MeetingForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         _choice(self, "organisation").queryset = organisation_choices(
             user=user, kinds=[*BRANCH_KINDS, OrgKind.GROUP])
+        if self.instance.pk:
+            # The marks are about the organisation's members: it is fixed once recorded.
+            self.fields["organisation"].disabled = True
+            _choice(self, "organisation").queryset = Organisation.objects.filter(
+                pk=self.instance.organisation_id)
+            del self.fields["attachment"]
 
     def _post_clean(self) -> None:
         pass

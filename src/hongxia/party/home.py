@@ -24,6 +24,9 @@ def panel(request: Any) -> dict[str, Any] | None:
         "period": period,
         "summary": selectors.compliance_summary(user=user, period=period, as_of=today, orgs=orgs),
     }
+    if user.has_perm("party.add_transfer"):
+        # Members another county asks this user's area to take in, awaiting an answer.
+        ctx["incoming"] = selectors.incoming_requests(user=user).count()
     if user.role == "branch_secretary":
         ctx["branches"] = list(
             selectors.compliance_queryset(orgs, period, as_of=today).order_by("name")[:10])

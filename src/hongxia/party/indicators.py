@@ -17,6 +17,7 @@ from hongxia.party.models import (
     MeetingAttendance,
     Member,
     Organisation,
+    Participation,
     PartyHome,
     Rating,
 )
@@ -39,6 +40,15 @@ def _members(prefix: str, period: Period) -> QuerySet[Member]:
         Q(end_date__isnull=True) | Q(end_date__gte=period.end),
         person__party_joined__lt=period.end,
     )
+
+
+def _participants(prefix: str, period: Period) -> QuerySet[Member]:
+    """Members taking part in a temporary organisation at the period's end, counted in the
+    temporary organisation's region (their membership is counted at home, in `_members`)."""
+    taking_part = Participation.objects.filter(
+        region_q("organisation__region", prefix), start_date__lt=period.end,
+    ).filter(Q(end_date__isnull=True) | Q(end_date__gte=period.end))
+    return Member.objects.filter(pk__in=taking_part.values("member_id"))
 
 
 def _flowing(prefix: str, period: Period) -> QuerySet[Member]:
@@ -133,6 +143,9 @@ for _kind, _zh in ((OrgKind.COMMITTEE, "党委"), (OrgKind.GENERAL_BRANCH, "党�
 
 register(Indicator(key="party_members", label_zh="党员数", label_en="Party members", unit="人",
                    line="party", value=_count(_members), rows=_members, order=20))
+register(Indicator(key="party_temporary_participants", label_zh="临时党组织成员数",
+                   label_en="Participants of temporary organisations", unit="人",
+                   line="party", value=_count(_participants), rows=_participants, order=23))
 register(Indicator(key="party_flowing_members", label_zh="流动党员数",
                    label_en="Flowing party members", unit="人", line="party",
                    value=_count(_flowing), rows=_flowing, order=21))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -9,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from hongxia.core.crypto import EncryptedCharField
-from hongxia.core.scope import ScopedModel
+from hongxia.core.scope import ScopedManagerMixin, ScopedModel, ScopedQuerySet, scope_q
 from hongxia.party.choices import (
     Attendance,
     Basis,
@@ -21,6 +23,7 @@ from hongxia.party.choices import (
     Per,
     RatingLevel,
     ReorgKind,
+    RequestStatus,
 )
 
 
@@ -342,6 +345,11 @@ class MeetingAttachment(ScopedModel):
                                 verbose_name=_("meeting"))
     file = models.FileField(_("file"), upload_to="party/meetings/%Y/%m/")
     name = models.CharField(_("name"), max_length=200)
+    size = models.PositiveIntegerField(_("size (bytes)"), default=0)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                    null=True, blank=True, related_name="+",
+                                    verbose_name=_("uploaded by"))
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True, null=True)
 
     scope_field = "meeting__organisation__region"
     branch_scope_field = "meeting__organisation__secretary_user"
@@ -349,6 +357,7 @@ class MeetingAttachment(ScopedModel):
     class Meta:
         verbose_name = _("attachment")
         verbose_name_plural = _("attachments")
+        ordering = ["id"]
 
     def __str__(self) -> str:
         return self.name
@@ -383,3 +392,114 @@ class MeetingAttendance(ScopedModel):
 
     def __str__(self) -> str:
         return f"{self.member} {self.get_status_display()}"
+
+
+class Participation(ScopedModel):
+    """临时党组织成员 — a member taking part in a temporary organisation. Their formal
+    membership (counts, dues, transfers) stays with the home branch (`Member.organisation`);
+    the temporary organisation has its own participant list and meetings."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT,
+                                     related_name="participations",
+                                     verbose_name=_("temporary organisation"))
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="participations",
+                               verbose_name=_("member"))
+    start_date = models.DateField(_("from"))
+    end_date = models.DateField(_("until"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    scope_field = "organisation__region"
+    branch_scope_field = "organisation__secretary_user"
+
+    class Meta:
+        verbose_name = _("participant of a temporary organisation")
+        verbose_name_plural = _("participants of temporary organisations")
+        ordering = ["organisation", "member", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "member"],
+                                    condition=Q(end_date__isnull=True),
+                                    name="party_participation_once"),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="party_participation_end_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} @ {self.organisation}"
+
+
+class _Side:
+    """The sending or the receiving side of a transfer request, as `scope_q` reads a model."""
+
+    owner_field = None
+
+    def __init__(self, side: str) -> None:
+        self.scope_field = f"{side}__region"
+        self.branch_scope_field = f"{side}__secretary_user"
+
+
+class TransferRequestQuerySet(ScopedQuerySet["TransferRequest"]):
+    def visible_to(self, user: Any) -> TransferRequestQuerySet:
+        """Both counties see a request between them: the sender to follow it, the receiver to
+        accept or decline it. Neither sees the other's members through it (only the one
+        member named in the request)."""
+        sending = scope_q(_Side("from_organisation"), user)  # type: ignore[arg-type]
+        receiving = scope_q(_Side("to_organisation"), user)  # type: ignore[arg-type]
+        if sending is None or receiving is None:
+            return self
+        return self.filter(sending | receiving)
+
+
+class TransferRequestManager(
+    ScopedManagerMixin, models.Manager.from_queryset(TransferRequestQuerySet)  # type: ignore[misc]
+):
+    pass
+
+
+class TransferRequest(ScopedModel):
+    """跨县转接 — a member's transfer to a branch in another county: sent by the member's
+    county, accepted or declined by the receiving county. The member moves (and the counts
+    with them) only on acceptance; the request stays as history either way."""
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE,
+                               related_name="transfer_requests", verbose_name=_("member"))
+    from_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT,
+                                          related_name="+", verbose_name=_("from"))
+    to_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT,
+                                        related_name="+", verbose_name=_("to"))
+    date = models.DateField(_("requested on"))
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=RequestStatus.choices,
+                              default=RequestStatus.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                     null=True, blank=True, related_name="+",
+                                     verbose_name=_("requested by"))
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+",
+                                   verbose_name=_("decided by"))
+    decided_on = models.DateField(_("decided on"), null=True, blank=True)
+    decision_note = models.CharField(_("note on the decision"), max_length=200, blank=True)
+    transfer = models.OneToOneField(Transfer, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="request", verbose_name=_("transfer"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    scope_field = "from_organisation__region"
+    branch_scope_field = "from_organisation__secretary_user"
+
+    objects = TransferRequestManager()  # type: ignore[misc]  # both sides see a request
+
+    class Meta:
+        verbose_name = _("transfer request")
+        verbose_name_plural = _("transfer requests")
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["member"], condition=Q(status="pending"),
+                                    name="party_transfer_request_one_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.from_organisation} → {self.to_organisation}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("party:request-detail", args=[self.pk])

@@ -116,21 +116,44 @@ def required_count(times: int, per: str, period: Period, *, as_of: datetime.date
     return times * units
 
 
+# Branch Work Regulations (2018), ch. 2: national rules, not local settings.
+MIN_MEMBERS = 3  # a branch needs at least 3 full members
+MAX_MEMBERS = 50  # and usually no more than 50
+COMMITTEE_FROM = 7  # with 7 or more full members it elects a committee
+COMMITTEE_MIN = 3  # of 3-5 members
+COMMITTEE_MAX = 7  # and never more than 7
+SMALL_BRANCH_ROLES = ("secretary", "deputy")  # below 7 members: a secretary (and a deputy)
+TERM_YEARS_COMMUNITY = 5  # a committee's term in villages and communities
+TERM_YEARS_OTHER = 3  # and elsewhere
+
+
+def term_years(basis: str) -> int:
+    return TERM_YEARS_COMMUNITY if basis == "community" else TERM_YEARS_OTHER
+
+# The states a branch may drift into that the clerk should put right: warnings and a list
+# (selectors.branch_rule_queryset), never a block on recording what is real.
+BRANCH_WARNINGS = ("too_few_members", "too_many_members", "needs_committee",
+                   "committee_too_small", "committee_too_large", "term_expired")
+
+
 def branch_warnings(
     *, full_members: int, committee_seats: int, term_ends: datetime.date | None,
     today: datetime.date, kind: str,
 ) -> list[str]:
-    """Branch Work Regulations checks for the clerk (codes; never a block on real data)."""
+    """Branch Work Regulations checks for the clerk (codes of BRANCH_WARNINGS, in order).
+    `full_members` of a general branch counts its sub-branches' members too."""
     if kind not in ("branch", "general_branch"):
         return []
     warnings = []
-    if full_members < 3:
+    if full_members < MIN_MEMBERS:
         warnings.append("too_few_members")
-    if full_members > 50:
+    if full_members > MAX_MEMBERS and kind == "branch":  # a 党总支 exists for larger numbers
         warnings.append("too_many_members")
-    if full_members >= 7 and committee_seats == 0:
+    if full_members >= COMMITTEE_FROM and committee_seats == 0:
         warnings.append("needs_committee")
-    if committee_seats > 7:
+    if full_members >= COMMITTEE_FROM and 0 < committee_seats < COMMITTEE_MIN:
+        warnings.append("committee_too_small")
+    if committee_seats > COMMITTEE_MAX:
         warnings.append("committee_too_large")
     if term_ends is not None and term_ends < today:
         warnings.append("term_expired")

@@ -38,6 +38,7 @@ from hongxia.party.models import (
     MeetingRequirement,
     Member,
     Organisation,
+    Participation,
     PartyHome,
     Rating,
 )
@@ -252,22 +253,24 @@ def seed_app(*, scale: str, seed: int, today: datetime.date | None = None,
             oid = add_org(f"住长沙流动党员第{i}党支部", "branch", general, home, "elsewhere",
                           _CHANGSHA, datetime.date(2012, 7, 1))
             branch_members[oid] = chunk
-    # Temporary organisations take members from the largest branches (seniors' university
-    # classes, volunteer teams): their members are organised there for the task's duration.
+    # Temporary organisations draw participants from the largest branches (seniors'
+    # university classes, volunteer teams) for the task's duration; the participants stay
+    # members of their home branch (counts, dues, transfers).
     n_temp = max(1, round(len(branch_members) * TEMPORARY_PER_BRANCH))
     donors = sorted(branch_members, key=lambda o: -len(branch_members[o]))
+    temp_people: dict[int, list[tuple]] = {}
     for i in range(n_temp):
         donor = donors[i % len(donors)]
         county = org_region[donor][:6] if org_region[donor][:6] in committees else CITY_REGION
         take = min(len(branch_members[donor]) // 3, rng.randint(8, 15))
-        moved, branch_members[donor] = (branch_members[donor][:take],
-                                        branch_members[donor][take:])
+        offset = (i // len(donors)) * take  # a second round takes other members
+        chosen = branch_members[donor][offset:offset + take]
         start = today - datetime.timedelta(days=rng.randint(200, 900))
         end = today + datetime.timedelta(days=rng.randint(60, 700))
         name = rng.choice(_TEMP_NAMES).format(n=i + 1)
         oid = add_org(f"{names.get(county, '')}{name}", "temporary",
                       committees.get(county), org_region[donor], "unit", "", start, end)
-        branch_members[oid] = moved
+        temp_people[oid] = chosen
     counts["branches"] = sum(1 for k in org_kind.values() if k == "branch")
     counts["temporary"] = sum(1 for k in org_kind.values() if k == "temporary")
 
@@ -325,6 +328,18 @@ def seed_app(*, scale: str, seed: int, today: datetime.date | None = None,
             member_id += 1
     counts["members"] = len(members)
     counts["flowing"] = sum(1 for m in members if m[8])
+    participations: list[tuple] = []
+    since_of = {m[0]: m[4] for m in members}
+    for oid, chosen in temp_people.items():
+        for p in chosen:
+            mid = member_of_person[p[0]]
+            since = since_of[mid]
+            since_day = since if isinstance(since, datetime.date) else \
+                datetime.date.fromisoformat(since)
+            participations.append((oid, mid, d(max(org_start[oid], since_day)), None, ""))
+        if chosen:
+            secretaries[oid] = chosen[0][0]
+    counts["participants"] = len(participations)
 
     # Demonstration ratings for the last three years; homes with their coverage.
     ratings: list[tuple] = []
@@ -366,6 +381,8 @@ def seed_app(*, scale: str, seed: int, today: datetime.date | None = None,
         org_members[m[2]].append(m[0])
         if m[3]:
             group_members[m[3]].append(m[0])
+    for oid, mid, *_rest in participations:
+        org_members[oid].append(mid)
     committee_of: dict[int, list[int]] = defaultdict(list)
     for oid, pid, *_rest in seats:
         committee_of[oid].append(member_of_person[pid])
@@ -448,6 +465,8 @@ def seed_app(*, scale: str, seed: int, today: datetime.date | None = None,
                           "has_activity_card", "created_at", "updated_at"], members)
         w.insert(CommitteeSeat, ["organisation_id", "person_id", "role", "start_date",
                                  "end_date"], seats)
+        w.insert(Participation, ["organisation_id", "member_id", "start_date", "end_date",
+                                 "note"], participations)
         w.insert(Rating, ["organisation_id", "year", "level", "note"], ratings)
         w.insert(PartyHome, ["id", "name", "address", "region_id", "opened_on"], home_rows)
         through_b = PartyHome.branches.through._meta.db_table
@@ -461,7 +480,7 @@ def seed_app(*, scale: str, seed: int, today: datetime.date | None = None,
         for at in range(0, len(attendance), 200_000):
             w.insert(MeetingAttendance, ["meeting_id", "member_id", "status", "reason", "date"],
                      attendance[at:at + 200_000])
-    w.finish([Organisation, Member, CommitteeSeat, Rating, PartyHome, Meeting,
+    w.finish([Organisation, Member, CommitteeSeat, Participation, Rating, PartyHome, Meeting,
               MeetingAttendance])
     if w.vendor == "sqlite":
         with connection.cursor() as cur:

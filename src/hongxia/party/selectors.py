@@ -17,6 +17,8 @@ from django.db.models import (
     Case,
     Count,
     Exists,
+    F,
+    Func,
     IntegerField,
     OuterRef,
     Q,
@@ -36,11 +38,13 @@ from hongxia.party import rules
 from hongxia.party.choices import (
     ATTENDED,
     BRANCH_KINDS,
+    HOME_KINDS,
     Basis,
     MeetingKind,
     MemberStatus,
     OrgKind,
     RatingLevel,
+    RequestStatus,
 )
 from hongxia.party.models import (
     Meeting,
@@ -51,6 +55,7 @@ from hongxia.party.models import (
     PartyHome,
     Rating,
     Transfer,
+    TransferRequest,
 )
 from hongxia.people.models import Person
 from hongxia.people.selectors import region_choices, search_q
@@ -87,8 +92,11 @@ def active_in(start: datetime.date, end: datetime.date, prefix: str = "") -> Q:
 
 
 def organisation_choices(*, user: Any, kinds: Any = BRANCH_KINDS) -> QuerySet[Organisation]:
-    """What a user may pick as a branch in a form: in scope, of `kinds`, not ended."""
-    return Organisation.objects.visible_to(user).filter(kind__in=kinds, end_date__isnull=True)
+    """What a user may pick as a branch in a form: in scope, of `kinds`, not ended (a
+    temporary organisation always has an end date: it counts until that day)."""
+    today = timezone.localdate()
+    return Organisation.objects.visible_to(user).filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=today), kind__in=kinds)
 
 
 # --- filters: the one description of filtering for pages, API and exports -----------------
@@ -350,3 +358,115 @@ def member_counts(orgs: QuerySet[Organisation]) -> dict[str, int]:
 def transfers_of(member: Member) -> QuerySet[Transfer]:
     return member.transfers.select_related("from_organisation", "to_organisation").order_by(
         "date", "id")
+
+
+
+# --- branch rules (Branch Work Regulations) ------------------------------------------------
+
+
+def branch_rule_queryset(qs: QuerySet[Organisation], *, today: datetime.date
+                         ) -> QuerySet[Organisation]:
+    """Current branches and general branches of `qs` annotated with `full_members`,
+    `seats` (current committee seats) and one 0/1 column per code of
+    rules.BRANCH_WARNINGS, plus `problems` (their sum); the same thresholds as
+    rules.branch_warnings, computed in the database for the list of branches to put right."""
+    from hongxia.party.models import CommitteeSeat
+
+    # A general branch counts the members of its branches too: two counts, each an index
+    # seek per organisation (one OR of both would scan the members for every row). COUNT as
+    # a plain function (not an aggregate): one row, no GROUP BY.
+    active = Member.objects.filter(status=MemberStatus.ACTIVE).order_by()
+    direct = active.filter(organisation=OuterRef("pk")).values(n=Func(F("id"), function="COUNT"))
+    below = active.filter(organisation__parent=OuterRef("pk"),
+                          organisation__kind__in=HOME_KINDS).values(
+        n=Func(F("id"), function="COUNT"))
+    seats = (
+        CommitteeSeat.objects.filter(organisation=OuterRef("pk"), end_date__isnull=True)
+        .order_by().values("organisation").annotate(n=Count("id")).values("n")
+    )
+    qs = qs.filter(kind__in=HOME_KINDS).filter(
+        Q(end_date__isnull=True) | Q(end_date__gte=today)
+    ).annotate(
+        full_members=Coalesce(Subquery(direct, output_field=IntegerField()), Value(0))
+        + Coalesce(Subquery(below, output_field=IntegerField()), Value(0)),
+        seats=Coalesce(Subquery(seats, output_field=IntegerField()), Value(0)),
+    )
+
+    def flag(q: Q) -> Case:
+        return Case(When(q, then=Value(1)), default=Value(0), output_field=IntegerField())
+
+    conditions = {
+        "too_few_members": Q(full_members__lt=rules.MIN_MEMBERS),
+        "too_many_members": Q(full_members__gt=rules.MAX_MEMBERS, kind=OrgKind.BRANCH),
+        "needs_committee": Q(full_members__gte=rules.COMMITTEE_FROM, seats=0),
+        "committee_too_small": Q(full_members__gte=rules.COMMITTEE_FROM, seats__gt=0,
+                                 seats__lt=rules.COMMITTEE_MIN),
+        "committee_too_large": Q(seats__gt=rules.COMMITTEE_MAX),
+        "term_expired": Q(term_ends__lt=today),
+    }
+    assert tuple(conditions) == rules.BRANCH_WARNINGS
+    qs = qs.annotate(**{f"rule_{code}": flag(q) for code, q in conditions.items()})
+    total: Any = Value(0)
+    for code in conditions:
+        total = total + F(f"rule_{code}")
+    return qs.annotate(problems=total)
+
+
+BRANCH_RULE_CHOICES = [
+    ("too_few_members", _("Fewer than 3 full members")),
+    ("too_many_members", _("More than 50 members")),
+    ("needs_committee", _("7 or more members and no committee")),
+    ("committee_too_small", _("Committee of fewer than 3")),
+    ("committee_too_large", _("Committee of more than 7")),
+    ("term_expired", _("Committee term has run out")),
+]
+
+
+class BranchRuleFilter(OrganisationFilter):
+    rule = django_filters.ChoiceFilter(method="filter_rule", choices=BRANCH_RULE_CHOICES,
+                                       label=_("Problem"))
+
+    class Meta:
+        model = Organisation
+        fields = ["q", "region", "rule"]
+
+    def filter_rule(self, qs: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return qs.filter(**{f"rule_{value}": 1}) if value in rules.BRANCH_WARNINGS else qs
+
+
+# --- transfer requests ---------------------------------------------------------------------
+
+
+class TransferRequestFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=RequestStatus.choices, label=_("Status"))
+    direction = django_filters.ChoiceFilter(
+        method="filter_direction", label=_("Direction"),
+        choices=[("in", _("Into my area")), ("out", _("Out of my area"))])
+
+    class Meta:
+        model = TransferRequest
+        fields = ["status", "direction"]
+
+    def filter_direction(self, qs: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        user = getattr(self.request, "user", None)
+        theirs = Organisation.objects.visible_to(user).values("pk")
+        if value == "in":
+            return qs.filter(to_organisation__in=theirs)
+        if value == "out":
+            return qs.filter(from_organisation__in=theirs)
+        return qs
+
+
+def incoming_requests(*, user: Any) -> QuerySet[TransferRequest]:
+    """Requests awaiting this user's answer: pending, into a branch in their scope."""
+    return TransferRequest.objects.filter(
+        status=RequestStatus.PENDING,
+        to_organisation__in=Organisation.objects.visible_to(user).values("pk"),
+    )
+
+
+def full_member_count(org: Organisation) -> int:
+    """Current full members of a branch; of a general branch, with its branches' members."""
+    return Member.objects.filter(
+        Q(organisation=org) | Q(organisation__parent=org, organisation__kind__in=HOME_KINDS),
+        status=MemberStatus.ACTIVE).count()

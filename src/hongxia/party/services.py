@@ -10,32 +10,42 @@ import datetime
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hongxia.core import audit, masking
 from hongxia.core.models import AuditLog
 from hongxia.core.scope import is_visible
+from hongxia.party import rules
 from hongxia.party.choices import (
     BRANCH_KINDS,
+    HOME_KINDS,
+    Attendance,
+    CommitteeRole,
     EndReason,
     MemberStatus,
     OrgKind,
     ReorgKind,
+    RequestStatus,
 )
 from hongxia.party.models import (
     CommitteeSeat,
     Meeting,
+    MeetingAttachment,
     MeetingAttendance,
     MeetingRequirement,
     Member,
     Organisation,
+    Participation,
     PartyHome,
     Rating,
     Reorganisation,
     Transfer,
+    TransferRequest,
 )
 
 ORG_FIELDS = ("name", "kind", "parent", "region", "basis", "basis_note", "founded_on",
@@ -127,6 +137,9 @@ def organisation_reorganise(
     elif kind == ReorgKind.MERGE:
         if into is None or into.pk == org.pk:
             raise ValidationError({"into": [_("Choose the organisation to merge into.")]})
+        if org.kind == OrgKind.TEMPORARY or into.kind not in HOME_KINDS:
+            raise ValidationError({"into": [_("Only a branch merges, and only into a branch; "
+                                              "a temporary organisation is dissolved.")]})
         for member in Member.objects.filter(organisation=org, status=MemberStatus.ACTIVE):
             _transfer(actor=actor, member=member, to=into, date=date,
                       reason=_("Merged into %(name)s") % {"name": into.name})
@@ -135,6 +148,12 @@ def organisation_reorganise(
         if Member.objects.filter(organisation=org, status=MemberStatus.ACTIVE).exists():
             raise ValidationError({"kind": [_("Transfer the members before dissolving.")]})
         org.end_date = date
+        # A temporary organisation is dissolved with its task: its participants simply stop
+        # taking part; their membership stays with their home branches.
+        for participation in Participation.objects.filter(organisation=org,
+                                                          end_date__isnull=True):
+            _participation_end(actor=actor, participation=participation,
+                               date=max(date, participation.start_date))
     elif kind != ReorgKind.SPLIT:
         raise ValidationError({"kind": [_("Unknown change.")]})
     if org.end_date is not None and org.end_date < org.start_date:
@@ -156,12 +175,62 @@ def committee_seat_add(
     start_date: datetime.date, end_date: datetime.date | None = None,
 ) -> CommitteeSeat:
     _require(actor, "party.change_organisation", organisation)
-    seat = CommitteeSeat(organisation=organisation, person=person, role=role,
+    org = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    seat = CommitteeSeat(organisation=org, person=person, role=role,
                          start_date=start_date, end_date=end_date)
     _clean(seat)
+    _check_seat(org, seat)
     seat.save()
     audit.record_change(seat, AuditLog.Action.CREATE, after=audit.snapshot(seat), actor=actor)
     return seat
+
+
+def _check_seat(org: Organisation, seat: CommitteeSeat) -> None:
+    """The Branch Work Regulations' absolute rules for a committee, checked when a seat is
+    set up (states that drift later, such as a branch shrinking, are warnings instead)."""
+    errors: dict[str, list[str]] = {}
+    if seat.end_date is not None and seat.end_date < seat.start_date:
+        errors["end_date"] = [_("The seat ends before it begins.")]
+    current = CommitteeSeat.objects.filter(organisation=org, end_date__isnull=True)
+    if seat.end_date is None and current.filter(person=seat.person).exists():
+        errors["person"] = [_("This person already holds a seat on the committee.")]
+    if org.kind in HOME_KINDS and seat.end_date is None:
+        # A current seat needs a current member (of a general branch: of it or its
+        # branches); a past seat may be recorded for someone who has left since.
+        member = Member.objects.filter(
+            Q(organisation=org) | Q(organisation__parent=org, organisation__kind__in=HOME_KINDS),
+            person=seat.person, status=MemberStatus.ACTIVE).exists()
+        if not member:
+            errors["person"] = [_("A committee member must be a current member of the "
+                                  "branch.")]
+    elif org.kind == OrgKind.TEMPORARY:
+        taking_part = Participation.objects.filter(
+            organisation=org, member__person=seat.person, end_date__isnull=True).exists()
+        if not taking_part:
+            errors["person"] = [_("A leader of a temporary organisation must be one of its "
+                                  "participants.")]
+    if org.kind in HOME_KINDS and seat.end_date is None:
+        if seat.role == CommitteeRole.SECRETARY and current.filter(
+                role=CommitteeRole.SECRETARY).exists():
+            errors["role"] = [_("The branch already has a secretary; end that seat first.")]
+        if current.count() + 1 > rules.COMMITTEE_MAX:
+            errors["role"] = [_("A branch committee has at most %(n)d members.")
+                              % {"n": rules.COMMITTEE_MAX}]
+        full = Member.objects.filter(organisation=org, status=MemberStatus.ACTIVE).count()
+        if (org.kind == OrgKind.BRANCH and full < rules.COMMITTEE_FROM
+                and seat.role not in rules.SMALL_BRANCH_ROLES):
+            errors["role"] = [_("A branch with fewer than %(n)d full members elects no "
+                                "committee: only a secretary (and, if needed, a deputy).")
+                              % {"n": rules.COMMITTEE_FROM}]
+    if org.kind in HOME_KINDS and seat.end_date is not None:
+        limit = rules.anniversary(seat.start_date, rules.term_years(org.basis))
+        if seat.end_date > limit:
+            errors["end_date"] = [_("A committee's term is %(n)d years: the seat must end "
+                                    "by %(date)s.")
+                                  % {"n": rules.term_years(org.basis),
+                                     "date": limit.isoformat()}]
+    if errors:
+        raise ValidationError(errors)
 
 
 # --- members -------------------------------------------------------------------------------
@@ -181,9 +250,12 @@ def member_create(
         errors["person"] = [_("This person is recorded as deceased.")]
     if Member.objects.filter(person=person).exists():
         errors["person"] = [_("This person already has a party record.")]
-    if organisation.kind not in BRANCH_KINDS:
-        errors["organisation"] = [_("Members belong to a branch, general branch or temporary "
-                                    "organisation.")]
+    if organisation.kind == OrgKind.TEMPORARY:
+        errors["organisation"] = [_("A temporary organisation has participants, not members: "
+                                    "enter the member in their home branch, then add them to "
+                                    "the temporary organisation.")]
+    elif organisation.kind not in HOME_KINDS:
+        errors["organisation"] = [_("Members belong to a branch or general branch.")]
     if group is not None and group.parent_id != organisation.pk:
         errors["group"] = [_("The party group must belong to the branch.")]
     if errors:
@@ -230,8 +302,9 @@ def _transfer(*, actor: Any, member: Member, to: Organisation, date: datetime.da
         raise ValidationError({"member": [_("This membership has ended.")]})
     if to.pk == locked.organisation_id:
         raise ValidationError({"to_organisation": [_("The member is already in this branch.")]})
-    if to.kind not in BRANCH_KINDS:
-        raise ValidationError({"to_organisation": [_("Choose a branch.")]})
+    if to.kind not in HOME_KINDS:
+        raise ValidationError({"to_organisation": [_("Choose a branch (a temporary organisation "
+                                                     "takes participants, not transfers).")]})
     if date < locked.since:
         raise ValidationError({"date": [_("The date is before the member joined this branch.")]})
     if to.end_date is not None and to.end_date < date:
@@ -260,7 +333,186 @@ def member_transfer(
     _require(actor, "party.add_transfer", member, to_organisation)
     if date > timezone.localdate():
         raise ValidationError({"date": [_("The date is in the future.")]})
+    _refuse_if_request_pending(member)
     return _transfer(actor=actor, member=member, to=to_organisation, date=date, reason=reason)
+
+
+def _refuse_if_request_pending(member: Member) -> None:
+    if TransferRequest.objects.filter(member=member, status=RequestStatus.PENDING).exists():
+        raise ValidationError({"to_organisation": [
+            _("A transfer of this member to another county is awaiting an answer.")]})
+
+
+# --- transfers to another county -----------------------------------------------------------
+
+
+def transfer_targets(*, actor: Any, query: str, limit: int = 20) -> QuerySet[Organisation]:
+    """Current branches anywhere, by name or place, for choosing where to send a member.
+
+    The one read of party organisations beyond the actor's scope, on purpose: the sending
+    clerk must find a branch in another county. It gives names, kinds and regions of
+    branches only (never their members), asks for two or more characters, and returns a
+    short list; it is for actors who may record transfers."""
+    if not actor.has_perm("party.add_transfer"):
+        raise PermissionDenied
+    query = query.strip()
+    if len(query) < 2:
+        return Organisation.objects.none()
+    return (
+        Organisation.objects.filter(kind__in=HOME_KINDS, end_date__isnull=True)
+        .filter(Q(name__contains=query) | Q(basis_note__contains=query))
+        .only("id", "name", "kind", "region_id", "basis_note")
+        .order_by("region_id", "name", "id")[:limit]
+    )
+
+
+@transaction.atomic
+def transfer_request_send(
+    *, actor: Any, member: Member, to_organisation: Organisation, date: datetime.date,
+    reason: str = "",
+) -> TransferRequest:
+    """Ask another county to take a member into one of its branches. Nothing moves yet."""
+    _require(actor, "party.add_transfer", member)
+    locked = Member.objects.select_for_update().get(pk=member.pk)
+    errors: dict[str, list[str]] = {}
+    if locked.status != MemberStatus.ACTIVE:
+        errors["member"] = [_("This membership has ended.")]
+    if to_organisation.kind not in HOME_KINDS or to_organisation.end_date is not None:
+        errors["to_organisation"] = [_("Choose a current branch.")]
+    elif to_organisation.pk == locked.organisation_id:
+        errors["to_organisation"] = [_("The member is already in this branch.")]
+    elif is_visible(to_organisation, actor):
+        errors["to_organisation"] = [_("This branch is in your own area: record the transfer "
+                                       "directly.")]
+    if date > timezone.localdate():
+        errors["date"] = [_("The date is in the future.")]
+    elif date < locked.since:
+        errors["date"] = [_("The date is before the member joined this branch.")]
+    if TransferRequest.objects.filter(member=locked, status=RequestStatus.PENDING).exists():
+        errors["to_organisation"] = [
+            _("A transfer of this member to another county is awaiting an answer.")]
+    if errors:
+        raise ValidationError(errors)
+    request = TransferRequest.objects.create(
+        member=locked, from_organisation_id=locked.organisation_id,
+        to_organisation=to_organisation, date=date, reason=reason.strip(), requested_by=actor,
+    )
+    audit.record_change(request, AuditLog.Action.CREATE, after=audit.snapshot(request),
+                        actor=actor)
+    return request
+
+
+def _lock_pending(request: TransferRequest) -> TransferRequest:
+    locked = TransferRequest.objects.select_for_update().get(pk=request.pk)
+    if locked.status != RequestStatus.PENDING:
+        raise ValidationError({"status": [_("This request has already been answered.")]})
+    return locked
+
+
+def _decide(locked: TransferRequest, *, actor: Any, status: str, note: str,
+            transfer: Transfer | None = None) -> TransferRequest:
+    before = audit.snapshot(locked)
+    locked.status = status
+    locked.decided_by = actor
+    locked.decided_on = timezone.localdate()
+    locked.decision_note = note.strip()
+    locked.transfer = transfer
+    locked.save()
+    audit.record_change(locked, AuditLog.Action.UPDATE, before=before,
+                        after=audit.snapshot(locked), actor=actor, note=status)
+    return locked
+
+
+def _require_receiving(actor: Any, request: TransferRequest) -> None:
+    if not actor.has_perm("party.add_transfer") or not is_visible(request.to_organisation,
+                                                                    actor):
+        raise PermissionDenied
+
+
+@transaction.atomic
+def transfer_request_accept(*, actor: Any, request: TransferRequest,
+                            note: str = "") -> TransferRequest:
+    """The receiving county takes the member in: the member (and the counts) move today."""
+    _require_receiving(actor, request)
+    locked = _lock_pending(request)
+    target = Organisation.objects.get(pk=locked.to_organisation_id)
+    if target.end_date is not None:
+        raise ValidationError({"to_organisation": [_("That organisation has ended.")]})
+    transfer = _transfer(actor=actor, member=locked.member, to=target,
+                         date=max(timezone.localdate(), locked.member.since),
+                         reason=locked.reason or _("Transfer from another county"))
+    return _decide(locked, actor=actor, status=RequestStatus.ACCEPTED, note=note,
+                   transfer=transfer)
+
+
+@transaction.atomic
+def transfer_request_decline(*, actor: Any, request: TransferRequest,
+                             note: str) -> TransferRequest:
+    _require_receiving(actor, request)
+    if not note.strip():
+        raise ValidationError({"note": [_("Say why the transfer is declined.")]})
+    locked = _lock_pending(request)
+    return _decide(locked, actor=actor, status=RequestStatus.DECLINED, note=note)
+
+
+@transaction.atomic
+def transfer_request_withdraw(*, actor: Any, request: TransferRequest,
+                              note: str = "") -> TransferRequest:
+    """The sending county takes its request back before it is answered."""
+    _require(actor, "party.add_transfer", request.from_organisation)
+    locked = _lock_pending(request)
+    return _decide(locked, actor=actor, status=RequestStatus.WITHDRAWN, note=note)
+
+
+# --- participants of temporary organisations -----------------------------------------------
+
+
+@transaction.atomic
+def participant_add(*, actor: Any, organisation: Organisation, member: Member,
+                    start_date: datetime.date, note: str = "") -> Participation:
+    """A member takes part in a temporary organisation; their membership stays at home."""
+    _require(actor, "party.change_organisation", organisation, member)
+    errors: dict[str, list[str]] = {}
+    if organisation.kind != OrgKind.TEMPORARY:
+        errors["member"] = [_("Only a temporary organisation has participants.")]
+    if member.status != MemberStatus.ACTIVE:
+        errors["member"] = [_("This membership has ended.")]
+    if Participation.objects.filter(organisation=organisation, member=member,
+                                    end_date__isnull=True).exists():
+        errors["member"] = [_("This member already takes part.")]
+    if start_date < organisation.start_date or (
+            organisation.end_date is not None and start_date > organisation.end_date):
+        errors["start_date"] = [_("The date is outside the organisation's period.")]
+    if errors:
+        raise ValidationError(errors)
+    participation = Participation.objects.create(organisation=organisation, member=member,
+                                                 start_date=start_date, note=note.strip())
+    audit.record_change(participation, AuditLog.Action.CREATE,
+                        after=audit.snapshot(participation), actor=actor)
+    return participation
+
+
+def _participation_end(*, actor: Any, participation: Participation,
+                       date: datetime.date) -> Participation:
+    locked = Participation.objects.select_for_update().get(pk=participation.pk)
+    if locked.end_date is not None:
+        return locked
+    if date < locked.start_date:
+        raise ValidationError({"date": [_("The date is before the member began taking "
+                                          "part.")]})
+    before = audit.snapshot(locked)
+    locked.end_date = date
+    locked.save(update_fields=["end_date"])
+    audit.record_change(locked, AuditLog.Action.UPDATE, before=before,
+                        after=audit.snapshot(locked), actor=actor)
+    return locked
+
+
+@transaction.atomic
+def participant_end(*, actor: Any, participation: Participation,
+                    date: datetime.date) -> Participation:
+    _require(actor, "party.change_organisation", participation.organisation)
+    return _participation_end(actor=actor, participation=participation, date=date)
 
 
 def _end(*, actor: Any, member: Member, date: datetime.date, reason: str) -> Member:
@@ -274,6 +526,12 @@ def _end(*, actor: Any, member: Member, date: datetime.date, reason: str) -> Mem
     locked.save(update_fields=["status", "end_date", "end_reason", "updated_at"])
     audit.record_change(locked, AuditLog.Action.UPDATE, before=before,
                         after=audit.snapshot(locked), actor=actor)
+    for participation in Participation.objects.filter(member=locked, end_date__isnull=True):
+        _participation_end(actor=actor, participation=participation,
+                           date=max(date, participation.start_date))
+    for request in TransferRequest.objects.filter(member=locked, status=RequestStatus.PENDING):
+        _decide(request, actor=actor, status=RequestStatus.WITHDRAWN,
+                note=_("The membership has ended."))
     return locked
 
 
@@ -365,58 +623,261 @@ def requirement_update(*, actor: Any, requirement: MeetingRequirement, times: in
 # --- meetings ------------------------------------------------------------------------------
 
 
+def eligible_members(org: Organisation | None, on: datetime.date | None = None
+                     ) -> QuerySet[Member]:
+    """Who may be marked at a meeting of `org`: the current members of a branch (a group's
+    branch), or the participants of a temporary organisation (on the day, if given)."""
+    if org is None:
+        return Member.objects.none()
+    active = Member.objects.filter(status=MemberStatus.ACTIVE)
+    if org.kind == OrgKind.TEMPORARY:
+        taking_part = Participation.objects.filter(organisation=org)
+        if on is not None:
+            taking_part = taking_part.filter(Q(end_date__isnull=True) | Q(end_date__gte=on),
+                                             start_date__lte=on)
+        else:
+            taking_part = taking_part.filter(end_date__isnull=True)
+        return active.filter(pk__in=taking_part.values("member_id"))
+    branch_id = org.parent_id if org.kind == OrgKind.GROUP else org.pk
+    return active.filter(organisation_id=branch_id)
+
+
+def _attendance_rows(
+    org: Organisation | None, date: datetime.date,
+    attendance: Iterable[tuple[Member, str, str]], *, already: set[int] = frozenset(),  # type: ignore[assignment]
+) -> tuple[list[MeetingAttendance], set[int], dict[str, list[str]]]:
+    """Validated attendance rows; `already` are members marked before (kept even if they have
+    left since). Returns (rows to keep, members given an empty status, errors)."""
+    allowed = set(eligible_members(org, date).values_list("pk", flat=True)) | set(already)
+    rows: list[MeetingAttendance] = []
+    cleared: set[int] = set()
+    errors: dict[str, list[str]] = {}
+    seen: set[int] = set()
+    for member, status, reason in attendance:
+        if member.pk in seen:
+            continue
+        seen.add(member.pk)
+        if not status:
+            cleared.add(member.pk)
+            continue
+        if member.pk not in allowed:
+            errors.setdefault("attendance", []).append(
+                _("%(name)s is not a current member of this branch.") % {"name": member.person}
+            )
+            continue
+        if status not in Attendance.values:
+            errors.setdefault("attendance", []).append(_("Unknown attendance."))
+            continue
+        if status == Attendance.ABSENT and not reason.strip():
+            errors.setdefault("attendance", []).append(
+                _("Give the reason %(name)s was absent.") % {"name": member.person}
+            )
+        rows.append(MeetingAttendance(member=member, status=status, reason=reason.strip(),
+                                      date=date))
+    return rows, cleared, errors
+
+
+def _meeting_errors(meeting: Meeting) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if meeting.date > timezone.localdate():
+        errors["date"] = [_("The date is in the future.")]
+    org = meeting.organisation
+    if org.kind == OrgKind.COMMITTEE:
+        errors["organisation"] = [_("Record meetings of a branch, group or temporary "
+                                    "organisation.")]
+    elif meeting.date < org.start_date or (org.end_date is not None
+                                           and meeting.date > org.end_date):
+        errors["date"] = [_("The organisation did not exist on that date.")]
+    return errors
+
+
+def _meeting_snapshot(meeting: Meeting) -> dict[str, Any]:
+    marks = dict(meeting.attendance.values_list("member_id", "status"))
+    return audit.snapshot(meeting, {"attendance": {str(k): v for k, v in sorted(marks.items())}})
+
+
 @transaction.atomic
 def meeting_record(
     *, actor: Any, data: dict[str, Any], attendance: Iterable[tuple[Member, str, str]],
     attachments: Iterable[Any] = (),
 ) -> Meeting:
     """One meeting with its attendance (member, status, reason) and files. Members must be in
-    the meeting's branch (or one of its groups) on the day."""
-    from hongxia.party.choices import Attendance as Status
-    from hongxia.party.models import MeetingAttachment
-
+    the meeting's branch (or one of its groups), or take part in the temporary organisation."""
     org = data.get("organisation")
     _require(actor, "party.add_meeting", org)
     meeting = Meeting(recorded_by=actor, **{k: v for k, v in data.items() if k in MEETING_FIELDS})
     _clean(meeting, exclude=["recorded_by"])
-    errors: dict[str, list[str]] = {}
-    if meeting.date > timezone.localdate():
-        errors["date"] = [_("The date is in the future.")]
-    if org is not None and org.kind == OrgKind.COMMITTEE:
-        errors["organisation"] = [_("Record meetings of a branch, group or temporary "
-                                    "organisation.")]
-    rows = []
-    seen: set[int] = set()
-    branch_id = org.parent_id if org is not None and org.kind == OrgKind.GROUP else getattr(
-        org, "pk", None)
-    for member, status, reason in attendance:
-        if member.pk in seen:
-            continue
-        seen.add(member.pk)
-        if member.organisation_id != branch_id or member.status != MemberStatus.ACTIVE:
-            errors.setdefault("attendance", []).append(
-                _("%(name)s is not a current member of this branch.") % {"name": member.person}
-            )
-            continue
-        if status not in Status.values:
-            errors.setdefault("attendance", []).append(_("Unknown attendance."))
-            continue
-        if status == Status.ABSENT and not reason.strip():
-            errors.setdefault("attendance", []).append(
-                _("Give the reason %(name)s was absent.") % {"name": member.person}
-            )
-        rows.append(MeetingAttendance(member=member, status=status, reason=reason.strip(),
-                                      date=meeting.date))
+    errors = _meeting_errors(meeting)
+    rows, _cleared, att_errors = _attendance_rows(org, meeting.date, attendance)
+    errors.update(att_errors)
+    uploads = list(attachments)
+    for upload in uploads:
+        problem = _upload_problem(upload)
+        if problem:
+            errors.setdefault("attachment", []).append(problem)
     if errors:
         raise ValidationError(errors)
     meeting.save()
     for row in rows:
         row.meeting = meeting
     MeetingAttendance.objects.bulk_create(rows)
-    for upload in attachments:
-        MeetingAttachment.objects.create(meeting=meeting, file=upload, name=upload.name[:200])
-    audit.record_change(
-        meeting, AuditLog.Action.CREATE, actor=actor,
-        after=audit.snapshot(meeting, {"attendance": {str(r.member.pk): r.status for r in rows}}),
-    )
+    audit.record_change(meeting, AuditLog.Action.CREATE, actor=actor,
+                        after=_meeting_snapshot(meeting))
+    for upload in uploads:
+        _attachment_save(actor=actor, meeting=meeting, upload=upload)
     return meeting
+
+
+@transaction.atomic
+def meeting_update(
+    *, actor: Any, meeting: Meeting, data: dict[str, Any],
+    attendance: Iterable[tuple[Member, str, str]],
+) -> Meeting:
+    """Correct a meeting: its details and the attendance marks. The organisation stays (its
+    members are who the marks are about); a new date is copied to every mark; a member given
+    no mark loses theirs; members marked before stay markable even if they have left since."""
+    _require(actor, "party.change_meeting", meeting)
+    locked = Meeting.objects.select_for_update().select_related("organisation").get(
+        pk=meeting.pk)
+    before = _meeting_snapshot(locked)
+    for key in MEETING_FIELDS:
+        if key in data and key != "organisation":
+            setattr(locked, key, data[key])
+    _clean(locked, exclude=["recorded_by"])
+    errors = _meeting_errors(locked)
+    marked = set(locked.attendance.values_list("member_id", flat=True))
+    rows, cleared, att_errors = _attendance_rows(locked.organisation, locked.date, attendance,
+                                                 already=marked)
+    errors.update(att_errors)
+    if errors:
+        raise ValidationError(errors)
+    locked.save()
+    existing = {a.member_id: a for a in locked.attendance.all()}
+    for row in rows:
+        old = existing.get(row.member.pk)
+        if old is None:
+            row.meeting = locked
+            row.save()
+        else:
+            old.status, old.reason, old.date = row.status, row.reason, locked.date
+            old.save(update_fields=["status", "reason", "date"])
+    locked.attendance.filter(member_id__in=cleared).delete()
+    locked.attendance.exclude(date=locked.date).update(date=locked.date)
+    audit.record_change(locked, AuditLog.Action.UPDATE, before=before,
+                        after=_meeting_snapshot(locked), actor=actor)
+    return locked
+
+
+@transaction.atomic
+def meeting_delete(*, actor: Any, meeting: Meeting) -> None:
+    """Delete a meeting recorded in error, with its attendance and files; the audit row keeps
+    what it said."""
+    _require(actor, "party.delete_meeting", meeting)
+    locked = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    before = _meeting_snapshot(locked)
+    files = [a.file.name for a in locked.attachments.all()]
+    audit.record_change(locked, AuditLog.Action.DELETE, before=before, actor=actor)
+    locked.delete()
+    _delete_files_on_commit(files)
+
+
+# --- meeting attachments -------------------------------------------------------------------
+
+# What a file of each accepted type begins with, where the type has a fixed signature: a file
+# named .pdf that is not a PDF is refused (a renamed executable, a broken scan).
+_SIGNATURES = {
+    ".pdf": (b"%PDF",),
+    ".png": (b"\x89PNG",),
+    ".jpg": (b"\xff\xd8\xff",),
+    ".jpeg": (b"\xff\xd8\xff",),
+    ".docx": (b"PK",),
+    ".xlsx": (b"PK",),
+    ".doc": (b"\xd0\xcf\x11\xe0",),
+    ".xls": (b"\xd0\xcf\x11\xe0",),
+}
+
+
+def _upload_problem(upload: Any) -> str | None:
+    """Why an uploaded file cannot be kept, in the user's language; None when it can."""
+    import os
+
+    name = os.path.basename(getattr(upload, "name", "") or "")
+    ext = os.path.splitext(name)[1].lower()
+    allowed = settings.HONGXIA_ATTACHMENT_TYPES
+    if ext not in allowed:
+        return _("%(name)s: this kind of file is not accepted (accepted: %(types)s).") % {
+            "name": name, "types": " ".join(allowed)}
+    size = getattr(upload, "size", 0) or 0
+    if size == 0:
+        return _("%(name)s is empty.") % {"name": name}
+    limit = settings.HONGXIA_ATTACHMENT_MAX_BYTES
+    if size > limit:
+        return _("%(name)s is too large: at most %(mb)d MB.") % {
+            "name": name, "mb": limit // (1024 * 1024)}
+    signatures = _SIGNATURES.get(ext)
+    if signatures:
+        upload.seek(0)
+        head = upload.read(8)
+        upload.seek(0)
+        if not any(head.startswith(sig) for sig in signatures):
+            return _("%(name)s is not the kind of file its name says.") % {"name": name}
+    return None
+
+
+def _attachment_save(*, actor: Any, meeting: Meeting, upload: Any) -> MeetingAttachment:
+    import os
+
+    name = os.path.basename(upload.name)[:200]
+    attachment = MeetingAttachment(meeting=meeting, name=name, size=upload.size,
+                                   uploaded_by=actor)
+    # The file is written before the row; if the row cannot be saved the file goes with it.
+    # (Django has no rollback hook: a later failure in the same transaction would leave the
+    # file without a row, which takes disk space but shows nothing to anyone.)
+    attachment.file.save(name, upload, save=False)
+    try:
+        attachment.save()
+    except Exception:
+        attachment.file.delete(save=False)
+        raise
+    audit.record_change(attachment, AuditLog.Action.CREATE, actor=actor,
+                        after=audit.snapshot(attachment, {"file": attachment.file.name}),
+                        note=f"meeting {meeting.pk}")
+    return attachment
+
+
+@transaction.atomic
+def attachment_add(*, actor: Any, meeting: Meeting, upload: Any) -> MeetingAttachment:
+    """Keep a file with a meeting (photos, sign-in sheet, minutes), under MEDIA_ROOT; it is
+    served only through the scoped download view."""
+    _require(actor, "party.add_meetingattachment", meeting)
+    problem = _upload_problem(upload)
+    if problem:
+        raise ValidationError({"file": [problem]})
+    return _attachment_save(actor=actor, meeting=meeting, upload=upload)
+
+
+@transaction.atomic
+def attachment_delete(*, actor: Any, attachment: MeetingAttachment) -> None:
+    _require(actor, "party.delete_meetingattachment", attachment)
+    locked = MeetingAttachment.objects.select_for_update().get(pk=attachment.pk)
+    audit.record_change(locked, AuditLog.Action.DELETE,
+                        before=audit.snapshot(locked, {"file": locked.file.name}),
+                        actor=actor, note=f"meeting {locked.meeting_id}")
+    name = locked.file.name
+    locked.delete()
+    _delete_files_on_commit([name])
+
+
+def _storage() -> Any:
+    return MeetingAttachment._meta.get_field("file").storage  # type: ignore[attr-defined]
+
+
+def _delete_files_on_commit(names: list[str]) -> None:
+    """Files go only once the rows are gone for good (a rolled-back delete keeps them)."""
+
+    def remove() -> None:
+        for name in names:
+            if name:
+                _storage().delete(name)
+
+    transaction.on_commit(remove)

@@ -8,9 +8,9 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -33,25 +33,33 @@ from hongxia.party import rules, selectors, services
 from hongxia.party.choices import ATTENDED, MemberStatus
 from hongxia.party.forms import (
     ATTENDANCE_CHOICES,
+    AttachmentForm,
     CommitteeSeatForm,
+    DecisionForm,
     EndForm,
     FlowingForm,
     HomeForm,
     MeetingForm,
     MemberCreateForm,
     OrganisationForm,
+    ParticipantEndForm,
+    ParticipantForm,
     RatingForm,
     ReorganiseForm,
     RequirementForm,
     TransferForm,
+    TransferRequestForm,
 )
 from hongxia.party.models import (
     Meeting,
+    MeetingAttachment,
     MeetingRequirement,
     Member,
     Organisation,
+    Participation,
     PartyHome,
     Rating,
+    TransferRequest,
 )
 from hongxia.people.forms import region_label_map
 
@@ -230,13 +238,19 @@ class OrganisationDetailView(ScopedDetailView):
             homes=org.homes.all(),
             meetings=org.meetings.all()[:20],
             reorganisations=org.reorganisations.select_related("into", "new_parent", "old_parent"),
+            participants=org.participations.filter(end_date__isnull=True)
+            .select_related("member__person", "member__organisation").order_by("start_date", "id")
+            if org.kind == "temporary" else [],
+            participant_form=ParticipantForm(user=user, initial={"start_date": today}),
+            participant_end_form=ParticipantEndForm(initial={"date": today}),
             warnings=rules.branch_warnings(
-                full_members=members.count(),
+                full_members=selectors.full_member_count(org),
                 committee_seats=seats.count(),
                 term_ends=org.term_ends,
                 today=today,
                 kind=org.kind,
-            ),
+            )
+            + (["members_in_temporary"] if org.kind == "temporary" and members.exists() else []),
             region_label=region_label_map().get(org.region_id, ""),
             reorganise_form=ReorganiseForm(user=user),
             seat_form=CommitteeSeatForm(user=user),
@@ -460,7 +474,23 @@ class MemberDetailView(ScopedDetailView):
             transfer_form=TransferForm(user=user),
             end_form=EndForm(),
             attended=ATTENDED,
+            participations=m.participations.select_related("organisation").order_by(
+                "-start_date"),
+            requests=TransferRequest.objects.visible_to(user).filter(member=m)
+            .select_related("from_organisation", "to_organisation").order_by("-date", "-id"),
         )
+        if user.has_perm("party.add_transfer") and m.status == MemberStatus.ACTIVE:
+            query = self.request.GET.get("target_q", "")
+            targets: list[Any] = (
+                list(services.transfer_targets(actor=user, query=query)) if query else [])
+            labels = region_label_map()
+            for t in targets:
+                t.region_label = labels.get(t.region_id, t.region_id)
+            ctx.update(
+                target_q=query,
+                targets=targets,
+                request_form=TransferRequestForm(initial={"date": today}),
+            )
         return ctx
 
 
@@ -595,8 +625,11 @@ class MeetingDetailView(ScopedDetailView):
         rows = self.object.attendance.select_related("member__person").order_by("member__id")
         ctx.update(
             attendance=rows,
-            attachments=self.object.attachments.all(),
+            attachments=self.object.attachments.select_related("uploaded_by"),
             rate=selectors.attendance_rate(rows),
+            attachment_form=AttachmentForm(),
+            max_mb=settings.HONGXIA_ATTACHMENT_MAX_BYTES // (1024 * 1024),
+            types=" ".join(settings.HONGXIA_ATTACHMENT_TYPES),
         )
         return ctx
 
@@ -622,14 +655,10 @@ class MeetingCreateView(ScopedMixin, TemplateView):
                 if org_id
                 else None
             )
-            org = group.parent if group is not None else None
+            org = group if group is not None else None
         if org is None:
             return []
-        return list(
-            Member.objects.filter(organisation=org, status=MemberStatus.ACTIVE)
-            .select_related("person")
-            .order_by("id")
-        )
+        return list(services.eligible_members(org).select_related("person").order_by("id"))
 
     def _render(self, form: MeetingForm, members: list[Member]) -> HttpResponse:
         data = self.request.POST
@@ -676,6 +705,373 @@ class MeetingCreateView(ScopedMixin, TemplateView):
                 messages.success(request, _("The meeting is recorded."))
                 return redirect(meeting)
         return self._render(form, members)
+
+
+class MeetingEditView(ScopedMixin, TemplateView):
+    """Correct a meeting and its attendance marks; the organisation stays."""
+
+    model = Meeting
+    permission_required = "party.change_meeting"
+    template_name = "party/meeting_form.html"
+
+    def _rows(self, meeting: Meeting) -> list[dict[str, Any]]:
+        marks = {a.member_id: a for a in meeting.attendance.select_related("member__person")}
+        members = {m.pk: m for m in services.eligible_members(meeting.organisation,
+                                                               meeting.date)
+                   .select_related("person")}
+        for a in marks.values():
+            members.setdefault(a.member_id, a.member)
+        data = self.request.POST
+        rows = []
+        for pk in sorted(members):
+            mark = marks.get(pk)
+            rows.append({
+                "member": members[pk],
+                "status": data.get(f"att-{pk}", mark.status if mark else "") if data
+                else (mark.status if mark else ""),
+                "reason": data.get(f"reason-{pk}", mark.reason if mark else "") if data
+                else (mark.reason if mark else ""),
+            })
+        return rows
+
+    def _render(self, form: MeetingForm, meeting: Meeting) -> HttpResponse:
+        return render(self.request, self.template_name, {
+            "form": form, "meeting": meeting, "rows": self._rows(meeting),
+            "choices": ATTENDANCE_CHOICES})
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        meeting = _scoped_get(self, Meeting)
+        return self._render(MeetingForm(instance=meeting, user=request.user), meeting)
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        meeting = _scoped_get(self, Meeting)
+        form = MeetingForm(request.POST, instance=meeting, user=request.user)
+        if form.is_valid():
+            attendance = [(row["member"], request.POST.get(f"att-{row['member'].pk}", ""),
+                           request.POST.get(f"reason-{row['member'].pk}", ""))
+                          for row in self._rows(meeting)]
+            try:
+                saved = services.meeting_update(actor=request.user, meeting=meeting,
+                                                data=form.cleaned_data, attendance=attendance)
+            except ValidationError as exc:
+                _service_errors(request, exc, form)
+            else:
+                messages.success(request, _("The meeting is saved."))
+                return redirect(saved)
+        return self._render(form, meeting)
+
+
+class MeetingDeleteView(ScopedActionView):
+    """Asks first (GET shows what will go), then deletes on POST."""
+
+    model = Meeting
+    permission_required = "party.delete_meeting"
+    template_name = "party/meeting_confirm_delete.html"
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        meeting = self.get_object()
+        return render(request, self.template_name, {
+            "meeting": meeting, "marks": meeting.attendance.count(),
+            "files": meeting.attachments.count()})
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        meeting = self.get_object()
+        if request.POST.get("confirm") != "yes":
+            messages.error(request, _("Confirm the deletion first."))
+            return redirect("party:meeting-delete", pk=meeting.pk)
+        org = meeting.organisation
+        services.meeting_delete(actor=request.user, meeting=meeting)
+        messages.success(request, _("The meeting is deleted."))
+        return redirect(org)
+
+
+class AttachmentUploadView(ScopedActionView):
+    model = Meeting
+    permission_required = "party.add_meetingattachment"
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        meeting = self.get_object()
+        form = AttachmentForm(request.POST, request.FILES)
+        if form.is_valid():
+            try:
+                services.attachment_add(actor=request.user, meeting=meeting,
+                                        upload=form.cleaned_data["file"])
+            except ValidationError as exc:
+                errors_to_messages(request, exc, form)
+            else:
+                messages.success(request, _("The file is kept with the meeting."))
+        else:
+            _form_errors(request, form)
+        return redirect(meeting)
+
+
+class AttachmentDownloadView(ScopedActionView):
+    """The file, only to someone who may see the meeting (never a public media URL)."""
+
+    model = MeetingAttachment
+    permission_required = "party.view_meeting"
+    http_method_names = ["get"]
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        attachment = self.get_object()
+        try:
+            handle = attachment.file.open("rb")
+        except FileNotFoundError as exc:
+            raise Http404 from exc
+        return FileResponse(handle, as_attachment=True, filename=attachment.name)  # type: ignore[return-value]
+
+
+class AttachmentDeleteView(ScopedActionView):
+    model = MeetingAttachment
+    permission_required = "party.delete_meetingattachment"
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        attachment = self.get_object()
+        meeting = attachment.meeting
+        services.attachment_delete(actor=request.user, attachment=attachment)
+        messages.success(request, _("The file is deleted."))
+        return redirect(meeting)
+
+
+# --- temporary organisations' participants -------------------------------------------------
+
+
+class ParticipantAddView(ScopedActionView):
+    model = Organisation
+    permission_required = "party.change_organisation"
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        org = self.get_object()
+        form = ParticipantForm(request.POST, user=request.user)
+        if form.is_valid():
+            member = (Member.objects.visible_to(request.user)
+                      .filter(person=form.cleaned_data["person"]).first())
+            if member is None:
+                messages.error(request, _("This person has no party record in your area."))
+                return redirect(org)
+            try:
+                services.participant_add(actor=request.user, organisation=org, member=member,
+                                         start_date=form.cleaned_data["start_date"],
+                                         note=form.cleaned_data["note"])
+            except ValidationError as exc:
+                errors_to_messages(request, exc, form)
+            else:
+                messages.success(request, _("%(name)s takes part.") % {
+                    "name": member.person.name})
+        else:
+            _form_errors(request, form)
+        return redirect(org)
+
+
+class ParticipantEndView(ScopedActionView):
+    model = Participation
+    permission_required = "party.change_organisation"
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        participation = self.get_object()
+        form = ParticipantEndForm(request.POST)
+        if form.is_valid():
+            try:
+                services.participant_end(actor=request.user, participation=participation,
+                                         date=form.cleaned_data["date"])
+            except ValidationError as exc:
+                errors_to_messages(request, exc, form)
+            else:
+                messages.success(request, _("The participation has ended."))
+        else:
+            _form_errors(request, form)
+        return redirect(participation.organisation)
+
+
+# --- transfers to another county -----------------------------------------------------------
+
+
+class TransferRequestSendView(ScopedActionView):
+    model = Member
+    permission_required = "party.add_transfer"
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        member = self.get_object()
+        form = TransferRequestForm(request.POST)
+        if form.is_valid():
+            try:
+                sent = services.transfer_request_send(actor=request.user, member=member,
+                                                      **form.cleaned_data)
+            except ValidationError as exc:
+                errors_to_messages(request, exc, form)
+            else:
+                messages.success(request, _("The request is sent to the receiving county."))
+                return redirect(sent)
+        else:
+            _form_errors(request, form)
+        return redirect(member)
+
+
+class TransferRequestListView(DescendingListView):
+    """跨县转接 — requests sent out of and into the user's area."""
+
+    model = TransferRequest
+    permission_required = "party.view_transfer"
+    filterset_class = selectors.TransferRequestFilter
+    ordering = ["date", "id"]
+    template_name = "party/request_list.html"
+
+    def get_queryset(self) -> Any:
+        return super().get_queryset().select_related(
+            "member__person", "from_organisation", "to_organisation")
+
+
+class TransferRequestExportView(ExportMixin, TransferRequestListView):
+    permission_required = "party.export_party"
+    export_name = "transfer-requests"
+    export_columns = [
+        gettext_lazy("Requested on"),
+        gettext_lazy("Name"),
+        gettext_lazy("From"),
+        gettext_lazy("To"),
+        gettext_lazy("Reason"),
+        gettext_lazy("Status"),
+        gettext_lazy("Decided on"),
+        gettext_lazy("Note on the decision"),
+    ]
+
+    def export_row(self, r: TransferRequest) -> list[Any]:
+        return [r.date, r.member.person.name, r.from_organisation.name, r.to_organisation.name,
+                r.reason, r.get_status_display(), r.decided_on, r.decision_note]
+
+
+class TransferRequestDetailView(ScopedDetailView):
+    model = TransferRequest
+    permission_required = "party.view_transfer"
+    template_name = "party/request_detail.html"
+    context_object_name = "req"
+
+    def get_queryset(self) -> Any:
+        return super().get_queryset().select_related(
+            "member__person", "from_organisation", "to_organisation", "requested_by",
+            "decided_by")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        ctx = super().get_context_data(**kwargs)
+        req: TransferRequest = self.object
+        user = self.request.user
+        pending = req.status == "pending" and user.has_perm("party.add_transfer")
+        labels = region_label_map()
+        ctx.update(
+            can_answer=pending and Organisation.objects.visible_to(user)
+            .filter(pk=req.to_organisation_id).exists(),
+            can_withdraw=pending and Organisation.objects.visible_to(user)
+            .filter(pk=req.from_organisation_id).exists(),
+            member_visible=Member.objects.visible_to(user).filter(pk=req.member_id).exists(),
+            from_region=labels.get(req.from_organisation.region_id, ""),
+            to_region=labels.get(req.to_organisation.region_id, ""),
+            decision_form=DecisionForm(),
+        )
+        return ctx
+
+
+class _RequestDecisionView(ScopedActionView):
+    model = TransferRequest
+    permission_required = "party.add_transfer"
+    http_method_names = ["post"]
+    done: ClassVar[Any]
+    action: ClassVar[Callable[..., Any]]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        req = self.get_object()
+        form = DecisionForm(request.POST)
+        if form.is_valid():
+            try:
+                type(self).action(actor=request.user, request=req,
+                                  note=form.cleaned_data["note"])
+            except ValidationError as exc:
+                errors_to_messages(request, exc, form)
+            except PermissionDenied:
+                messages.error(request, _("Only the other side of the transfer may do this."))
+            else:
+                messages.success(request, str(self.done))
+        else:
+            _form_errors(request, form)
+        return redirect(req)
+
+
+class TransferRequestAcceptView(_RequestDecisionView):
+    action = staticmethod(services.transfer_request_accept)
+    done = gettext_lazy("The member is transferred into your branch.")
+
+
+class TransferRequestDeclineView(_RequestDecisionView):
+    action = staticmethod(services.transfer_request_decline)
+    done = gettext_lazy("The transfer is declined.")
+
+
+class TransferRequestWithdrawView(_RequestDecisionView):
+    action = staticmethod(services.transfer_request_withdraw)
+    done = gettext_lazy("The request is withdrawn.")
+
+
+# --- branch rules --------------------------------------------------------------------------
+
+
+class BranchRulesView(ScopedListView):
+    """支部设置 — branches that break a Branch Work Regulations rule that is a state to put
+    right (too few members, no committee, term run out, ...), by problem, exportable."""
+
+    model = Organisation
+    permission_required = "party.view_organisation"
+    filterset_class = selectors.BranchRuleFilter
+    ordering = selectors.ORG_ORDERING
+    template_name = "party/branch_rules.html"
+
+    def get_queryset(self) -> Any:
+        qs = selectors.branch_rule_queryset(super().get_queryset(), today=timezone.localdate())
+        return qs.select_related("region")
+
+    def filtered(self) -> tuple[Any, QuerySet[Any]]:
+        f, qs = super().filtered()
+        return f, qs.filter(problems__gt=0)
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        ctx = super().get_context_data(**kwargs)
+        labels = region_label_map()
+        rule_labels = dict(selectors.BRANCH_RULE_CHOICES)
+        for o in ctx["page"].rows:
+            o.region_label = labels.get(o.region_id, "")
+            o.problem_labels = [rule_labels[c] for c in rules.BRANCH_WARNINGS
+                                if getattr(o, f"rule_{c}")]
+        return ctx
+
+
+class BranchRulesExportView(ExportMixin, BranchRulesView):
+    permission_required = "party.export_party"
+    export_name = "branch-rules"
+    export_columns = [
+        gettext_lazy("Name"),
+        gettext_lazy("Kind"),
+        gettext_lazy("Region"),
+        gettext_lazy("Full members"),
+        gettext_lazy("Committee seats"),
+        gettext_lazy("Committee term ends"),
+        gettext_lazy("Problems"),
+    ]
+
+    def export_row(self, o: Any) -> list[Any]:
+        rule_labels = dict(selectors.BRANCH_RULE_CHOICES)
+        return [
+            o.name,
+            o.get_kind_display(),
+            region_label_map().get(o.region_id, o.region_id),
+            o.full_members,
+            o.seats,
+            o.term_ends,
+            "；".join(str(rule_labels[c]) for c in rules.BRANCH_WARNINGS
+                     if getattr(o, f"rule_{c}")),
+        ]
 
 
 # --- ratings and homes ---------------------------------------------------------------------
