@@ -183,8 +183,10 @@ def test_regions_are_communities_of_huaihua(seeded: dict[str, Any]) -> None:
 
 def test_derived_columns_match_the_services(seeded: dict[str, Any]) -> None:
     keys: dict[int, set[str]] = defaultdict(set)
-    for person_id, key in SearchKey.objects.values_list("person_id", "key"):
+    key_names: dict[int, set[str]] = defaultdict(set)
+    for person_id, key, name in SearchKey.objects.values_list("person_id", "key", "name_pinyin"):
         keys[person_id].add(key)
+        key_names[person_id].add(name)
     for p in Person.objects.all():
         again = copy.copy(p)
         services.apply_derived(again, today=TODAY)
@@ -201,6 +203,7 @@ def test_derived_columns_match_the_services(seeded: dict[str, Any]) -> None:
         ):
             assert getattr(again, name) == getattr(p, name), (name, p.pk)
         assert keys[p.pk] == services.search_keys_for(p), p.pk
+        assert key_names[p.pk] == {p.name_pinyin}, p.pk  # the search sorts by this copy
         assert p.created_at is not None and p.created_at.tzinfo is not None
 
 

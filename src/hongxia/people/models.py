@@ -198,9 +198,14 @@ class SearchKey(models.Model):
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="search_keys")
     key = models.CharField(max_length=64)
+    # The person's name_pinyin, copied: a search sorts its matches on the key index alone
+    # and visits only the people of the page (people.views.PersonListView).
+    name_pinyin = models.CharField(max_length=128, default="", db_default="", editable=False)
 
     class Meta:
-        indexes = [models.Index(fields=["key", "person"], name="searchkey_key")]
+        indexes = [
+            models.Index(fields=["key", "name_pinyin", "person"], name="searchkey_key_name"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["person", "key"], name="searchkey_unique"),
         ]

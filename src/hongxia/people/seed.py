@@ -278,7 +278,7 @@ class _Unit:
 class _Batch:
     cadres: int = 0
     people: list[tuple[Any, ...]] = field(default_factory=list)
-    keys: list[tuple[int, str]] = field(default_factory=list)
+    keys: list[tuple[int, str, str]] = field(default_factory=list)
     contacts: list[tuple[Any, ...]] = field(default_factory=list)
     tags: list[tuple[int, int]] = field(default_factory=list)
 
@@ -572,9 +572,9 @@ class _Generator:
             )
         )
         keys = batch.keys
-        keys.extend((pid, k) for k in name_keys)
+        keys.extend((pid, k, name_pinyin) for k in name_keys)
         number_keys = _keys(id_number=id_number, phone=phone, landline=landline)
-        keys.extend((pid, k) for k in sorted(number_keys) if k not in name_keys)
+        keys.extend((pid, k, name_pinyin) for k in sorted(number_keys) if k not in name_keys)
         if alive:
             self._tags(batch, pid, age, health, hardship)
             self._contacts(batch, pid, surname, gender, address, category)
@@ -664,7 +664,7 @@ class _Writer:
         ):
             extra_cols, extra_values = _extra_columns(model, known)
             self.tables[key] = (model._meta.db_table, [*known, *extra_cols], extra_values)
-        self.tables["keys"] = (SearchKey._meta.db_table, ["person_id", "key"], ())
+        self.tables["keys"] = (SearchKey._meta.db_table, ["person_id", "key", "name_pinyin"], ())
         self.sqlite_cache: Any = None
         if self.vendor == "sqlite":
             # Index pages of 600,000 search keys stay in memory while they are written.

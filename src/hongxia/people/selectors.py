@@ -62,17 +62,25 @@ def search_q(text: str) -> Q | None:
             return Q(id_hash=crypto.lookup_hash(number))
         if len(digits) == 11 and digits.startswith("1"):
             return Q(phone_hash=crypto.lookup_hash(digits))
-        if len(digits) == 4:
-            return _matching(SearchKey.objects.filter(key="#" + digits))
-        return Q(pk__in=[])  # other lengths: say nothing rather than guess
+        if len(digits) != 4:
+            return Q(pk__in=[])  # other lengths: say nothing rather than guess
+    keys = search_keys(raw)
+    return None if keys is None else _matching(keys)
+
+
+def search_keys(text: str) -> QuerySet[SearchKey] | None:
+    """The search keys a search box's text matches, when it is a key search (name, pinyin,
+    initials, last 4 digits); None for an empty text or a whole ID or phone number."""
+    raw = (text or "").strip()
+    digits = idcard.normalize(raw)
+    if re.fullmatch(r"\d+X?", digits) and any(ch.isdigit() for ch in digits):
+        return SearchKey.objects.filter(key="#" + digits) if len(digits) == 4 else None
     key = pinyin.normalize_query(raw)[:64]
     if not key:
         return None
     keys = SearchKey.objects.filter(key__gte=key)
     upper = pinyin.prefix_upper_bound(key)
-    if upper is not None:
-        keys = keys.filter(key__lt=upper)
-    return _matching(keys)
+    return keys.filter(key__lt=upper) if upper is not None else keys
 
 
 # Up to this many matching keys, the list fetches the matches and sorts them; beyond it, it
@@ -175,7 +183,9 @@ class PersonFilter(django_filters.FilterSet):
             "lives_elsewhere",
         ]
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, skip_search: bool = False, **kwargs: Any) -> None:
+        # skip_search: the caller applies the search box itself (PersonListView, by the keys).
+        self.skip_search = skip_search
         super().__init__(*args, **kwargs)
         user = getattr(self.request, "user", None)
         self.filters["region"].extra["choices"] = [
@@ -184,6 +194,8 @@ class PersonFilter(django_filters.FilterSet):
         ]
 
     def filter_q(self, qs: QuerySet[Person], name: str, value: str) -> QuerySet[Person]:
+        if self.skip_search:
+            return qs
         q = search_q(value)
         return qs if q is None else qs.filter(q)
 

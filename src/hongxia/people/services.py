@@ -114,7 +114,12 @@ def rebuild_search_keys(person: Person) -> None:
     wanted = search_keys_for(person)
     have = set(SearchKey.objects.filter(person=person).values_list("key", flat=True))
     SearchKey.objects.filter(person=person, key__in=have - wanted).delete()
-    SearchKey.objects.bulk_create([SearchKey(person=person, key=k) for k in wanted - have])
+    SearchKey.objects.filter(person=person).exclude(name_pinyin=person.name_pinyin).update(
+        name_pinyin=person.name_pinyin
+    )
+    SearchKey.objects.bulk_create(
+        [SearchKey(person=person, key=k, name_pinyin=person.name_pinyin) for k in wanted - have]
+    )
 
 
 def _save_checked(person: Person, *, actor: Any) -> None:
