@@ -572,6 +572,9 @@ class _Run:
         self.dry_run = dry_run
         self.inserter = _Inserter()
         self.seen_ids: dict[str, int] = {}
+        # Rows without an ID registered by this file: (name, birth date, region) → (row, pk).
+        # A later row with the same three is a likely duplicate within the file.
+        self.seen_no_id: dict[tuple[str, Any, str], tuple[int, int | None]] = {}
 
     def batch(self, rows: list[RowData], header_of: dict[str, str]) -> None:
         result = self.result
@@ -627,22 +630,51 @@ class _Run:
             fields.append("region")
 
         new: list[Person] = []
+        firsts: dict[tuple[str, Any, str], Person] = {}
+        held: list[tuple[RowData, Person, tuple[str, Any, str]]] = []
         for data, person in ready:
+            key = (person.name, person.birth_date, person.region_id)
             if person.id_hash and person.id_hash in existing:
                 self._update(data, person, existing[person.id_hash], fields, header_of)
-            elif (
-                not person.id_hash
-                and (person.name, person.birth_date, person.region_id) in lookalikes
-            ):
-                matches = lookalikes[(person.name, person.birth_date, person.region_id)]
+            elif not person.id_hash and (key in self.seen_no_id or key in firsts):
+                held.append((data, person, key))  # queued once the first row has its record
+            elif not person.id_hash and key in lookalikes:
+                matches = lookalikes[key]
                 if any(not _same(person, m, fields) for m in matches):
                     result.unchanged += 1
                 else:
-                    self._queue(data, person, matches[0])
+                    first = matches[0]
+                    self._queue(
+                        data,
+                        person,
+                        first.pk,
+                        _(
+                            "Possibly the same person as record %(pk)d (same name, birth date "
+                            "and region): held for a clerk to decide."
+                        )
+                        % {"pk": first.pk},
+                    )
             else:
+                if not person.id_hash:
+                    firsts[key] = person
+                    self.seen_no_id[key] = (data.number, None)
                 new.append(person)
         self.inserter.insert(new, self.actor, self.note)
         result.created += len(new)
+        for key, person in firsts.items():
+            self.seen_no_id[key] = (self.seen_no_id[key][0], person.pk)
+        for data, person, key in held:
+            row, pk = self.seen_no_id[key]
+            self._queue(
+                data,
+                person,
+                pk,
+                _(
+                    "Possibly the same person as row %(row)d of this file (same name, birth "
+                    "date and region): held for a clerk to decide."
+                )
+                % {"row": row},
+            )
 
     def _update(
         self,
@@ -688,35 +720,27 @@ class _Run:
         )
         self.result.updated += 1
 
-    def _queue(self, data: RowData, person: Person, match: Person) -> None:
-        values = {
-            k: (v.isoformat() if isinstance(v, datetime.date) else v)
-            for k, v in data.values.items()
-        }
-        pending = MergeCandidate.objects.filter(
-            person=match, status=MergeStatus.PENDING, data=values
-        )
-        if not pending.exists():
-            MergeCandidate.objects.create(
-                region_id=match.region_id,
-                job=self.job,
-                person=match,
-                name=person.name,
-                row_number=data.number,
-                data=values,
+    def _queue(self, data: RowData, person: Person, match_pk: int | None, message: str) -> None:
+        """Hold the row for a clerk: a merge candidate against the matching record (not in a
+        dry run, which writes nothing that lasts), and a warning in the report."""
+        if not self.dry_run and match_pk is not None:
+            values = {
+                k: (v.isoformat() if isinstance(v, datetime.date) else v)
+                for k, v in data.values.items()
+            }
+            pending = MergeCandidate.objects.filter(
+                person_id=match_pk, status=MergeStatus.PENDING, data=values
             )
-        data.problems.append(
-            Problem(
-                data.number,
-                "",
-                _(
-                    "Possibly the same person as record %(pk)d (same name, birth date and region): "
-                    "held for a clerk to decide."
+            if not pending.exists():
+                MergeCandidate.objects.create(
+                    region_id=person.region_id,
+                    job=self.job,
+                    person_id=match_pk,
+                    name=person.name,
+                    row_number=data.number,
+                    data=values,
                 )
-                % {"pk": match.pk},
-                Severity.WARNING,
-            )
-        )
+        data.problems.append(Problem(data.number, "", message, Severity.WARNING))
         self.result.queued += 1
 
 
