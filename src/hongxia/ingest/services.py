@@ -6,8 +6,9 @@ checks judge the person exactly as the registry form does, look the batch's ID h
 query, and write — new people with raw multi-row inserts (executemany on SQLite, COPY on
 PostgreSQL), changed people field by field through the ORM with an audit record each. Every
 batch is one transaction, so a killed process leaves whole batches or nothing; with
-``all_or_nothing`` (and for a dry run) the whole file is one transaction that is rolled back
-when any row is refused.
+``all_or_nothing`` the whole file is one transaction that is rolled back when any row is
+refused. A dry run writes and rolls back batch by batch, so its progress is
+committed (and seen by other workers) while it runs.
 """
 
 from __future__ import annotations
@@ -643,16 +644,16 @@ class _Run:
                 if any(not _same(person, m, fields) for m in matches):
                     result.unchanged += 1
                 else:
-                    first = matches[0]
+                    match = matches[0]
                     self._queue(
                         data,
                         person,
-                        first.pk,
+                        match.pk,
                         _(
                             "Possibly the same person as record %(pk)d (same name, birth date "
                             "and region): held for a clerk to decide."
                         )
-                        % {"pk": first.pk},
+                        % {"pk": match.pk},
                     )
             else:
                 if not person.id_hash:
@@ -864,18 +865,26 @@ def roster_import(
         if batch:
             with transaction.atomic():
                 run.batch(batch, header_of)
+                if dry_run:
+                    # A check writes each batch as the import would, then undoes it; what
+                    # later batches need of earlier ones (IDs and no-ID rows seen) is kept
+                    # in memory, so the figures are those of the real import.
+                    transaction.set_rollback(True)
             for data in batch:
                 result.problems.extend(data.problems)
         if progress:
             progress(seen + result.header_row, total)
 
-    if all_or_nothing or dry_run:
+    if dry_run:
+        process()  # each batch rolled back; progress is reported (and seen) between batches
+        result.committed = False
+    elif all_or_nothing:
         # One transaction for the whole file, rolled back unless every row is good.
         try:
             with transaction.atomic():
                 process()
                 _count(result)
-                if dry_run or result.rejected:
+                if result.rejected:
                     raise ImportAborted
         except ImportAborted:
             result.committed = False

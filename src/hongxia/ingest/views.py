@@ -81,7 +81,7 @@ class JobDetailView(ScopedDetailView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
-        job = jobs.job_progress(self.object)
+        job = self.object  # progress is on the row itself, written by whichever worker runs it
         ctx["running"] = job.status in (JobStatus.UPLOADED, JobStatus.RUNNING)
         ctx["problems"] = job.problems[:2000]
         ctx["more_problems"] = max(len(job.problems) - 2000, 0)
@@ -91,6 +91,13 @@ class JobDetailView(ScopedDetailView):
             and not (job.options.get("all_or_nothing") and job.summary.get("rejected"))
         )
         return ctx
+
+    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
+        response = super().render_to_response(context, **kwargs)
+        if self.request.headers.get("HX-Request") and not context["running"]:
+            # The poll saw the stage end: reload the whole page for the problems and result.
+            response["HX-Refresh"] = "true"
+        return response
 
 
 class JobConfirmView(ScopedActionView):
