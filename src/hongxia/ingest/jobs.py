@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import DEFAULT_DB_ALIAS, close_old_connections, connection, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -86,6 +86,16 @@ def job_create(
     return job
 
 
+def can_confirm(*, actor: Any, job: ImportJob) -> bool:
+    """The uploader may confirm a checked job, unless it is all-or-nothing and rows were refused."""
+    return (
+        job.status == JobStatus.PREVIEWED
+        and job.user_id == actor.pk
+        and actor.has_perm("people.add_person")
+        and not (job.options.get("all_or_nothing") and job.summary.get("rejected"))
+    )
+
+
 def job_confirm(*, actor: Any, job: ImportJob) -> ImportJob:
     """Run the checked import for real."""
     if not actor.has_perm("people.add_person") or job.user_id != actor.pk:
@@ -93,7 +103,14 @@ def job_confirm(*, actor: Any, job: ImportJob) -> ImportJob:
     with transaction.atomic():
         locked = ImportJob.objects.select_for_update().get(pk=job.pk)
         if locked.status != JobStatus.PREVIEWED:
-            return locked
+            raise ValidationError(_("This import is not waiting for confirmation."))
+        if locked.options.get("all_or_nothing") and locked.summary.get("rejected"):
+            raise ValidationError(
+                _(
+                    "The check refused rows and this import is all-or-nothing: correct the file "
+                    "and upload it again."
+                )
+            )
         locked.status = JobStatus.RUNNING
         locked.processed = 0
         locked.options = {**locked.options, "stage": STAGE_IMPORT}

@@ -85,11 +85,7 @@ class JobDetailView(ScopedDetailView):
         ctx["running"] = job.status in (JobStatus.UPLOADED, JobStatus.RUNNING)
         ctx["problems"] = job.problems[:2000]
         ctx["more_problems"] = max(len(job.problems) - 2000, 0)
-        ctx["can_confirm"] = (
-            job.status == JobStatus.PREVIEWED
-            and job.user_id == self.request.user.pk
-            and not (job.options.get("all_or_nothing") and job.summary.get("rejected"))
-        )
+        ctx["can_confirm"] = jobs.can_confirm(actor=self.request.user, job=job)
         return ctx
 
     def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
@@ -111,6 +107,9 @@ class JobConfirmView(ScopedActionView):
             jobs.job_confirm(actor=request.user, job=job)
         except PermissionDenied:
             messages.error(request, _("Only the person who uploaded the file can confirm it."))
+        except ValidationError as exc:
+            for msg in exc.messages:
+                messages.error(request, msg)
         return redirect(job)
 
 
