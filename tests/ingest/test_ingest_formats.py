@@ -195,3 +195,41 @@ def test_xls_and_ods_import_the_same_as_xlsx(clerk: Any, tmp_path: Path) -> None
     assert errors == {(9, "身份证号码"), (10, "出生日期")}
     assert xls == xlsx
     assert ods == xlsx
+
+
+def test_worker_processes_check_rows_exactly_as_one_process(
+    clerk: Any, tmp_path: Path, settings: Any
+) -> None:
+    rows = _traps()
+    for seq in (7, 8):  # no-ID twins in different batches: the second is held for a clerk
+        rows.append(
+            [
+                seq,
+                "龙秀英",
+                "女",
+                "",
+                "1950.12",
+                "退休",
+                "鹤城区医院",
+                "科员",
+                "鹤城区",
+                f"迎丰路{seq}号",
+                f"1390000000{seq}",
+                "群众",
+                "",
+                "",
+            ]
+        )
+    path = write_xlsx(tmp_path / "r.xlsx", rows, headers=HEADERS)
+    settings.HONGXIA_INGEST_POOL_MIN_ROWS = 0
+    settings.HONGXIA_INGEST_WORKERS = 1
+    alone = services.roster_import(actor=clerk, path=path, batch_size=2, dry_run=True)
+    alone_outcome = _outcome(clerk, path)
+    settings.HONGXIA_INGEST_WORKERS = 2
+    pooled = services.roster_import(actor=clerk, path=path, batch_size=2, dry_run=True)
+    pooled_outcome = _outcome(clerk, path)
+    assert (alone.workers, pooled.workers) == (0, 2)
+    assert (alone.created, alone.queued, alone.rejected) == (5, 1, 2)
+    assert {**pooled.summary(), "workers": 0} == alone.summary()
+    assert pooled.problems == alone.problems
+    assert pooled_outcome == alone_outcome
