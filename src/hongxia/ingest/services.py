@@ -46,7 +46,9 @@ from hongxia.people.models import Person, SearchKey
 BATCH_SIZE = 2000
 # Worker processes that check rows (settings.HONGXIA_INGEST_WORKERS), for files of at least
 # settings.HONGXIA_INGEST_POOL_MIN_ROWS rows: below that, starting them costs more than it saves.
-POOL_WORKERS = 2
+# Off (1) by default: on the shared 2-core machine the 56,000-row benchmark ran no faster
+# with 2 workers than in one process (BENCHMARKS.md), and each worker adds its own memory.
+POOL_WORKERS = 1
 POOL_MIN_ROWS = 5000
 DATE_FIELDS = ("birth_date", "retirement_date", "revolution_date", "party_joined", "death_date")
 BOOL_FIELDS = ("lives_elsewhere", "hardship")
