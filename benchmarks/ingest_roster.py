@@ -185,11 +185,16 @@ def phase_read(path: Path) -> dict[str, object]:
     return {"seconds": time.perf_counter() - start, "rows": n}
 
 
-def phase_import(path: Path) -> dict[str, object]:
+def phase_import(path: Path, workers: int | None = None) -> dict[str, object]:
     _django()
     _fresh_db()
     user = _admin()
+    from django.conf import settings
+
     from hongxia.ingest import services
+
+    if workers is not None:
+        settings.HONGXIA_INGEST_WORKERS = workers
     from hongxia.people.models import Person
 
     start = time.perf_counter()
@@ -204,6 +209,7 @@ def phase_import(path: Path) -> dict[str, object]:
         "people": Person.objects.count(),
         "second_seconds": time.perf_counter() - again,
         "second_unchanged": second.unchanged,
+        "workers": result.workers,
     }
 
 
@@ -314,16 +320,21 @@ def main() -> None:
     parser.add_argument("--file", default="/tmp/hx_bench_roster.xlsx")
     parser.add_argument("--iex-sample", type=int, default=2_000)
     parser.add_argument("--phase", choices=["read", "import", "iex"])
+    parser.add_argument(
+        "--workers", type=int, help="processes checking rows in the import (default: settings)"
+    )
     args = parser.parse_args()
     path = Path(args.file)
     if args.phase:
         if args.phase == "read":
             data = phase_read(path)
         elif args.phase == "import":
-            data = phase_import(path)
+            data = phase_import(path, args.workers)
         else:
             data = phase_iex(path, args.iex_sample)
         data["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        # The largest of the import's worker processes (they share the parent's pages at fork).
+        data["worker_peak_mb"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         print(json.dumps(data))
         return
     _django()
@@ -336,14 +347,16 @@ def main() -> None:
         f"{time.perf_counter() - start:.1f} s: {path} ({path.stat().st_size / 1e6:.1f} MB)"
     )
     read = _child(["--phase", "read", "--file", str(path)])
-    imp = _child(["--phase", "import", "--file", str(path)])
+    workers = ["--workers", str(args.workers)] if args.workers is not None else []
+    imp = _child(["--phase", "import", "--file", str(path), *workers])
     iex = _child(["--phase", "iex", "--file", str(path), "--iex-sample", str(args.iex_sample)])
     print(f"database: {connection.vendor}")
     print(f"(a) calamine read only      {read['seconds']:7.1f} s  peak {read['peak_mb']:6.0f} MB")
     print(
         f"hongxia import              {imp['seconds']:7.1f} s  peak {imp['peak_mb']:6.0f} MB  "
         f"created {imp['created']}, refused {imp['rejected']}; second run "
-        f"{imp['second_seconds']:.1f} s, unchanged {imp['second_unchanged']}"
+        f"{imp['second_seconds']:.1f} s, unchanged {imp['second_unchanged']}; "
+        f"{imp['workers']} worker processes (each peak {imp['worker_peak_mb']:.0f} MB)"
     )
     print(
         f"(b) django-import-export    {iex['seconds']:7.1f} s  peak {iex['peak_mb']:6.0f} MB  "

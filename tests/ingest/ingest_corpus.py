@@ -133,3 +133,94 @@ def _cp1252(byte: int) -> str:
         return bytes([byte]).decode("cp1252")
     except UnicodeDecodeError:
         return chr(byte)
+
+
+def _layout(
+    rows: Sequence[Sequence[Any]], title: str | None, headers: Sequence[str], total: bool
+) -> tuple[list[tuple[int, list[Any]]], int]:
+    """The cells of write_xlsx's layout, as (row index, values), and where the title spans."""
+    out: list[tuple[int, list[Any]]] = []
+    r = 0
+    if title:
+        out += [(0, [title]), (1, ["填报单位：鹤城区委老干部局"])]
+        r = 3
+    out.append((r, list(headers)))
+    for row in rows:
+        r += 1
+        out.append((r, list(row)))
+    if total:
+        out.append((r + 2, ["合计", f"共{len(rows)}人"]))
+    return out, len(headers)
+
+
+def write_xls(
+    path: Path,
+    rows: Sequence[Sequence[Any]],
+    *,
+    title: str | None = "怀化市离退休干部花名册",
+    headers: Sequence[str] = HEADERS,
+    total: bool = True,
+) -> Path:
+    """The same sheet as write_xlsx, as an Excel 97-2003 .xls (xlwt): numbers, real date
+    cells and a merged title as Excel writes them."""
+    import xlwt
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("花名册")
+    date_style = xlwt.easyxf(num_format_str="yyyy-mm-dd")
+    cells, width = _layout(rows, title, headers, total)
+    for r, values in cells:
+        if title and r == 0:
+            sheet.write_merge(0, 0, 0, width - 1, values[0])
+            continue
+        for c, value in enumerate(values):
+            if value is None or value == "":
+                continue
+            if isinstance(value, datetime.date):
+                sheet.write(r, c, datetime.datetime.combine(value, datetime.time()), date_style)
+            elif isinstance(value, float | int) and not isinstance(value, bool):
+                sheet.write(r, c, value)
+            else:
+                sheet.write(r, c, str(value))
+    book.save(str(path))
+    return path
+
+
+def write_ods(
+    path: Path,
+    rows: Sequence[Sequence[Any]],
+    *,
+    title: str | None = "怀化市离退休干部花名册",
+    headers: Sequence[str] = HEADERS,
+    total: bool = True,
+) -> Path:
+    """The same sheet as an OpenDocument .ods (odfpy, as LibreOffice and WPS save it): float
+    and date cells typed, the title spanning the header's width."""
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.table import Table, TableCell, TableRow
+    from odf.text import P
+
+    doc = OpenDocumentSpreadsheet()
+    table = Table(name="花名册")
+    cells, width = _layout(rows, title, headers, total)
+    by_row = dict(cells)
+    for r in range(max(by_row) + 1):
+        tr = TableRow()
+        for c, value in enumerate(by_row.get(r, [])):
+            if value is None or value == "":
+                tr.addElement(TableCell())
+                continue
+            if isinstance(value, datetime.date):
+                cell = TableCell(valuetype="date", datevalue=value.isoformat())
+            elif isinstance(value, float | int) and not isinstance(value, bool):
+                cell = TableCell(valuetype="float", value=repr(value))
+            else:
+                cell = TableCell(valuetype="string")
+            if title and r == 0 and c == 0:
+                cell.setAttribute("numbercolumnsspanned", str(width))
+            cell.addElement(P(text=str(value)))
+            tr.addElement(cell)
+        table.addElement(tr)
+    doc.spreadsheet.addElement(table)
+    doc.save(str(path))
+    return path

@@ -309,3 +309,62 @@ def test_command_line_all_or_nothing_fails_loudly(clerk: Any, tmp_path: Path) ->
 def test_command_needs_a_user(tmp_path: Path, db: Any) -> None:
     with pytest.raises(CommandError):
         call_command("import_roster", str(tmp_path / "x.csv"))
+
+
+def _twins(n: int) -> list[list[Any]]:
+    """n rows without an ID: the same name, birth date and region, each with its own address."""
+    rows = []
+    for i in range(1, n + 1):
+        row = person_row(i, name="王秀英", gender="女", id_number="")
+        row[COL["现住址"]] = f"鹤城区迎丰路{i}号"
+        rows.append(row)
+    return rows
+
+
+def test_duplicates_without_id_inside_one_file_go_to_the_merge_queue(
+    clerk: Any, tmp_path: Path
+) -> None:
+    # Three rows alike; the third falls in the next batch, so the file is checked as a whole.
+    path = write_xlsx(tmp_path / "r.xlsx", _twins(3))
+    result = services.roster_import(actor=clerk, path=path, batch_size=2)
+    assert (result.created, result.queued, result.rejected) == (1, 2, 0)
+    first = Person.objects.get()
+    assert first.address == "鹤城区迎丰路1号"
+    candidates = MergeCandidate.objects.order_by("row_number")
+    assert [(c.row_number, c.person_id) for c in candidates] == [(6, first.pk), (7, first.pk)]
+    assert candidates[0].data["address"] == "鹤城区迎丰路2号"
+    warnings = [(p.row, p.message) for p in result.problems if p.severity == "warning"]
+    expected = (
+        "可能与本文件第5行是同一人（姓名、出生日期、区划相同），已放入待合并队列，由工作人员处理。"
+    )
+    assert warnings == [(6, expected), (7, expected)]
+    # Nothing merged: a clerk's "separate" registers the row as a person of its own.
+    services.merge_decide(actor=clerk, candidate=candidates[0], decision="separate")
+    assert Person.objects.filter(name="王秀英").count() == 2
+
+
+def test_in_file_duplicates_are_idempotent_and_shown_in_the_preview(
+    clerk: Any, tmp_path: Path
+) -> None:
+    path = write_xlsx(tmp_path / "r.xlsx", _twins(2))
+    preview = services.roster_import(actor=clerk, path=path, dry_run=True)
+    assert (preview.created, preview.queued, preview.committed) == (1, 1, False)
+    assert Person.objects.count() == 0 and MergeCandidate.objects.count() == 0
+    assert [p.row for p in preview.problems if "本文件第5行" in p.message] == [6]
+    services.roster_import(actor=clerk, path=path)
+    again = services.roster_import(actor=clerk, path=path)
+    assert (again.created, again.unchanged, again.queued) == (0, 1, 1)
+    assert Person.objects.count() == 1 and MergeCandidate.objects.count() == 1
+
+
+def test_in_file_duplicate_is_in_the_problem_report(clerk: Any, tmp_path: Path) -> None:
+    path = write_xlsx(tmp_path / "r.xlsx", _twins(2))
+    result = services.roster_import(actor=clerk, path=path)
+    out = tmp_path / "report.xlsx"
+    exports.problem_report(
+        path, result.sheet, [p.as_dict() for p in result.problems], str(out), header_row=4
+    )
+    sheet = openpyxl.load_workbook(out).active
+    problem_column = [sheet.cell(r, sheet.max_column).value for r in (5, 6)]
+    assert problem_column[0] in (None, "")
+    assert "本文件第5行" in problem_column[1]

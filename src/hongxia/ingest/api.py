@@ -1,5 +1,409 @@
-"""The ingest API, mounted under /api/ingest/ by hongxia.api.urls."""
+"""The import and export API, mounted under /api/import/ by hongxia.api.urls.
 
+The same steps as the web import — upload a file (a job is created and checked in the
+background), read the job for its preview and problems, confirm it, follow its progress,
+download the problem report — and the roster export with the registry's filters. Thin
+handlers over ``ingest.jobs`` / ``ingest.services`` / ``ingest.exports``; jobs only through
+``visible_to(user)`` (ScopedAPIView), people only through ``people.selectors``.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterable
 from typing import Any
 
-urlpatterns: list[Any] = []
+from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import FileResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.renderers import BaseRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
+
+from hongxia.api import schema
+from hongxia.api.views import ScopedAPIView
+from hongxia.core.pagination import paginate
+from hongxia.ingest import exports, jobs, readers
+from hongxia.ingest.models import ImportJob
+from hongxia.people import selectors
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class Gone(APIException):
+    status_code = status.HTTP_410_GONE
+    default_detail = gettext_lazy("The uploaded file is no longer available.")
+    default_code = "gone"
+
+
+class ProblemSerializer(serializers.Serializer):
+    row = serializers.IntegerField(help_text="The row number as Excel shows it; 0: the file.")
+    column = serializers.CharField(help_text="The column's header text, as in the file.")
+    message = serializers.CharField()
+    severity = serializers.ChoiceField(choices=["error", "warning", "info"])
+    value = serializers.CharField(help_text="The cell as read, when the problem is one cell.")
+
+
+class JobSerializer(serializers.Serializer):
+    """An import job: where it has got to, and once checked its preview and problems."""
+
+    id = serializers.IntegerField()
+    url = serializers.CharField()
+    filename = serializers.CharField()
+    region = serializers.CharField(source="region_id")
+    status = serializers.ChoiceField(
+        choices=["uploaded", "previewed", "running", "done", "failed"],
+        help_text="uploaded → running (the check) → previewed → running (the import) → done; "
+        "or failed, with `message`.",
+    )
+    stage = serializers.CharField(help_text="check or import: what the job is (or was) doing.")
+    processed = serializers.IntegerField(help_text="Rows of the file read so far.")
+    total = serializers.IntegerField(help_text="Rows in the file.")
+    percent = serializers.IntegerField()
+    all_or_nothing = serializers.BooleanField()
+    can_confirm = serializers.BooleanField(help_text="The caller may confirm the import now.")
+    summary = serializers.DictField(
+        help_text="Counts of the check (would be …) or of the import: rows, created, updated, "
+        "unchanged, rejected, queued (possible duplicates), blank_rows, total_rows, repaired; "
+        "and sheet, encoding, header_row, columns, unknown_columns."
+    )
+    problems = ProblemSerializer(many=True)
+    message = serializers.CharField(help_text="Why the job failed.")
+    report = serializers.CharField(allow_null=True, help_text="The problem report (.xlsx).")
+    created_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+
+
+class JobPageSerializer(serializers.Serializer):
+    results = JobSerializer(many=True)
+    next = serializers.CharField(allow_null=True)
+    previous = serializers.CharField(allow_null=True)
+    count = serializers.IntegerField()
+    count_capped = serializers.BooleanField()
+
+
+class UploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text=".xlsx, .xls, .ods or .csv (any Chinese encoding).")
+    region = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="Region code for rows without one (default: the caller's county).",
+    )
+    sheet = serializers.CharField(required=False, allow_blank=True)
+    all_or_nothing = serializers.BooleanField(
+        required=False, default=False, help_text="Import nothing if any row is refused."
+    )
+
+
+def job_json(job: ImportJob, request: Request) -> dict[str, Any]:
+    url = request.build_absolute_uri(reverse("api:import-job-detail", args=[job.pk]))
+    return {
+        "id": job.pk,
+        "url": url,
+        "filename": job.filename,
+        "region": job.region_id,
+        "status": job.status,
+        "stage": job.options.get("stage", ""),
+        "processed": job.processed,
+        "total": job.total,
+        "percent": job.percent,
+        "all_or_nothing": bool(job.options.get("all_or_nothing")),
+        "can_confirm": jobs.can_confirm(actor=request.user, job=job),
+        "summary": job.summary,
+        "problems": job.problems,
+        "message": job.message,
+        "report": request.build_absolute_uri(reverse("api:import-job-report", args=[job.pk]))
+        if job.problems
+        else None,
+        "created_at": job.created_at.isoformat() if job.created_at else None,
+        "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+    }
+
+
+JOB_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The import job's id.")
+_ADD = "people.add_person"
+
+
+class _JobView(ScopedAPIView):
+    model = ImportJob
+    required_permissions: dict[str, str | None] = {"GET": _ADD, "POST": _ADD}
+
+
+class JobListView(_JobView):
+    """Import jobs within the caller's region; upload a roster file to start one."""
+
+    lists_rows = True
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(
+        operation_id="import_jobs_list",
+        summary="Import jobs",
+        description="Newest first, a page at a time.",
+        parameters=schema.PAGE_PARAMETERS,
+        responses={200: JobPageSerializer, **schema.READ_ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        try:
+            size = int(request.query_params.get("page_size") or settings.HONGXIA_PAGE_SIZE)
+        except ValueError as exc:
+            raise ValidationError({"page_size": [_("A whole number.")]}) from exc
+        page = paginate(
+            self.scoped_queryset(),
+            ordering=["id"],
+            descending=True,
+            cursor=request.query_params.get("cursor") or None,
+            page_size=max(1, min(size, 200)),
+        )
+        here = request.build_absolute_uri()
+        return Response(
+            {
+                "results": [job_json(j, request) for j in page.rows],
+                "next": replace_query_param(here, "cursor", page.next_cursor)
+                if page.next_cursor
+                else None,
+                "previous": replace_query_param(here, "cursor", page.prev_cursor)
+                if page.prev_cursor
+                else None,
+                "count": page.total,
+                "count_capped": page.total_capped,
+            }
+        )
+
+    @extend_schema(
+        operation_id="import_jobs_create",
+        summary="Upload a roster file",
+        description="Keeps the file and checks it in the background (nothing is written to the "
+        "registry). Poll the job until its status is `previewed`, read the problems, then "
+        "confirm it.",
+        request={"multipart/form-data": UploadSerializer},
+        responses={202: JobSerializer, **schema.WRITE_ERRORS},
+    )
+    def post(self, request: Request) -> Response:
+        form = UploadSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        region = (data.get("region") or "").strip() or None
+        if region and not selectors.region_choices(user=request.user).filter(code=region).exists():
+            raise ValidationError({"region": [_("Choose a region within your own area.")]})
+        try:
+            job = jobs.job_create(
+                actor=request.user,
+                upload=data["file"],
+                region=region,
+                sheet=(data.get("sheet") or "").strip() or None,
+                all_or_nothing=data["all_or_nothing"],
+            )
+        except readers.ReadError as exc:
+            raise ValidationError({"file": [str(exc)]}) from exc
+        job.refresh_from_db()
+        body = job_json(job, request)
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
+
+
+class JobDetailView(_JobView):
+    """One import job: its progress while it runs, then its preview or result and problems."""
+
+    @extend_schema(
+        operation_id="import_jobs_retrieve",
+        summary="One import job",
+        description="Progress is read from the job row, so any server answers the same.",
+        parameters=[JOB_ID],
+        responses={200: JobSerializer, 404: schema.NOT_FOUND, **schema.READ_ERRORS},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(job_json(self.get_object(pk), request))
+
+
+class JobConfirmView(_JobView):
+    """Import the checked file for real."""
+
+    required_permissions = {"POST": _ADD}
+
+    @extend_schema(
+        operation_id="import_jobs_confirm",
+        summary="Confirm a checked import",
+        description="Only the uploader may confirm, once the job is `previewed`; an "
+        "all-or-nothing job whose check refused rows cannot be confirmed. The import runs "
+        "in the background: poll the job.",
+        parameters=[JOB_ID],
+        request=None,
+        responses={
+            202: JobSerializer,
+            400: schema.BAD_REQUEST,
+            404: schema.NOT_FOUND,
+            **schema.READ_ERRORS,
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        job = self.get_object(pk)
+        try:
+            job = jobs.job_confirm(actor=request.user, job=job)
+        except DjangoValidationError as exc:
+            raise ValidationError({"non_field_errors": exc.messages}) from exc
+        job.refresh_from_db()
+        return Response(job_json(job, request), status=status.HTTP_202_ACCEPTED)
+
+
+class JobReportView(_JobView):
+    """The original rows plus a problem column, as .xlsx, to fix and upload again."""
+
+    required_permissions = {"GET": _ADD}
+
+    @extend_schema(
+        operation_id="import_jobs_report",
+        summary="The problem report (.xlsx)",
+        parameters=[JOB_ID],
+        responses={
+            (200, XLSX): OpenApiResponse(OpenApiTypes.BINARY),
+            404: schema.NOT_FOUND,
+            410: OpenApiResponse(
+                schema.ErrorSerializer, description="The uploaded file is no longer kept."
+            ),
+            **schema.READ_ERRORS,
+        },
+    )
+    def get(self, request: Request, pk: int) -> FileResponse:
+        job = self.get_object(pk)
+        tmp = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+        try:
+            exports.problem_report(
+                job.path,
+                job.sheet or None,
+                job.problems,
+                tmp,
+                header_row=int(job.summary.get("header_row") or 0),
+            )
+        except (readers.ReadError, OSError, ValueError) as exc:
+            tmp.close()
+            raise Gone from exc
+        tmp.seek(0)
+        return FileResponse(
+            tmp, as_attachment=True, content_type=XLSX, filename=f"problems-{job.pk}.xlsx"
+        )
+
+
+class ExportQuerySerializer(serializers.Serializer):
+    format = serializers.ChoiceField(choices=list(exports.FORMATS), default="xlsx")
+    encoding = serializers.ChoiceField(choices=list(exports.ENCODINGS), default="utf-8")
+    unmasked = serializers.BooleanField(default=False)
+
+
+_EXPORT_PARAMS = [
+    OpenApiParameter(
+        "format", str, OpenApiParameter.QUERY, required=False, enum=list(exports.FORMATS)
+    ),
+    OpenApiParameter(
+        "encoding",
+        str,
+        OpenApiParameter.QUERY,
+        required=False,
+        enum=list(exports.ENCODINGS),
+        description="For CSV: utf-8 (with a BOM, for Excel) or gbk.",
+    ),
+    OpenApiParameter(
+        "unmasked",
+        OpenApiTypes.BOOL,
+        OpenApiParameter.QUERY,
+        required=False,
+        description="Full ID numbers and phones: needs permission to see sensitive data; audited.",
+    ),
+]
+
+
+class _FormatNamesTheFile(DefaultContentNegotiation):
+    """Here `?format=` names the file to export (xlsx or csv), not DRF's renderer override;
+    errors are JSON as everywhere in the API."""
+
+    def select_renderer(
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        renderer = next(iter(renderers))
+        return renderer, renderer.media_type
+
+
+class RosterExportView(ScopedAPIView):
+    """The registry, or the people matching the filters of /api/people, as a roster file."""
+
+    required_permissions = {"GET": "people.export_person"}
+    content_negotiation_class = _FormatNamesTheFile
+    lists_rows = True
+
+    @extend_schema(
+        operation_id="import_roster_export",
+        summary="Export the roster (.xlsx or .csv)",
+        description="The same filters as /api/people; ID numbers and phones masked unless "
+        "`unmasked` is asked for by a caller allowed to see them. Every export is audited. "
+        "The file imports back unchanged.",
+        parameters=[*schema.filter_parameters(selectors.PersonFilter), *_EXPORT_PARAMS],
+        responses={
+            (200, XLSX): OpenApiResponse(OpenApiTypes.BINARY),
+            (200, "text/csv"): OpenApiResponse(OpenApiTypes.BINARY),
+            400: schema.BAD_REQUEST,
+            **schema.READ_ERRORS,
+        },
+    )
+    def get(self, request: Request) -> FileResponse:
+        params = request.query_params.copy()
+        query = ExportQuerySerializer(
+            data={k: params.pop(k)[-1] for k in ("format", "encoding", "unmasked") if k in params}
+        )
+        query.is_valid(raise_exception=True)
+        fmt = query.validated_data["format"]
+        encoding = query.validated_data["encoding"]
+        unmasked = query.validated_data["unmasked"]
+        if unmasked and not request.user.has_perm("people.view_sensitive"):
+            raise PermissionDenied(_("You may not see ID numbers and phones unmasked."))
+        filters, qs = selectors.people_filtered(request=request, params=params)
+        if not filters.is_valid():
+            raise ValidationError(
+                {
+                    name: [e["message"] for e in problems]
+                    for name, problems in filters.errors.get_json_data().items()
+                }
+            )
+        tmp = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+        exports.roster_export(
+            user=request.user,
+            queryset=qs,
+            out=tmp,
+            fmt=fmt,
+            encoding=encoding,
+            unmasked=unmasked,
+            note=f"API {params.urlencode()}",
+        )
+        tmp.seek(0)
+        stamp = f"{timezone.localdate():%Y%m%d}"
+        return FileResponse(
+            tmp,
+            as_attachment=True,
+            filename=f"hongxia-roster-{stamp}.{fmt}",
+            content_type=XLSX if fmt == "xlsx" else f"text/csv; charset={encoding}",
+        )
+
+
+def _route(route: str, view: type[ScopedAPIView], name: str) -> list[Any]:
+    # As in hongxia.api.urls: both spellings, only the bare one in the OpenAPI document.
+    return [
+        path(route + "/", view.as_view(schema=None), name=name),
+        path(route, view.as_view(), name=name),
+    ]
+
+
+urlpatterns: list[Any] = [
+    *_route("jobs", JobListView, "import-job-list"),
+    *_route("jobs/<int:pk>", JobDetailView, "import-job-detail"),
+    *_route("jobs/<int:pk>/confirm", JobConfirmView, "import-job-confirm"),
+    *_route("jobs/<int:pk>/report", JobReportView, "import-job-report"),
+    *_route("export", RosterExportView, "import-roster-export"),
+]

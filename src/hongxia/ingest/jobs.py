@@ -1,7 +1,9 @@
 """Web imports in the background: upload → check (a dry run) → confirm → import → result.
 
-Each stage runs in a thread that writes its progress to the ImportJob row; the page polls
-that row with htmx. The thread holds its own database connection and closes it when done.
+Each stage runs in a thread that writes its progress to the ImportJob row, in the database,
+so whichever gunicorn worker answers the page's htmx poll reads the same figure (a per-process
+cache would show it only to the worker running the thread). The thread holds its own database
+connection and closes it when done.
 A stage interrupted by a restart leaves the job "running" with whole batches committed (or,
 for a check or an all-or-nothing import, nothing): the clerk uploads the file again and the
 idempotent upsert finishes the work.
@@ -15,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import close_old_connections, connection, transaction
+from django.db import DEFAULT_DB_ALIAS, close_old_connections, connection, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -84,6 +86,16 @@ def job_create(
     return job
 
 
+def can_confirm(*, actor: Any, job: ImportJob) -> bool:
+    """The uploader may confirm a checked job, unless it is all-or-nothing and rows were refused."""
+    return (
+        job.status == JobStatus.PREVIEWED
+        and job.user_id == actor.pk
+        and actor.has_perm("people.add_person")
+        and not (job.options.get("all_or_nothing") and job.summary.get("rejected"))
+    )
+
+
 def job_confirm(*, actor: Any, job: ImportJob) -> ImportJob:
     """Run the checked import for real."""
     if not actor.has_perm("people.add_person") or job.user_id != actor.pk:
@@ -91,7 +103,14 @@ def job_confirm(*, actor: Any, job: ImportJob) -> ImportJob:
     with transaction.atomic():
         locked = ImportJob.objects.select_for_update().get(pk=job.pk)
         if locked.status != JobStatus.PREVIEWED:
-            return locked
+            raise ValidationError(_("This import is not waiting for confirmation."))
+        if locked.options.get("all_or_nothing") and locked.summary.get("rejected"):
+            raise ValidationError(
+                _(
+                    "The check refused rows and this import is all-or-nothing: correct the file "
+                    "and upload it again."
+                )
+            )
         locked.status = JobStatus.RUNNING
         locked.processed = 0
         locked.options = {**locked.options, "stage": STAGE_IMPORT}
@@ -100,16 +119,39 @@ def job_confirm(*, actor: Any, job: ImportJob) -> ImportJob:
     return locked
 
 
-def progress_key(job_id: int) -> str:
-    return f"hongxia:ingest:progress:{job_id}"
+def record_progress(job_id: int, done: int, total: int) -> None:
+    """Write how far a stage has got on the job row, where every worker reads it.
+
+    A check and an ordinary import commit batch by batch and call this between batches, so
+    the row is updated outside any transaction. An all-or-nothing import holds the whole
+    file in one transaction; on PostgreSQL the row is then written through a connection of
+    its own, so the figure is seen while the import runs. SQLite has one writer at a time:
+    there the figure of an all-or-nothing import shows when it commits.
+    """
+    values = {"processed": done, "total": max(total, done)}
+    if not (connection.in_atomic_block and connection.vendor == "postgresql"):
+        ImportJob.objects.filter(pk=job_id).update(**values)
+        return
+    side = _side_connection()
+    try:
+        with side.cursor() as cur:
+            cur.execute(
+                f"UPDATE {side.ops.quote_name(ImportJob._meta.db_table)} "  # noqa: S608
+                "SET processed = %s, total = %s WHERE id = %s",
+                [values["processed"], values["total"], job_id],
+            )
+    finally:
+        side.close()
 
 
-def job_progress(job: ImportJob) -> ImportJob:
-    """The job with its latest progress (from the cache while a stage runs)."""
-    latest = cache.get(progress_key(job.pk))
-    if latest and job.status in (JobStatus.UPLOADED, JobStatus.RUNNING):
-        job.processed, job.total = latest
-    return job
+def _side_connection() -> BaseDatabaseWrapper:
+    """A second connection to the same database, in autocommit, outside the import's
+    transaction."""
+    main = connections[DEFAULT_DB_ALIAS]
+    wrapper: BaseDatabaseWrapper = type(main)(
+        dict(main.settings_dict), alias=f"{DEFAULT_DB_ALIAS}-progress"
+    )
+    return wrapper
 
 
 def launch(job: ImportJob, stage: str) -> None:
@@ -133,11 +175,11 @@ def run(job_id: int, stage: str) -> None:
     job = ImportJob.objects.select_related("user").get(pk=job_id)
     ImportJob.objects.filter(pk=job_id).update(status=JobStatus.RUNNING, processed=0)
 
+    last = [0, 0]
+
     def progress(done: int, total: int) -> None:
-        # A check (and an all-or-nothing import) runs inside one transaction, so the row's
-        # update is not seen by the page until the end: the cache carries it meanwhile.
-        cache.set(progress_key(job_id), (done, max(total, done)), 3600)
-        ImportJob.objects.filter(pk=job_id).update(processed=done, total=max(total, done))
+        last[:] = [done, max(total, done)]
+        record_progress(job_id, done, total)
 
     try:
         result = services.roster_import(
@@ -159,11 +201,9 @@ def run(job_id: int, stage: str) -> None:
             raise
         return
     status = JobStatus.PREVIEWED if stage == STAGE_CHECK else JobStatus.DONE
-    done, total = cache.get(progress_key(job_id), (0, 0))
-    cache.delete(progress_key(job_id))
     ImportJob.objects.filter(pk=job_id).update(
-        processed=done,
-        total=total,
+        processed=last[0],
+        total=last[1],
         status=status,
         summary=result.summary(),
         problems=[p.as_dict() for p in result.problems],

@@ -451,16 +451,21 @@ def parse_id(value: Any) -> tuple[str, bool]:
     Excel stores an 18-digit ID typed into a number cell as a double: the last digits are gone
     (4.31202E+17), so such a cell is refused, never rounded back.
     """
+    info = parse_id_info(value)
+    return (info.number, info.upgraded_from_15) if info else ("", False)
+
+
+def parse_id_info(value: Any) -> idcard.IdInfo | None:
+    """As parse_id, with every part of the number (None for an empty cell)."""
     if value is None or (isinstance(value, str) and not fold(value)):
-        return "", False
+        return None
     if isinstance(value, float):
         # Up to 15 digits a double is exact (an old 15-digit card survives); beyond, it is not.
         if value.is_integer() and 0 < value < 1e15:
             value = int(value)
         else:
             raise idcard.IdNumberError("excel_float", {"value": fold(f"{value:.6g}")})
-    info = idcard.parse(str(value) if isinstance(value, int) else fold(value))
-    return info.number, info.upgraded_from_15
+    return idcard.parse(str(value) if isinstance(value, int) else fold(value))
 
 
 # --- choice values ---------------------------------------------------------------------------

@@ -6,24 +6,31 @@ checks judge the person exactly as the registry form does, look the batch's ID h
 query, and write — new people with raw multi-row inserts (executemany on SQLite, COPY on
 PostgreSQL), changed people field by field through the ORM with an audit record each. Every
 batch is one transaction, so a killed process leaves whole batches or nothing; with
-``all_or_nothing`` (and for a dry run) the whole file is one transaction that is rolled back
-when any row is refused.
+``all_or_nothing`` the whole file is one transaction that is rolled back when any row is
+refused. A dry run writes and rolls back batch by batch, so its progress is
+committed (and seen by other workers) while it runs.
 """
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import datetime
 import functools
 import json
+import multiprocessing
 import re
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, models, transaction
 from django.db.models import Q
+from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -37,6 +44,12 @@ from hongxia.people import services as people_services
 from hongxia.people.models import Person, SearchKey
 
 BATCH_SIZE = 2000
+# Worker processes that check rows (settings.HONGXIA_INGEST_WORKERS), for files of at least
+# settings.HONGXIA_INGEST_POOL_MIN_ROWS rows: below that, starting them costs more than it saves.
+# Off (1) by default: on the shared 2-core machine the 56,000-row benchmark ran no faster
+# with 2 workers than in one process (BENCHMARKS.md), and each worker adds its own memory.
+POOL_WORKERS = 1
+POOL_MIN_ROWS = 5000
 DATE_FIELDS = ("birth_date", "retirement_date", "revolution_date", "party_joined", "death_date")
 BOOL_FIELDS = ("lives_elsewhere", "hardship")
 TEXT_FIELDS = (
@@ -136,6 +149,7 @@ class ImportResult:
     total_rows: int = 0
     repaired: int = 0
     committed: bool = False
+    workers: int = 0  # worker processes that checked the rows (0: this process alone)
     problems: list[Problem] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
@@ -243,6 +257,7 @@ class RowData:
     values: dict[str, Any]
     problems: list[Problem]
     raw: list[Any]
+    person: Person | None = None  # set by RowChecker when the row passes every check
 
 
 def _cell_text(value: Any, row: int, column: str, problems: list[Problem]) -> str:
@@ -267,6 +282,59 @@ def _cell_text(value: Any, row: int, column: str, problems: list[Problem]) -> st
     return rules.fold_text(fixed)
 
 
+# Columns whose few distinct values repeat down the sheet (choices, dates, yes/no, regions):
+# each distinct cell is converted once per import and remembered, up to this many per import.
+MEMO_FIELDS = frozenset({*DATE_FIELDS, *BOOL_FIELDS, *rules.CHOICE_FIELDS, "region"})
+MEMO_LIMIT = 200_000
+
+CellResult = tuple[tuple[tuple[str, Any], ...], tuple[Problem, ...]]
+
+
+def _convert_cell(fname: str, raw: Any, header: str, resolver: RegionResolver) -> CellResult:
+    """One cell → the (field, value) pairs it sets and its problems (row 0: the caller sets
+    the row number). Depends on nothing but its arguments, so it can be remembered."""
+    values: dict[str, Any] = {}
+    problems: list[Problem] = []
+    try:
+        if fname == "id_number":
+            info = rules.parse_id_info(raw)
+            values[fname], upgraded = (info.number, info.upgraded_from_15) if info else ("", False)
+            if info:
+                values["_id_birth_date"] = info.birth_date  # spares _birth_from_id a parse
+            if upgraded:
+                problems.append(
+                    Problem(
+                        0,
+                        header,
+                        _("A 15-digit ID number was upgraded to 18 digits: %(number)s")
+                        % {"number": values[fname]},
+                        Severity.INFO,
+                        rules.fold(raw),
+                    )
+                )
+        elif fname in DATE_FIELDS:
+            values[fname], precision = rules.parse_date_precision(raw)
+            if precision != "day":
+                values[f"_{fname}_precision"] = precision
+        elif fname in BOOL_FIELDS:
+            flag = rules.parse_bool(raw)
+            if flag is not None:
+                values[fname] = flag
+        elif fname in rules.CHOICE_FIELDS:
+            code = rules.parse_choice(fname, _cell_text(raw, 0, header, problems))
+            if code:
+                values[fname] = code
+        elif fname == "region":
+            values[fname] = resolver.resolve(_cell_text(raw, 0, header, problems))
+        else:
+            values[fname] = _cell_text(raw, 0, header, problems)
+    except idcard.IdNumberError as exc:
+        problems.append(Problem(0, header, str(exc.message), value=rules.fold(raw)))
+    except rules.CellError as exc:
+        problems.append(Problem(0, header, exc.message, value=rules.fold(raw)))
+    return tuple(values.items()), tuple(problems)
+
+
 def convert_row(
     number: int,
     cells: list[Any],
@@ -274,6 +342,7 @@ def convert_row(
     headers: Mapping[int, str],
     resolver: RegionResolver,
     default_region: str,
+    memo: dict[tuple[int, type, Any], CellResult] | None = None,
 ) -> RowData:
     """Cells → field values; every cell that cannot be read becomes a problem of the row."""
     values: dict[str, Any] = {}
@@ -282,41 +351,19 @@ def convert_row(
         if fname in rules.IGNORED_FIELDS or fname == "ignore":
             continue
         raw = cells[index] if index < len(cells) else None
-        header = headers[index]
-        try:
-            if fname == "id_number":
-                values[fname], upgraded = rules.parse_id(raw)
-                if upgraded:
-                    problems.append(
-                        Problem(
-                            number,
-                            header,
-                            _("A 15-digit ID number was upgraded to 18 digits: %(number)s")
-                            % {"number": values[fname]},
-                            Severity.INFO,
-                            rules.fold(raw),
-                        )
-                    )
-            elif fname in DATE_FIELDS:
-                values[fname], precision = rules.parse_date_precision(raw)
-                if precision != "day":
-                    values[f"_{fname}_precision"] = precision
-            elif fname in BOOL_FIELDS:
-                flag = rules.parse_bool(raw)
-                if flag is not None:
-                    values[fname] = flag
-            elif fname in rules.CHOICE_FIELDS:
-                code = rules.parse_choice(fname, _cell_text(raw, number, header, problems))
-                if code:
-                    values[fname] = code
-            elif fname == "region":
-                values[fname] = resolver.resolve(_cell_text(raw, number, header, problems))
-            else:
-                values[fname] = _cell_text(raw, number, header, problems)
-        except idcard.IdNumberError as exc:
-            problems.append(Problem(number, header, str(exc.message), value=rules.fold(raw)))
-        except rules.CellError as exc:
-            problems.append(Problem(number, header, exc.message, value=rules.fold(raw)))
+        if memo is not None and fname in MEMO_FIELDS:
+            key = (index, type(raw), raw)  # the type too: 1, 1.0 and True are equal keys
+            converted = memo.get(key)
+            if converted is None:
+                converted = _convert_cell(fname, raw, headers[index], resolver)
+                if len(memo) < MEMO_LIMIT:
+                    memo[key] = converted
+        else:
+            converted = _convert_cell(fname, raw, headers[index], resolver)
+        pairs, cell_problems = converted
+        values.update(pairs)
+        for p in cell_problems:
+            problems.append(Problem(number, p.column, p.message, p.severity, p.value))
     if not values.get("region"):
         if default_region:
             values["region"] = default_region
@@ -341,14 +388,11 @@ def _birth_from_id(values: dict[str, Any]) -> None:
     """出生年月 often gives only the month: when the ID's birth date falls in that month (or
     year), the ID's full date is the birth date; otherwise the mismatch is reported later."""
     precision = values.pop("_birth_date_precision", None)
+    from_id = values.pop("_id_birth_date", None)
     for key in [k for k in values if k.startswith("_")]:
         values.pop(key)
-    born, number = values.get("birth_date"), values.get("id_number")
-    if not (precision and born and number):
-        return
-    try:
-        from_id = idcard.parse(number).birth_date
-    except idcard.IdNumberError:
+    born = values.get("birth_date")
+    if not (precision and born and from_id):
         return
     if from_id.year == born.year and (precision == "year" or from_id.month == born.month):
         values["birth_date"] = from_id
@@ -357,12 +401,22 @@ def _birth_from_id(values: dict[str, Any]) -> None:
 _VALIDATE_EXCLUDE = ["id_hash", "survivor_of", "account", "region"]
 
 
-def build_person(data: RowData, headers_by_field: Mapping[str, str]) -> Person | None:
+def build_person(
+    data: RowData, headers_by_field: Mapping[str, str], template: Person | None = None
+) -> Person | None:
     """A Person from the row's values, judged by apply_derived and the model's field checks
     (what person_create does, less the save); None when the row is refused."""
     values = {k: v for k, v in data.values.items() if k in PERSON_FIELDS}
     region = values.pop("region", None)
-    person = Person(**values)
+    if template is None:
+        person = Person(**values)
+    else:
+        # What Person(**values) gives (Person has no mutable defaults and no init signals),
+        # without running Model.__init__ over its 40 fields for every row.
+        person = Person.__new__(Person)
+        person.__dict__.update(template.__dict__)
+        person._state = ModelState()
+        person.__dict__.update(values)
     person.region_id = region
     errors: dict[str, list[str]] = {}
     try:
@@ -387,6 +441,102 @@ def build_person(data: RowData, headers_by_field: Mapping[str, str]) -> Person |
         for message in messages:
             data.problems.append(Problem(data.number, column, str(message)))
     return None if errors else person
+
+
+class RowChecker:
+    """Cells → a checked Person (or the row's problems): everything a row needs that touches
+    no database, so it can run in worker processes."""
+
+    def __init__(
+        self,
+        *,
+        columns: Mapping[int, str],
+        headers: Mapping[int, str],
+        header_of: Mapping[str, str],
+        resolver: RegionResolver,
+        default_region: str,
+    ) -> None:
+        self.columns = columns
+        self.headers = headers
+        self.header_of = header_of
+        self.resolver = resolver
+        self.default_region = default_region
+        self.memo: dict[tuple[int, type, Any], CellResult] = {}
+        self.template = Person()  # a new person's defaults, copied for each row
+
+    def check(self, number: int, cells: list[Any]) -> RowData:
+        data = convert_row(
+            number,
+            cells,
+            self.columns,
+            self.headers,
+            self.resolver,
+            self.default_region,
+            self.memo,
+        )
+        data.raw = []  # not needed past this point; not carried between processes
+        if not any(p.severity == Severity.ERROR for p in data.problems):
+            data.person = build_person(data, self.header_of, self.template)
+        return data
+
+    def check_chunk(self, chunk: list[tuple[int, list[Any]]]) -> list[RowData]:
+        return [self.check(number, cells) for number, cells in chunk]
+
+
+# The checker a forked worker process inherits from the import that started the pool.
+_WORKER_CHECKER: RowChecker | None = None
+
+
+def _worker_check(chunk: list[tuple[int, list[Any]]]) -> list[RowData]:
+    assert _WORKER_CHECKER is not None
+    return _WORKER_CHECKER.check_chunk(chunk)
+
+
+def pool_size(rows: int) -> int:
+    """How many worker processes check rows: none for small files, and none away from the
+    main thread (a web import runs in a thread of a server process, which must not fork)."""
+    workers = int(getattr(settings, "HONGXIA_INGEST_WORKERS", POOL_WORKERS))
+    least = int(getattr(settings, "HONGXIA_INGEST_POOL_MIN_ROWS", POOL_MIN_ROWS))
+    if workers < 2 or rows < least or threading.current_thread() is not threading.main_thread():
+        return 0
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 0
+    return workers
+
+
+@contextlib.contextmanager
+def _checked_chunks(
+    checker: RowChecker, chunks: Iterator[tuple[list[tuple[int, list[Any]]], Any]], workers: int
+) -> Iterator[Iterator[tuple[list[RowData], Any]]]:
+    """Each chunk of (row number, cells) checked, in file order, with its tag.
+
+    With workers, chunks are checked in forked processes (which inherit the settings, the
+    region resolver and the language, and never touch the database) while this process
+    writes the previous ones; at most 2 chunks per worker are in flight, so the file is
+    never held whole in memory.
+    """
+    if not workers:
+        yield ((checker.check_chunk(chunk), tag) for chunk, tag in chunks)
+        return
+    global _WORKER_CHECKER
+    _WORKER_CHECKER = checker
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+
+            def ordered() -> Iterator[tuple[list[RowData], Any]]:
+                pending: collections.deque[tuple[Any, Any]] = collections.deque()
+                for chunk, tag in chunks:
+                    pending.append((pool.apply_async(_worker_check, (chunk,)), tag))
+                    if len(pending) >= 2 * workers:
+                        done, done_tag = pending.popleft()
+                        yield done.get(), done_tag
+                while pending:
+                    done, done_tag = pending.popleft()
+                    yield done.get(), done_tag
+
+            yield ordered()
+    finally:
+        _WORKER_CHECKER = None
 
 
 # --- fast writes -----------------------------------------------------------------------------
@@ -572,16 +722,17 @@ class _Run:
         self.dry_run = dry_run
         self.inserter = _Inserter()
         self.seen_ids: dict[str, int] = {}
+        # Rows without an ID registered by this file: (name, birth date, region) → (row, pk).
+        # A later row with the same three is a likely duplicate within the file.
+        self.seen_no_id: dict[tuple[str, Any, str], tuple[int, int | None]] = {}
 
-    def batch(self, rows: list[RowData], header_of: dict[str, str]) -> None:
+    def batch(self, rows: list[RowData], header_of: Mapping[str, str]) -> None:
         result = self.result
         ready: list[tuple[RowData, Person]] = []
         for data in rows:
-            if any(p.severity == Severity.ERROR for p in data.problems):
-                continue
-            person = build_person(data, header_of)
+            person = data.person
             if person is None:
-                continue
+                continue  # refused by RowChecker: its problems say why
             if not _scope_ok(self.actor, person.region_id):
                 data.problems.append(
                     Problem(
@@ -627,22 +778,51 @@ class _Run:
             fields.append("region")
 
         new: list[Person] = []
+        firsts: dict[tuple[str, Any, str], Person] = {}
+        held: list[tuple[RowData, Person, tuple[str, Any, str]]] = []
         for data, person in ready:
+            key = (person.name, person.birth_date, person.region_id)
             if person.id_hash and person.id_hash in existing:
                 self._update(data, person, existing[person.id_hash], fields, header_of)
-            elif (
-                not person.id_hash
-                and (person.name, person.birth_date, person.region_id) in lookalikes
-            ):
-                matches = lookalikes[(person.name, person.birth_date, person.region_id)]
+            elif not person.id_hash and (key in self.seen_no_id or key in firsts):
+                held.append((data, person, key))  # queued once the first row has its record
+            elif not person.id_hash and key in lookalikes:
+                matches = lookalikes[key]
                 if any(not _same(person, m, fields) for m in matches):
                     result.unchanged += 1
                 else:
-                    self._queue(data, person, matches[0])
+                    match = matches[0]
+                    self._queue(
+                        data,
+                        person,
+                        match.pk,
+                        _(
+                            "Possibly the same person as record %(pk)d (same name, birth date "
+                            "and region): held for a clerk to decide."
+                        )
+                        % {"pk": match.pk},
+                    )
             else:
+                if not person.id_hash:
+                    firsts[key] = person
+                    self.seen_no_id[key] = (data.number, None)
                 new.append(person)
         self.inserter.insert(new, self.actor, self.note)
         result.created += len(new)
+        for key, person in firsts.items():
+            self.seen_no_id[key] = (self.seen_no_id[key][0], person.pk)
+        for data, person, key in held:
+            row, pk = self.seen_no_id[key]
+            self._queue(
+                data,
+                person,
+                pk,
+                _(
+                    "Possibly the same person as row %(row)d of this file (same name, birth "
+                    "date and region): held for a clerk to decide."
+                )
+                % {"row": row},
+            )
 
     def _update(
         self,
@@ -650,7 +830,7 @@ class _Run:
         person: Person,
         existing: Person,
         fields: list[str],
-        header_of: dict[str, str],
+        header_of: Mapping[str, str],
     ) -> None:
         if not _scope_ok(self.actor, existing.region_id):
             # Say no more: the registered person may be in another county.
@@ -688,35 +868,27 @@ class _Run:
         )
         self.result.updated += 1
 
-    def _queue(self, data: RowData, person: Person, match: Person) -> None:
-        values = {
-            k: (v.isoformat() if isinstance(v, datetime.date) else v)
-            for k, v in data.values.items()
-        }
-        pending = MergeCandidate.objects.filter(
-            person=match, status=MergeStatus.PENDING, data=values
-        )
-        if not pending.exists():
-            MergeCandidate.objects.create(
-                region_id=match.region_id,
-                job=self.job,
-                person=match,
-                name=person.name,
-                row_number=data.number,
-                data=values,
+    def _queue(self, data: RowData, person: Person, match_pk: int | None, message: str) -> None:
+        """Hold the row for a clerk: a merge candidate against the matching record (not in a
+        dry run, which writes nothing that lasts), and a warning in the report."""
+        if not self.dry_run and match_pk is not None:
+            values = {
+                k: (v.isoformat() if isinstance(v, datetime.date) else v)
+                for k, v in data.values.items()
+            }
+            pending = MergeCandidate.objects.filter(
+                person_id=match_pk, status=MergeStatus.PENDING, data=values
             )
-        data.problems.append(
-            Problem(
-                data.number,
-                "",
-                _(
-                    "Possibly the same person as record %(pk)d (same name, birth date and region): "
-                    "held for a clerk to decide."
+            if not pending.exists():
+                MergeCandidate.objects.create(
+                    region_id=person.region_id,
+                    job=self.job,
+                    person_id=match_pk,
+                    name=person.name,
+                    row_number=data.number,
+                    data=values,
                 )
-                % {"pk": match.pk},
-                Severity.WARNING,
-            )
-        )
+        data.problems.append(Problem(data.number, "", message, Severity.WARNING))
         self.result.queued += 1
 
 
@@ -816,8 +988,19 @@ def roster_import(
         for number, cells in enumerate(rows, start=len(head) + 1):
             yield number, list(cells)
 
-    def process() -> None:
-        batch: list[RowData] = []
+    checker = RowChecker(
+        columns=match.columns,
+        headers=headers,
+        header_of=header_of,
+        resolver=resolver,
+        default_region=default_region,
+    )
+    workers = pool_size(total)
+    result.workers = workers
+
+    def chunks() -> Iterator[tuple[list[tuple[int, list[Any]]], int]]:
+        """Batches of the rows to check, each with how many rows of the file it reaches."""
+        chunk: list[tuple[int, list[Any]]] = []
         seen = 0
         for number, cells in data_rows():
             seen += 1
@@ -828,30 +1011,41 @@ def roster_import(
                 result.total_rows += 1
                 continue
             result.rows += 1
-            batch.append(
-                convert_row(number, cells, match.columns, headers, resolver, default_region)
-            )
-            if len(batch) >= batch_size:
+            chunk.append((number, cells))
+            if len(chunk) >= batch_size:
+                yield chunk, seen
+                chunk = []
+        yield chunk, seen
+
+    def process() -> None:
+        with _checked_chunks(checker, chunks(), workers) as checked:
+            for batch, seen in checked:
                 flush(batch, seen)
-                batch = []
-        flush(batch, seen)
 
     def flush(batch: list[RowData], seen: int) -> None:
         if batch:
             with transaction.atomic():
                 run.batch(batch, header_of)
+                if dry_run:
+                    # A check writes each batch as the import would, then undoes it; what
+                    # later batches need of earlier ones (IDs and no-ID rows seen) is kept
+                    # in memory, so the figures are those of the real import.
+                    transaction.set_rollback(True)
             for data in batch:
                 result.problems.extend(data.problems)
         if progress:
             progress(seen + result.header_row, total)
 
-    if all_or_nothing or dry_run:
+    if dry_run:
+        process()  # each batch rolled back; progress is reported (and seen) between batches
+        result.committed = False
+    elif all_or_nothing:
         # One transaction for the whole file, rolled back unless every row is good.
         try:
             with transaction.atomic():
                 process()
                 _count(result)
-                if dry_run or result.rejected:
+                if result.rejected:
                     raise ImportAborted
         except ImportAborted:
             result.committed = False

@@ -81,16 +81,19 @@ class JobDetailView(ScopedDetailView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
-        job = jobs.job_progress(self.object)
+        job = self.object  # progress is on the row itself, written by whichever worker runs it
         ctx["running"] = job.status in (JobStatus.UPLOADED, JobStatus.RUNNING)
         ctx["problems"] = job.problems[:2000]
         ctx["more_problems"] = max(len(job.problems) - 2000, 0)
-        ctx["can_confirm"] = (
-            job.status == JobStatus.PREVIEWED
-            and job.user_id == self.request.user.pk
-            and not (job.options.get("all_or_nothing") and job.summary.get("rejected"))
-        )
+        ctx["can_confirm"] = jobs.can_confirm(actor=self.request.user, job=job)
         return ctx
+
+    def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
+        response = super().render_to_response(context, **kwargs)
+        if self.request.headers.get("HX-Request") and not context["running"]:
+            # The poll saw the stage end: reload the whole page for the problems and result.
+            response["HX-Refresh"] = "true"
+        return response
 
 
 class JobConfirmView(ScopedActionView):
@@ -104,6 +107,9 @@ class JobConfirmView(ScopedActionView):
             jobs.job_confirm(actor=request.user, job=job)
         except PermissionDenied:
             messages.error(request, _("Only the person who uploaded the file can confirm it."))
+        except ValidationError as exc:
+            for msg in exc.messages:
+                messages.error(request, msg)
         return redirect(job)
 
 

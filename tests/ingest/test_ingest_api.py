@@ -1,0 +1,195 @@
+"""The import and export API: upload → job with preview and problems → confirm → status →
+problem report; the roster export with the registry's filters, masked per permission."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+from django.core.files.uploadedfile import SimpleUploadedFile
+from rest_framework.test import APIClient
+
+from hongxia.core import idcard
+from hongxia.core.models import AuditLog
+from hongxia.ingest.models import ImportJob
+from hongxia.people.models import Person
+from tests.factories import PersonFactory
+from tests.ingest.ingest_corpus import HEADERS, csv_bytes, person_row, write_xlsx
+
+COL = {h: i for i, h in enumerate(HEADERS)}
+JOBS = "/api/import/jobs"
+EXPORT = "/api/import/export"
+
+
+def _api(user: Any) -> APIClient:
+    client = APIClient()
+    if user is not None:
+        client.force_authenticate(user)
+    return client
+
+
+def _error(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.content
+    assert response["Content-Type"].startswith("application/json")
+    body = response.json()
+    assert set(body) <= {"message", "errors"} and body["message"]
+    return body
+
+
+def _upload(client: APIClient, tmp_path: Path, rows: list[list[Any]], **extra: Any) -> Any:
+    path = write_xlsx(tmp_path / "roster.xlsx", rows)
+    upload = SimpleUploadedFile("花名册.xlsx", path.read_bytes())
+    return client.post(JOBS, {"file": upload, **extra}, format="multipart")
+
+
+def test_upload_preview_confirm_status(clerk: Any, tmp_path: Path) -> None:
+    client = _api(clerk)
+    rows = [person_row(1, name="张三丰"), person_row(2, name="李建国")]
+    rows[1][COL["性别"]] = "未知"
+    response = _upload(client, tmp_path, rows)
+    assert response.status_code == 202, response.content
+    job = response.json()
+    assert response["Location"] == job["url"]
+    # Checked (inline in tests): a preview, every problem with row and column, nothing written.
+    assert job["status"] == "previewed" and job["can_confirm"] is True
+    assert job["summary"]["created"] == 1 and job["summary"]["rejected"] == 1
+    assert {"row": 6, "column": "性别", "severity": "error"}.items() <= job["problems"][0].items()
+    assert "未知" in job["problems"][0]["message"]
+    assert job["report"].endswith(f"/api/import/jobs/{job['id']}/report")
+    assert Person.objects.count() == 0
+    confirmed = client.post(f"{JOBS}/{job['id']}/confirm")
+    assert confirmed.status_code == 202, confirmed.content
+    status = client.get(f"{JOBS}/{job['id']}").json()
+    assert status["status"] == "done" and status["stage"] == "import"
+    assert (status["processed"], status["total"], status["percent"]) == (8, 8, 100)
+    assert status["summary"]["created"] == 1 and status["can_confirm"] is False
+    assert list(Person.objects.values_list("name", flat=True)) == ["张三丰"]
+    again = client.post(f"{JOBS}/{job['id']}/confirm")
+    assert _error(again, 400)["message"] == "该导入不在等待确认。"
+
+
+def test_job_list_shows_own_region_only(clerk: Any, other_clerk: Any, tmp_path: Path) -> None:
+    _upload(_api(clerk), tmp_path, [person_row(1)])
+    mine = _api(clerk).get(JOBS).json()
+    assert [j["filename"] for j in mine["results"]] == ["花名册.xlsx"] and mine["count"] == 1
+    assert _api(other_clerk).get(JOBS).json()["results"] == []
+    job = ImportJob.objects.get()
+    _error(_api(other_clerk).get(f"{JOBS}/{job.pk}"), 404)
+    _error(_api(other_clerk).post(f"{JOBS}/{job.pk}/confirm"), 404)
+    _error(_api(other_clerk).get(f"{JOBS}/{job.pk}/report"), 404)
+
+
+def test_only_the_uploader_confirms(clerk: Any, city_admin: Any, tmp_path: Path) -> None:
+    job = _upload(_api(clerk), tmp_path, [person_row(1)]).json()
+    _error(_api(city_admin).post(f"{JOBS}/{job['id']}/confirm"), 403)
+    assert Person.objects.count() == 0
+
+
+def test_all_or_nothing_with_refused_rows_cannot_be_confirmed(clerk: Any, tmp_path: Path) -> None:
+    client = _api(clerk)
+    rows = [person_row(1), person_row(2, name="李建国", category="临时工")]
+    job = _upload(client, tmp_path, rows, all_or_nothing="true").json()
+    assert job["all_or_nothing"] is True and job["can_confirm"] is False
+    body = _error(client.post(f"{JOBS}/{job['id']}/confirm"), 400)
+    assert "全部导入或全不导入" in body["message"]
+    assert Person.objects.count() == 0
+
+
+def test_upload_errors_are_field_errors(clerk: Any) -> None:
+    client = _api(clerk)
+    wrong = SimpleUploadedFile("notes.docx", b"PK\x03\x04")
+    body = _error(client.post(JOBS, {"file": wrong}, format="multipart"), 400)
+    assert body["errors"]["file"] == ["只能导入 .xlsx、.xls、.ods 和 .csv 文件。"]
+    _error(client.post(JOBS, {}, format="multipart"), 400)
+    upload = SimpleUploadedFile("r.csv", csv_bytes([person_row(1)], "gbk"))
+    outside = client.post(JOBS, {"file": upload, "region": "431222"}, format="multipart")
+    assert "region" in _error(outside, 400)["errors"]
+    assert ImportJob.objects.count() == 0
+    _error(_api(None).get(JOBS), 401)
+
+
+def test_problem_report_download(clerk: Any, tmp_path: Path) -> None:
+    client = _api(clerk)
+    rows = [person_row(1, name="张三丰")]
+    rows[0][COL["出生年月"]] = "不详"
+    job = _upload(client, tmp_path, rows).json()
+    response = client.get(job["report"])
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    assert sheet.cell(5, 2).value == "张三丰"
+    assert "不详" in str(sheet.cell(5, sheet.max_column).value)
+    Path(ImportJob.objects.get().path).unlink()
+    _error(client.get(job["report"]), 410)
+
+
+def _people() -> tuple[Person, Person, Person]:
+    born = datetime.date(1938, 5, 1)
+    return (
+        PersonFactory(region_id="431202", name="张三丰", category="tuixiu", birth_date=born),
+        PersonFactory(region_id="431202", name="曾国华", category="lixiu", birth_date=born),
+        PersonFactory(region_id="431222", name="沅陵人", category="tuixiu", birth_date=born),
+    )
+
+
+def _xlsx_rows(response: Any) -> list[tuple[Any, ...]]:
+    assert response.status_code == 200, response.content
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    return list(book.active.iter_rows(values_only=True))
+
+
+def test_export_is_masked_filtered_and_scoped(clerk: Any) -> None:
+    zhang, _lixiu, _other = _people()
+    rows = _xlsx_rows(_api(clerk).get(EXPORT, {"category": "tuixiu"}))
+    header, body = rows[0], rows[1:]
+    names = [r[header.index("姓名")] for r in body]
+    assert names == ["张三丰"]  # the filter applied; the other county's 沅陵人 never shows
+    assert body[0][header.index("身份证号")] == zhang.id_masked
+    assert "*" in zhang.id_masked
+    note = AuditLog.objects.filter(action="export").latest("id").note
+    assert note.startswith("roster xlsx 1 rows API") and "unmasked" not in note
+
+
+def test_unmasked_export_needs_the_permission_and_is_audited(clerk: Any, city_admin: Any) -> None:
+    zhang, _lixiu, _other = _people()
+    body = _error(_api(clerk).get(EXPORT, {"unmasked": "true"}), 403)
+    assert body["message"] == "您无权查看未遮盖的身份证号码和电话。"
+    response = _api(city_admin).get(
+        EXPORT, {"unmasked": "true", "format": "csv", "encoding": "gbk", "region": "431202"}
+    )
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=gbk"
+    text = b"".join(response.streaming_content).decode("gb18030")
+    table = list(csv.reader(io.StringIO(text)))
+    ids = {r[table[0].index("姓名")]: r[table[0].index("身份证号")] for r in table[1:]}
+    assert ids == {"张三丰": zhang.id_number, "曾国华": ids["曾国华"]}
+    assert idcard.parse(ids["曾国华"])
+    event = AuditLog.objects.filter(action="export").latest("id")
+    assert event.actor_id == city_admin.pk and "unmasked" in event.note
+
+
+def test_export_refuses_unknown_format_and_filters(clerk: Any) -> None:
+    assert "format" in _error(_api(clerk).get(EXPORT, {"format": "pdf"}), 400)["errors"]
+    assert "category" in _error(_api(clerk).get(EXPORT, {"category": "x"}), 400)["errors"]
+
+
+def test_openapi_document_has_the_import_and_export_endpoints() -> None:
+    doc = APIClient().get("/api/openapi.json", HTTP_ACCEPT="application/json").json()
+    paths = doc["paths"]
+    assert {p for p in paths if p.startswith("/api/import/")} == {
+        "/api/import/jobs",
+        "/api/import/jobs/{id}",
+        "/api/import/jobs/{id}/confirm",
+        "/api/import/jobs/{id}/report",
+        "/api/import/export",
+    }
+    assert set(paths["/api/import/jobs"]) == {"get", "post"}
+    assert "multipart/form-data" in paths["/api/import/jobs"]["post"]["requestBody"]["content"]
+    params = {p["name"] for p in paths["/api/import/export"]["get"]["parameters"]}
+    assert {"q", "region", "category", "format", "encoding", "unmasked"} <= params
+    error = paths["/api/import/jobs/{id}/report"]["get"]["responses"]["410"]
+    assert error["content"]["application/json"]["schema"]["$ref"] == "#/components/schemas/Error"
