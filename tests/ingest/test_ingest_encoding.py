@@ -83,6 +83,10 @@ def test_clean_text_is_left_alone(text: str) -> None:
 def test_doubtful_mojibake_is_flagged_not_guessed() -> None:
     assert rules.repair_mojibake("ÿÿÿÿ") == ("ÿÿÿÿ", "uncertain")
     assert rules.repair_mojibake("Ã©Ã") == ("Ã©Ã", "uncertain")
+    # Two Latin-1 letters are GBK for *some* common ideograph a third of the time: a single
+    # ideograph is no evidence of mojibake (a note "°¤" stays "°¤"), two are.
+    assert rules.repair_mojibake("°¤") == ("°¤", "uncertain")
+    assert rules.repair_mojibake("»³»¯") == ("怀化", "repaired")
 
 
 @settings(deadline=None)

@@ -139,8 +139,10 @@ def _misdecoded_bytes(text: str) -> bytes | None:
     return bytes(out)
 
 
-def _plausible_chinese(text: str) -> bool:
-    """Every non-ASCII character a common (GB 2312) ideograph or Chinese punctuation."""
+def _plausible_chinese(text: str, at_least: int = 1) -> bool:
+    """Every non-ASCII character a common (GB 2312) ideograph or Chinese punctuation, and at
+    least `at_least` ideographs. Any two Latin-1 letters from 0xB0 up decode as GBK to some
+    common ideograph about a third of the time ("°¤" → "挨"), so one is no evidence."""
     cjk = 0
     for ch in text:
         if ord(ch) < 0x80:
@@ -156,7 +158,7 @@ def _plausible_chinese(text: str) -> bool:
         except UnicodeEncodeError:
             return False
         cjk += 1
-    return cjk >= 1
+    return cjk >= at_least
 
 
 def looks_garbled(text: str) -> bool:
@@ -184,7 +186,7 @@ def repair_mojibake(text: str) -> tuple[str, str]:
             fixed = raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-        if _plausible_chinese(fixed):
+        if _plausible_chinese(fixed, at_least=1 if encoding == "utf-8" else 2):
             candidates.append(fixed)
             if encoding == "utf-8":
                 break  # valid multi-byte UTF-8 by accident is vanishingly rare: it decides

@@ -635,8 +635,12 @@ class _Inserter:
             self.columns,
             self._tuples(people, self.fields, self._converters(self.fields, now)),
         )
-        keys = [(p.pk, key) for p in people for key in sorted(people_services.search_keys_for(p))]
-        self._write(SearchKey._meta.db_table, ["person_id", "key"], keys)
+        keys = [
+            (p.pk, key, p.name_pinyin)
+            for p in people
+            for key in sorted(people_services.search_keys_for(p))
+        ]
+        self._write(SearchKey._meta.db_table, ["person_id", "key", "name_pinyin"], keys)
         # One audit row per new person, "import" by the acting user, written in bulk too.
         template = AuditLog(
             at=now,
