@@ -19,10 +19,10 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.utils.urls import replace_query_param
 from rest_framework.views import APIView
 
 from hongxia.api import schema
+from hongxia.api.paging import page_response
 from hongxia.api.serializers import (
     SENSITIVE_FIELDS,
     DeathSerializer,
@@ -206,20 +206,7 @@ class PersonListView(PersonView):
             cursor=query.validated_data.get("cursor") or None,
             page_size=query.page_size_or_default(),
         )
-        here = request.build_absolute_uri()
-        return Response(
-            {
-                "results": _render(request, page.rows, many=True),
-                "next": replace_query_param(here, "cursor", page.next_cursor)
-                if page.next_cursor
-                else None,
-                "previous": replace_query_param(here, "cursor", page.prev_cursor)
-                if page.prev_cursor
-                else None,
-                "count": page.total,
-                "count_capped": page.total_capped,
-            }
-        )
+        return page_response(request, page, _render(request, page.rows, many=True))
 
     @extend_schema(
         operation_id="people_create",

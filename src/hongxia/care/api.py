@@ -16,9 +16,9 @@ from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.utils.urls import replace_query_param
 
 from hongxia.api import schema
+from hongxia.api.paging import page_response
 from hongxia.api.views import ScopedAPIView
 from hongxia.care import selectors, services
 from hongxia.care.models import (
@@ -145,21 +145,7 @@ class _ListMixin:
         page = paginate(
             qs, ordering=self.ordering, cursor=request.query_params.get("cursor"), page_size=size
         )
-        here = request.build_absolute_uri()
-        return Response(
-            {
-                "results": [render(o) for o in page.rows],
-                "next": replace_query_param(here, "cursor", page.next_cursor)
-                if page.next_cursor
-                else None,
-                "previous": replace_query_param(here, "cursor", page.prev_cursor)
-                if page.prev_cursor
-                else None,
-                "count": page.total,
-                "count_capped": page.total_capped,
-                **extra,
-            }
-        )
+        return page_response(request, page, [render(o) for o in page.rows], **extra)
 
 
 def _filtered(filterset: Any, request: Request, qs: Any) -> Any:

@@ -29,9 +29,9 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.utils.urls import replace_query_param
 
 from hongxia.api import schema
+from hongxia.api.paging import page_response
 from hongxia.api.views import ScopedAPIView
 from hongxia.core.pagination import paginate
 from hongxia.ingest import exports, jobs, readers
@@ -165,20 +165,7 @@ class JobListView(_JobView):
             cursor=request.query_params.get("cursor") or None,
             page_size=max(1, min(size, 200)),
         )
-        here = request.build_absolute_uri()
-        return Response(
-            {
-                "results": [job_json(j, request) for j in page.rows],
-                "next": replace_query_param(here, "cursor", page.next_cursor)
-                if page.next_cursor
-                else None,
-                "previous": replace_query_param(here, "cursor", page.prev_cursor)
-                if page.prev_cursor
-                else None,
-                "count": page.total,
-                "count_capped": page.total_capped,
-            }
-        )
+        return page_response(request, page, [job_json(j, request) for j in page.rows])
 
     @extend_schema(
         operation_id="import_jobs_create",
