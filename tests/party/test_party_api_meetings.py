@@ -55,6 +55,9 @@ def test_upload_list_download_and_delete_a_file(clerk: Any, _media: Path) -> Non
     assert download.status_code == 200
     assert b"".join(download.streaming_content) == PDF
     assert "attachment;" in download["Content-Disposition"]
+    as_pdf = api.get(f"/api/party/attachments/{body['id']}", HTTP_ACCEPT="application/pdf")
+    assert as_pdf.status_code == 200
+    assert b"".join(as_pdf.streaming_content) == PDF
 
     stored = MeetingAttachment.objects.get(pk=body["id"]).file.name
     with api_commit():
@@ -105,6 +108,9 @@ def test_another_countys_files_are_not_found(clerk: Any, other_clerk: Any) -> No
     attachment_id = _upload(_api(clerk), meeting, "签到表.pdf", PDF).json()["id"]
     other = _api(other_clerk)
     assert other.get(f"/api/party/attachments/{attachment_id}").status_code == 404
+    as_pdf = other.get(f"/api/party/attachments/{attachment_id}", HTTP_ACCEPT="application/pdf")
+    assert as_pdf.status_code == 404
+    assert "message" in as_pdf.json()
     assert other.delete(f"/api/party/attachments/{attachment_id}").status_code == 404
     assert other.get(f"/api/party/meetings/{meeting.pk}/attachments").status_code == 404
     assert _upload(other, meeting, "x.pdf", PDF).status_code == 404

@@ -18,6 +18,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import MultiPartParser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import replace_query_param
@@ -405,6 +406,11 @@ class MeetingAttachmentDetailView(ScopedAPIView):
     """One file: download it (every download is logged) or delete it."""
 
     model = MeetingAttachment
+
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        # A download answers with the file whatever the client accepts (application/pdf,
+        # image/*); anything else, an error included, is JSON.
+        return (JSONRenderer(), JSONRenderer.media_type)
     required_permissions = {"GET": "party.view_meeting",
                             "DELETE": "party.delete_meetingattachment"}
 
