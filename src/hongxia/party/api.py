@@ -248,7 +248,7 @@ def _body(request: Request) -> dict[str, Any]:
 
 class AttendanceChangeSerializer(serializers.Serializer):
     member = serializers.IntegerField(min_value=1)
-    status = serializers.ChoiceField(choices=[("", "—"), *Attendance.choices],
+    status = serializers.ChoiceField(choices=Attendance.choices, allow_blank=True,
                                      help_text="An empty status removes the member's mark.")
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
