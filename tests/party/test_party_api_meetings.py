@@ -143,6 +143,10 @@ def test_patch_corrects_a_meeting_and_put_replaces_its_attendance(clerk: Any) ->
     bad = api.patch(url, {"attendance": [{"member": missed.pk, "status": "absent"}]},
                     format="json")
     assert bad.status_code == 400  # absent needs a reason
+    no_status = api.patch(url, {"attendance": [{"member": came.pk}]}, format="json")
+    assert no_status.status_code == 400  # a row without a status never clears a mark
+    assert no_status.json()["errors"]["attendance"]
+    assert MeetingAttendance.objects.filter(member=came, status="present").exists()
     assert AuditLog.objects.filter(model="party.Meeting", action="update").count() == 2
 
 
