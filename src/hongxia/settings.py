@@ -196,6 +196,15 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "The registry of retired cadres, seen through the caller's region.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Several models have a "kind" or a "status" field with different choices: name each
+    # set, so the document's enums are stable and readable (not KindFdeEnum).
+    "ENUM_NAME_OVERRIDES": {
+        "PartyOrgKindEnum": "hongxia.party.choices.OrgKind",
+        "PartyMeetingKindEnum": "hongxia.party.choices.MeetingKind",
+        "PartyMemberStatusEnum": "hongxia.party.choices.MemberStatus",
+        "PartyAttendanceEnum": "hongxia.party.choices.Attendance",
+        "PartyRequestStatusEnum": "hongxia.party.choices.RequestStatus",
+    },
 }
 
 LOGGING = {

@@ -52,6 +52,7 @@ from hongxia.party.models import (
     MeetingRequirement,
     Member,
     Organisation,
+    Participation,
     PartyHome,
     Rating,
     Transfer,
@@ -65,6 +66,8 @@ MEMBER_ORDERING = ["organisation_id", "id"]
 MEETING_ORDERING = ["date", "id"]  # shown newest first
 HOME_ORDERING = ["region_id", "name", "id"]
 RATING_ORDERING = ["year", "id"]  # shown newest first
+PARTICIPATION_ORDERING = ["organisation_id", "id"]
+REQUEST_ORDERING = ["date", "id"]  # shown newest first
 
 
 def region_prefix_q(field: str, code: str) -> Q:
@@ -455,6 +458,20 @@ class TransferRequestFilter(django_filters.FilterSet):
         if value == "out":
             return qs.filter(from_organisation__in=theirs)
         return qs
+
+
+class ParticipationFilter(django_filters.FilterSet):
+    """Participants of temporary organisations: of one organisation, current or all."""
+
+    organisation = django_filters.NumberFilter(field_name="organisation_id",
+                                               label=_("Temporary organisation"))
+    member = django_filters.NumberFilter(field_name="member_id", label=_("Member"))
+    current = django_filters.BooleanFilter(field_name="end_date", lookup_expr="isnull",
+                                           label=_("Current"))
+
+    class Meta:
+        model = Participation
+        fields = ["organisation", "member", "current"]
 
 
 def incoming_requests(*, user: Any) -> QuerySet[TransferRequest]:

@@ -17,7 +17,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hongxia.core import audit, masking
+from hongxia.core import audit, masking, regions
 from hongxia.core.models import AuditLog
 from hongxia.core.scope import is_visible
 from hongxia.party import rules
@@ -321,7 +321,24 @@ def _transfer(*, actor: Any, member: Member, to: Organisation, date: datetime.da
                         after=audit.snapshot(locked), actor=actor, note=reason)
     audit.record_change(transfer, AuditLog.Action.CREATE, after=audit.snapshot(transfer),
                         actor=actor)
+    _end_participations_left_behind(actor=actor, member=locked, branch=to, date=date)
     return transfer
+
+
+def _end_participations_left_behind(*, actor: Any, member: Member, branch: Organisation,
+                                    date: datetime.date) -> None:
+    """A member whose branch moves out of a temporary organisation's region stops taking
+    part in it on the transfer date. A temporary organisation serves a task in its own area
+    (DOMAIN.md: dissolved with its task); its clerks could no longer see the member, and the
+    member would be counted by two counties. A move within its region (a county-wide
+    organisation, a branch change inside the county) keeps the participation."""
+    open_rows = Participation.objects.filter(member=member, end_date__isnull=True)
+    for participation in open_rows.select_related("organisation"):
+        if branch.region_id.startswith(regions.prefix_of(participation.organisation.region_id)):
+            continue
+        _participation_end(actor=actor, participation=participation,
+                           date=max(date, participation.start_date),
+                           note=_("Transferred to %(name)s") % {"name": branch.name})
 
 
 @transaction.atomic
@@ -493,7 +510,7 @@ def participant_add(*, actor: Any, organisation: Organisation, member: Member,
 
 
 def _participation_end(*, actor: Any, participation: Participation,
-                       date: datetime.date) -> Participation:
+                       date: datetime.date, note: str = "") -> Participation:
     locked = Participation.objects.select_for_update().get(pk=participation.pk)
     if locked.end_date is not None:
         return locked
@@ -504,7 +521,7 @@ def _participation_end(*, actor: Any, participation: Participation,
     locked.end_date = date
     locked.save(update_fields=["end_date"])
     audit.record_change(locked, AuditLog.Action.UPDATE, before=before,
-                        after=audit.snapshot(locked), actor=actor)
+                        after=audit.snapshot(locked), actor=actor, note=note)
     return locked
 
 
@@ -866,6 +883,20 @@ def attachment_delete(*, actor: Any, attachment: MeetingAttachment) -> None:
     name = locked.file.name
     locked.delete()
     _delete_files_on_commit([name])
+
+
+def attachment_open(*, actor: Any, attachment: MeetingAttachment, via: str) -> Any:
+    """The file of an attachment, opened for reading, and the audit row saying who took it
+    (minutes and sign-in sheets name members: every download is logged, like an unmasked
+    view). `via` says where: "page" or "api". A missing file raises FileNotFoundError."""
+    _require(actor, "party.view_meeting", attachment)
+    handle = attachment.file.open("rb")
+    region = (Meeting.objects.filter(pk=attachment.meeting_id)
+              .values_list("organisation__region_id", flat=True).first())
+    audit.record_event(AuditLog.Action.VIEW_SENSITIVE, actor=actor, obj=attachment,
+                       region_id=region,
+                       note=f"download ({via}), meeting {attachment.meeting_id}")
+    return handle
 
 
 def _storage() -> Any:

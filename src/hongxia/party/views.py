@@ -816,7 +816,8 @@ class AttachmentDownloadView(ScopedActionView):
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         attachment = self.get_object()
         try:
-            handle = attachment.file.open("rb")
+            handle = services.attachment_open(actor=request.user, attachment=attachment,
+                                              via="page")
         except FileNotFoundError as exc:
             raise Http404 from exc
         return FileResponse(handle, as_attachment=True, filename=attachment.name)  # type: ignore[return-value]
