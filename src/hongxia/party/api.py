@@ -21,9 +21,9 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.utils.urls import replace_query_param
 
 from hongxia.api import schema
+from hongxia.api.paging import page_response
 from hongxia.api.serializers import ListQuerySerializer
 from hongxia.api.views import ScopedAPIView
 from hongxia.core.pagination import paginate
@@ -121,16 +121,7 @@ def _page(view: ScopedAPIView, request: Request, qs: QuerySet[Any], ordering: li
     query.is_valid(raise_exception=True)
     page = paginate(qs, ordering=ordering, cursor=query.validated_data.get("cursor") or None,
                     page_size=query.page_size_or_default(), descending=descending)
-    here = request.build_absolute_uri()
-    return Response({
-        "results": serializer(page.rows, many=True).data,
-        "next": replace_query_param(here, "cursor", page.next_cursor) if page.next_cursor
-        else None,
-        "previous": replace_query_param(here, "cursor", page.prev_cursor) if page.prev_cursor
-        else None,
-        "count": page.total,
-        "count_capped": page.total_capped,
-    })
+    return page_response(request, page, serializer(page.rows, many=True).data)
 
 
 def _filtered(request: Request, filterset_class: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
