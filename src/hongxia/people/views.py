@@ -140,9 +140,9 @@ class PersonListView(ScopedListView):
         earlier_key = self.search_keys.filter(
             person_id=OuterRef("person_id"), key__lt=OuterRef("key")
         )
-        matches = self.search_keys.filter(person__in=qs.order_by().values("pk")).exclude(
-            Exists(earlier_key)
-        )
+        # EXISTS, not IN: SQLite would drive an IN from the people in scope (all of them).
+        in_scope = qs.order_by().filter(pk=OuterRef("person_id"))
+        matches = self.search_keys.filter(Exists(in_scope)).exclude(Exists(earlier_key))
         page = paginate(
             matches.values("key", "name_pinyin", "person_id"),
             ordering=["key", "name_pinyin", "person_id"],
