@@ -15,3 +15,4 @@ class CoreConfig(AppConfig):
         # The region tree is reference data: loaded by a data migration, and put back after a
         # flush (which emits post_migrate, as it does for content types and permissions).
         post_migrate.connect(signals.ensure_regions, sender=self)
+        post_migrate.connect(signals.ensure_version_triggers, sender=self)

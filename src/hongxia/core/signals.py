@@ -26,3 +26,13 @@ def ensure_regions(sender: Any, using: str = "default", **kwargs: Any) -> None:
 
     if not Region.objects.using(using).exists():
         regions_load()
+
+
+def ensure_version_triggers(sender: Any, using: str = "default", **kwargs: Any) -> None:
+    """Put back data-version triggers a migration lost (core.versions.ensure_triggers)."""
+    from django.db import connections
+
+    from hongxia.core import versions
+
+    if "core_dataversion" in connections[using].introspection.table_names():
+        versions.ensure_triggers(using)

@@ -23,6 +23,15 @@ from django.db import connection, transaction
 
 FUNCTION = "hx_bump_data_version"
 
+# The tables whose writes raise each topic. Migrations install the triggers; `ensure_triggers`
+# (after every migrate) puts back any that a migration lost: SQLite rebuilds a table for many
+# column changes, and the rebuilt table has no triggers.
+TABLES: dict[str, tuple[str, ...]] = {
+    "regions": ("core_region",),
+    "people": ("people_person", "people_person_tags", "people_tag"),
+    "auth": ("core_user_user_permissions", "core_user_groups", "auth_group_permissions"),
+}
+
 
 def _upsert(topic_sql: str) -> str:
     return (
@@ -43,12 +52,13 @@ def function_sql(vendor: str) -> tuple[list[str], list[str]]:
 
 
 def trigger_sql(vendor: str, topic: str, table: str) -> tuple[list[str], list[str]]:
-    """Statements that make writes to `table` raise `topic`, and those that undo it."""
+    """Statements that make writes to `table` raise `topic` (idempotent), and those that undo
+    it."""
     name = f"hx_version_{table}"
     if vendor == "postgresql":
         return (
             [
-                f"CREATE TRIGGER {name} BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE "
+                f"CREATE OR REPLACE TRIGGER {name} BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE "
                 f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION {FUNCTION}('{topic}')"
             ],
             [f"DROP TRIGGER IF EXISTS {name} ON {table}"],
@@ -58,12 +68,28 @@ def trigger_sql(vendor: str, topic: str, table: str) -> tuple[list[str], list[st
         for event in ("INSERT", "UPDATE", "DELETE"):
             trig = f"{name}_{event.lower()}"
             forward.append(
-                f"CREATE TRIGGER {trig} AFTER {event} ON {table} "
+                f"CREATE TRIGGER IF NOT EXISTS {trig} AFTER {event} ON {table} "
                 f"BEGIN {_upsert(repr(topic))}; END"
             )
             backward.append(f"DROP TRIGGER IF EXISTS {trig}")
         return forward, backward
     return [], []
+
+
+def ensure_triggers(using: str = "default") -> None:
+    """Install every topic's triggers that are missing (a post_migrate hook)."""
+    from django.db import connections
+
+    conn = connections[using]
+    existing = set(conn.introspection.table_names())
+    with conn.cursor() as cur:
+        for sql in function_sql(conn.vendor)[0]:
+            cur.execute(sql)
+        for topic, tables in TABLES.items():
+            for table in tables:
+                if table in existing:
+                    for sql in trigger_sql(conn.vendor, topic, table)[0]:
+                        cur.execute(sql)
 
 
 def install(topic: str, *tables: str):  # type: ignore[no-untyped-def]
