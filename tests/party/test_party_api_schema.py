@@ -27,9 +27,12 @@ def test_openapi_document_lists_every_party_endpoint() -> None:
         "/api/party/transfer-requests/{id}/accept": {"post"},
         "/api/party/transfer-requests/{id}/decline": {"post"},
         "/api/party/transfer-requests/{id}/withdraw": {"post"},
+        "/api/party/branch-rules": {"get"},
     }
     upload = doc["paths"]["/api/party/meetings/{id}/attachments"]["post"]["requestBody"]
     assert "multipart/form-data" in upload["content"]
     listing = doc["paths"]["/api/party/transfer-requests"]["get"]["parameters"]
     assert {"direction", "status", "cursor", "page_size"} <= {p["name"] for p in listing}
     assert "PartyRequestStatusEnum" in doc["components"]["schemas"]
+    rules = doc["paths"]["/api/party/branch-rules"]["get"]["parameters"]
+    assert {"q", "region", "rule", "cursor", "page_size"} <= {p["name"] for p in rules}

@@ -128,3 +128,27 @@ def test_a_past_seat_may_name_someone_who_has_left(clerk: Any) -> None:
     _seat(clerk, org, members[0], "secretary", end_date=datetime.date(2025, 12, 31))
     with pytest.raises(ValidationError):
         _seat(clerk, org, members[0], "secretary")
+
+
+def test_the_api_lists_the_same_branches_as_the_page(clerk: Any) -> None:
+    from rest_framework.test import APIClient
+
+    _branch(2, "人少支部")
+    _branch(8, "没有支委会支部")
+    _branch(3, "合规支部")
+    _branch(1, "沅陵人少支部", region=YUANLING)
+    api = APIClient()
+    api.force_authenticate(clerk)
+    listed = api.get("/api/party/branch-rules")
+    assert listed.status_code == 200
+    body = listed.json()
+    names = sorted(r["name"] for r in body["results"])
+    assert names == ["人少支部", "没有支委会支部"]
+    page = _client(clerk).get("/party/branch-rules/").content.decode()
+    for name in names:
+        assert name in page
+    small = next(r for r in body["results"] if r["name"] == "人少支部")
+    assert small["problems"] == ["too_few_members"] and small["full_members"] == 2
+    only = api.get("/api/party/branch-rules", {"rule": "needs_committee"}).json()["results"]
+    assert [r["name"] for r in only] == ["没有支委会支部"]
+    assert api.get("/api/party/branch-rules", {"rule": "nonsense"}).status_code == 400

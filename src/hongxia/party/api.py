@@ -1,7 +1,8 @@
 """The party API, mounted under /api/party/ by hongxia.api.urls: organisations, members and
 meetings to read; meetings (with attendance) to record, correct and delete, with their files;
-participants of temporary organisations; transfer requests between counties. Thin handlers
-over the party selectors and services; rows only through `visible_to(user)` (ScopedAPIView)."""
+participants of temporary organisations; transfer requests between counties; branches that
+break a Branch Work Regulations rule. Thin handlers over the party selectors and services;
+rows only through `visible_to(user)` (ScopedAPIView)."""
 
 from __future__ import annotations
 
@@ -711,6 +712,45 @@ class TransferTargetListView(ScopedAPIView):
             [o for o in found if o.pk != member.organisation_id], many=True).data)
 
 
+# --- branch rules (Branch Work Regulations) ------------------------------------------------
+
+
+class BranchRuleSerializer(serializers.ModelSerializer):
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    region = serializers.CharField(source="region_id", read_only=True)
+    full_members = serializers.IntegerField(read_only=True)
+    seats = serializers.IntegerField(read_only=True, help_text="Current committee seats.")
+    problems = serializers.SerializerMethodField(
+        help_text="The rules the branch breaks: codes of the `rule` filter.")
+
+    class Meta:
+        model = Organisation
+        fields = ["id", "name", "kind", "kind_display", "region", "full_members", "seats",
+                  "term_ends", "problems"]
+        read_only_fields = fields
+
+    def get_problems(self, obj: Any) -> list[str]:
+        return [c for c in rules.BRANCH_WARNINGS if getattr(obj, f"rule_{c}")]
+
+
+class BranchRuleListView(ScopedAPIView):
+    """支部设置 — current branches that break a Branch Work Regulations rule to put right
+    (too few members, no committee, term run out, ...), as on the branch-rules page."""
+
+    model = Organisation
+    lists_rows = True
+    required_permissions = {"GET": "party.view_organisation"}
+
+    @extend_schema(operation_id="party_branch_rules_list",
+                   parameters=[*schema.filter_parameters(selectors.BranchRuleFilter),
+                               *schema.PAGE_PARAMETERS],
+                   responses={200: BranchRuleSerializer(many=True), **schema.READ_ERRORS})
+    def get(self, request: Request) -> Response:
+        qs = selectors.branch_rule_queryset(self.scoped_queryset(), today=timezone.localdate())
+        qs = _filtered(request, selectors.BranchRuleFilter, qs).filter(problems__gt=0)
+        return _page(self, request, qs, selectors.ORG_ORDERING, BranchRuleSerializer)
+
+
 def _route(route: str, view: type[ScopedAPIView], name: str) -> list[URLPattern]:
     return [path(route + "/", view.as_view(schema=None), name=name),
             path(route, view.as_view(), name=name)]
@@ -739,4 +779,5 @@ urlpatterns: list[Any] = [
             "party-request-withdraw"),
     *_route("members/<int:pk>/transfer-targets", TransferTargetListView,
             "party-transfer-targets"),
+    *_route("branch-rules", BranchRuleListView, "party-branch-rule-list"),
 ]

@@ -36,6 +36,8 @@ urlpatterns = [
          name="attachment-delete"),
     path("organisations/<int:pk>/participants/", views.ParticipantAddView.as_view(),
          name="participant-add"),
+    path("participants/", views.ParticipantListView.as_view(), name="participant-list"),
+    path("participants.xlsx", views.ParticipantExportView.as_view(), name="participant-export"),
     path("participants/<int:pk>/end/", views.ParticipantEndView.as_view(),
          name="participant-end"),
     path("members/<int:pk>/transfer-request/", views.TransferRequestSendView.as_view(),

@@ -888,6 +888,38 @@ class ParticipantEndView(ScopedActionView):
         return redirect(participation.organisation)
 
 
+class ParticipantListView(ScopedListView):
+    """临时党组织成员 — members taking part in temporary organisations, with their home branch;
+    by organisation, member, current or all."""
+
+    model = Participation
+    permission_required = "party.view_organisation"
+    filterset_class = selectors.ParticipationFilter
+    ordering = selectors.PARTICIPATION_ORDERING
+    template_name = "party/participant_list.html"
+
+    def get_queryset(self) -> Any:
+        return super().get_queryset().select_related(
+            "organisation", "member__person", "member__organisation")
+
+
+class ParticipantExportView(ExportMixin, ParticipantListView):
+    permission_required = "party.export_party"
+    export_name = "participants"
+    export_columns = [
+        gettext_lazy("Temporary organisation"),
+        gettext_lazy("Name"),
+        gettext_lazy("Home branch"),
+        gettext_lazy("From"),
+        gettext_lazy("Until"),
+        gettext_lazy("Note"),
+    ]
+
+    def export_row(self, p: Participation) -> list[Any]:
+        return [p.organisation.name, p.member.person.name, p.member.organisation.name,
+                p.start_date, p.end_date, p.note]
+
+
 # --- transfers to another county -----------------------------------------------------------
 
 
