@@ -89,3 +89,10 @@ def test_the_organisation_page_and_the_tabs_link_to_the_list(clerk: Any, world: 
 def test_a_user_without_the_export_permission_gets_no_file(secretary: Any, world: Any) -> None:
     assert _client(secretary).get(PAGE).status_code == 200
     assert _client(secretary).get(EXPORT).status_code == 403
+
+
+@pytest.mark.parametrize("text", ["驻村", "zhucun", "zcdy"])
+def test_searched_by_name_pinyin_or_initials(clerk: Any, world: Any, text: str) -> None:
+    html = _client(clerk).get(PAGE, {"q": text}).content.decode()
+    assert "驻村党员" in html
+    assert "防汛党员" not in html and "已离开党员" not in html

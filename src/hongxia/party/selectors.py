@@ -463,6 +463,7 @@ class TransferRequestFilter(django_filters.FilterSet):
 class ParticipationFilter(django_filters.FilterSet):
     """Participants of temporary organisations: of one organisation, current or all."""
 
+    q = django_filters.CharFilter(method="filter_q", label=_("Search"))
     organisation = django_filters.NumberFilter(field_name="organisation_id",
                                                label=_("Temporary organisation"))
     member = django_filters.NumberFilter(field_name="member_id", label=_("Member"))
@@ -471,7 +472,14 @@ class ParticipationFilter(django_filters.FilterSet):
 
     class Meta:
         model = Participation
-        fields = ["organisation", "member", "current"]
+        fields = ["q", "organisation", "member", "current"]
+
+    def filter_q(self, qs: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        """The participant's name, pinyin, initials or last digits, as on the member list."""
+        q = search_q(value)
+        if q is None:
+            return qs
+        return qs.filter(member__person__in=Person.objects.filter(q).values("pk"))
 
 
 def incoming_requests(*, user: Any) -> QuerySet[TransferRequest]:
