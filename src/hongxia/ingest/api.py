@@ -17,7 +17,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
@@ -359,23 +358,13 @@ class RosterExportView(ScopedAPIView):
                     for name, problems in filters.errors.get_json_data().items()
                 }
             )
-        tmp = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
-        exports.roster_export(
+        return exports.roster_response(
             user=request.user,
             queryset=qs,
-            out=tmp,
             fmt=fmt,
             encoding=encoding,
             unmasked=unmasked,
             note=f"API {params.urlencode()}",
-        )
-        tmp.seek(0)
-        stamp = f"{timezone.localdate():%Y%m%d}"
-        return FileResponse(
-            tmp,
-            as_attachment=True,
-            filename=f"hongxia-roster-{stamp}.{fmt}",
-            content_type=XLSX if fmt == "xlsx" else f"text/csv; charset={encoding}",
         )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
@@ -15,6 +16,8 @@ from typing import IO, Any
 import xlsxwriter
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
+from django.http import FileResponse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hongxia.core import audit
@@ -241,3 +244,35 @@ def _head_rows(table: readers.Table, limit: int = 200) -> Iterator[list[Any]]:
         if index >= limit:
             return
         yield list(row)
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def roster_response(
+    *,
+    user: Any,
+    queryset: QuerySet[Person],
+    fmt: str,
+    encoding: str,
+    unmasked: bool,
+    note: str,
+) -> FileResponse:
+    """`roster_export` into a temporary file, answered as a download (page and API alike)."""
+    tmp = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+    roster_export(
+        user=user,
+        queryset=queryset,
+        out=tmp,
+        fmt=fmt,
+        encoding=encoding,
+        unmasked=unmasked,
+        note=note,
+    )
+    tmp.seek(0)
+    return FileResponse(
+        tmp,
+        as_attachment=True,
+        filename=f"hongxia-roster-{timezone.localdate():%Y%m%d}.{fmt}",
+        content_type=XLSX if fmt == "xlsx" else f"text/csv; charset={encoding}",
+    )

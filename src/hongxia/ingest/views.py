@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hongxia.core.generic import ScopedActionView, ScopedDetailView, ScopedListView
@@ -194,21 +193,11 @@ class RosterExportView(ScopedListView):
         if unmasked and not request.user.has_perm("people.view_sensitive"):
             raise PermissionDenied
         _f, qs = selectors.people_filtered(request=request, params=params)
-        tmp = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
-        exports.roster_export(
+        return exports.roster_response(
             user=request.user,
             queryset=qs,
-            out=tmp,
             fmt=fmt,
             encoding=encoding,
             unmasked=unmasked,
             note=params.urlencode(),
-        )
-        tmp.seek(0)
-        stamp = f"{timezone.localdate():%Y%m%d}"
-        return FileResponse(
-            tmp,
-            as_attachment=True,
-            filename=f"hongxia-roster-{stamp}.{fmt}",
-            content_type=XLSX if fmt == "xlsx" else f"text/csv; charset={encoding}",
         )
