@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+import hashlib
 import importlib
 import importlib.util
 from typing import Any
@@ -87,6 +88,19 @@ class RoleBackend:
     def has_module_perms(self, user_obj: Any, app_label: str) -> bool:
         perms = role_permissions().get(getattr(user_obj, "role", ""), frozenset())
         return any(p.startswith(app_label + ".") for p in perms)
+
+
+def permission_key(user: Any) -> str:
+    """A short digest of everything the user may do: what caches vary by (the registry's page
+    cache, the main menu). Kept on the user object, so a request computes it once."""
+    if not (user and user.is_authenticated):
+        return "anonymous"
+    key = getattr(user, "_hongxia_permission_key", None)
+    if key is None:
+        perms = ",".join(sorted(user.get_all_permissions()))
+        key = hashlib.sha256(perms.encode()).hexdigest()[:32]
+        user._hongxia_permission_key = key
+    return str(key)
 
 
 class AccountLocked(PermissionDenied):

@@ -1,7 +1,8 @@
-import hashlib
 from typing import Any
 
 from django.http import HttpRequest
+
+from hongxia.core.auth import permission_key
 
 
 def hongxia(request: HttpRequest) -> dict[str, Any]:
@@ -10,13 +11,6 @@ def hongxia(request: HttpRequest) -> dict[str, Any]:
         "can_see_sensitive": bool(
             user and user.is_authenticated and user.has_perm("people.view_sensitive")
         ),
-        "nav_key": lambda: _nav_key(user),
+        # base.html's cached main menu varies by it
+        "nav_key": lambda: permission_key(user),
     }
-
-
-def _nav_key(user: Any) -> str:
-    """What the main menu depends on, for base.html's cached menu: the user's permissions."""
-    if not (user and user.is_authenticated):
-        return "anonymous"
-    perms = ",".join(sorted(user.get_all_permissions()))
-    return hashlib.sha256(perms.encode()).hexdigest()[:32]

@@ -23,6 +23,7 @@ from django.views import View
 from django.views.generic import DetailView, TemplateView
 
 from hongxia.core import versions
+from hongxia.core.auth import permission_key
 from hongxia.core.pagination import Page, paginate
 
 
@@ -110,7 +111,7 @@ class ScopedListView(FilteredMixin, TemplateView):
             versions.current(self.cache_topics),
             translation.get_language() or "",
             str(getattr(user, "scope_prefix", None)),
-            ",".join(sorted(user.get_all_permissions())),
+            permission_key(user),
             timezone.localdate().isoformat(),
             "partial" if self.is_partial() else "page",
             "&".join(sorted(f"{k}={v}" for k, vs in self.request.GET.lists() for v in vs)),
