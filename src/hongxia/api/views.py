@@ -59,7 +59,7 @@ class ScopedAPIView(APIView):
 
     def get_object(self, pk: Any, queryset: QuerySet[Any] | None = None) -> Any:
         qs = queryset if queryset is not None else self.scoped_queryset()
-        obj = qs.filter(pk=pk).first()
+        obj = (qs.with_pk(pk) if hasattr(qs, "with_pk") else qs.filter(pk=pk)).first()
         if obj is None:
             raise Http404
         return obj

@@ -90,4 +90,7 @@ def scoped_models() -> list[type[models.Model]]:
 def is_visible(obj: models.Model, user: Any) -> bool:
     """Re-check after write: would `user` still see `obj`?"""
     model = type(obj)
-    return model._default_manager.visible_to(user).filter(pk=obj.pk).exists()  # type: ignore[attr-defined]
+    qs = model._default_manager.visible_to(user)  # type: ignore[attr-defined]
+    # A queryset may know a quicker way to its row by id (care's derived tasks do).
+    qs = qs.with_pk(obj.pk) if hasattr(qs, "with_pk") else qs.filter(pk=obj.pk)
+    return bool(qs.exists())

@@ -16,12 +16,14 @@ A migration declares its tables with `install(topic, table)` / `uninstall(...)`.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
+from typing import TypeVar
 
 from django.db import connection, transaction
 
 FUNCTION = "hx_bump_data_version"
+_T = TypeVar("_T")
 
 # The tables whose writes raise each topic. Migrations install the triggers; `ensure_triggers`
 # (after every migrate) puts back any that a migration lost: SQLite rebuilds a table for many
@@ -30,6 +32,8 @@ TABLES: dict[str, tuple[str, ...]] = {
     "regions": ("core_region",),
     "people": ("people_person", "people_person_tags", "people_tag"),
     "auth": ("core_user_user_permissions", "core_user_groups", "auth_group_permissions"),
+    # What visit tasks are derived from, besides the people: stored tasks, campaigns, pairs.
+    "care": ("care_visittask", "care_visitcampaign", "care_pairing", "care_leader"),
 }
 
 
@@ -152,6 +156,22 @@ def current(topics: Iterable[str]) -> str:
             snapshot.setdefault("", 0)  # read, even if the table is empty
         found = snapshot
     return ",".join(f"{t}={found.get(t, 0)}" for t in wanted)
+
+
+def cached(key: str, topics: Iterable[str], compute: Callable[[], _T], timeout: int = 3600) -> _T:
+    """`compute()`, kept in the cache under `key` and the topics' versions: a committed
+    write to any of their tables makes the next call compute again."""
+    from django.core.cache import cache
+
+    full = f"hongxia:v:{key}:{current(topics)}"
+    found = cache.get(full, _MISSING)
+    if found is _MISSING:
+        found = compute()
+        cache.set(full, found, timeout)
+    return found  # type: ignore[no-any-return]
+
+
+_MISSING = object()
 
 
 def bump(topic: str) -> None:
