@@ -17,7 +17,9 @@ from hongxia.care.models import (
     Leader,
     Pairing,
     ServicePlan,
+    TaskRow,
     Visit,
+    VisitCampaign,
     VisitRule,
     VisitTask,
 )
@@ -70,6 +72,29 @@ def _task(region: str, marker: str) -> VisitTask:
         owner="county",
         owner_region_id=region,
     )
+
+
+def _campaign(region: str, marker: str) -> VisitCampaign:
+    today = timezone.localdate()
+    return VisitCampaign.objects.create(
+        rule=_rule(region, marker),
+        period_key=str(today.year),
+        region_id=region,
+        lo=region,
+        hi=region[:-1] + str(int(region[-1]) + 1),
+        opens=today - datetime.timedelta(days=1),
+        due=today,
+        planned_on=today,
+        admits_until=timezone.now() + datetime.timedelta(days=1),
+        owner="county",
+    )
+
+
+def _derived_task(region: str, marker: str) -> TaskRow:
+    """A task derived from a campaign (not stored): the walk reaches it by its derived id."""
+    person = _person(region, marker)
+    campaign = _campaign(region, marker)
+    return TaskRow.objects.get(person=person, rule_id=campaign.rule_id)
 
 
 def _visit(region: str, marker: str) -> Visit:
@@ -143,6 +168,8 @@ SCOPE_FACTORIES: dict[type[Any], Callable[[str, str], Any]] = {
     Leader: _leader,
     Pairing: _pairing,
     VisitTask: _task,
+    VisitCampaign: _campaign,
+    TaskRow: _derived_task,
     Visit: _visit,
     ServicePlan: _plan,
     AidProgramme: _programme,

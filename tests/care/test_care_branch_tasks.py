@@ -10,7 +10,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from hongxia.care import selectors, services
-from hongxia.care.models import VisitRule, VisitTask
+from hongxia.care.models import TaskRow, VisitRule
 from hongxia.party.models import Member, Organisation
 from tests.conftest import HECHENG
 from tests.factories import PersonFactory, UserFactory
@@ -52,7 +52,7 @@ def setup(care_admin: Any) -> dict[str, Any]:
         "outsider": PersonFactory(region_id=HECHENG, name="非党员"),
     }
     services.tasks_plan_for_day(actor=None, day=DAY)
-    assert VisitTask.objects.filter(owner="branch").count() == 4
+    assert TaskRow.objects.filter(owner="branch").count() == 4
     return {"sec_a": sec_a, "sec_b": sec_b, "north_branch": north, "south_branch": south, **people}
 
 
@@ -63,7 +63,7 @@ def _names(qs: Any) -> set[str]:
 def test_secretary_sees_their_branch_tasks_as_mine(setup: dict[str, Any], care_clerk: Any) -> None:
     sec_a = setup["sec_a"]
     assert _names(selectors.tasks_due(user=sec_a, when="mine", today=DAY)) == {"城北党员"}
-    assert _names(VisitTask.objects.visible_to(sec_a)) == {"城北党员"}
+    assert _names(TaskRow.objects.visible_to(sec_a)) == {"城北党员"}
     # The county bureau keeps what no secretary can take: non-members, branches with no account.
     assert _names(selectors.tasks_due(user=care_clerk, when="mine", today=DAY)) == {
         "无书记党员",
@@ -74,7 +74,7 @@ def test_secretary_sees_their_branch_tasks_as_mine(setup: dict[str, Any], care_c
     page = client.get("/care/?when=mine").content.decode()
     assert "城北党员" in page and "城南党员" not in page and "城北支部" in page
     assert client.get("/").status_code == 200  # the home page's care panel, branch-scoped
-    other = VisitTask.objects.get(person=setup["south"])
+    other = TaskRow.objects.get(person=setup["south"])
     assert client.get(f"/care/tasks/{other.pk}/").status_code == 404
     api = APIClient()
     api.force_authenticate(sec_a)
@@ -102,7 +102,7 @@ def test_secretary_records_the_visit_that_closes_it(setup: dict[str, Any]) -> No
         {"date": DAY.isoformat(), "mode": "home", "visitors": "支部书记"},
     )
     assert r.status_code == 302
-    task = VisitTask.objects.get(person=person)
+    task = TaskRow.objects.get(person=person)
     assert task.status == "done"
     assert client.get(r["Location"]).status_code == 200  # the visit is theirs to see
     # Not a member of their branch: not theirs to visit.

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from hongxia.care import services
-from hongxia.care.models import Leader, Pairing, Visit, VisitRule, VisitTask
+from hongxia.care.models import Leader, Pairing, TaskRow, Visit, VisitRule, VisitTask
 from hongxia.people import services as people_services
 from tests.conftest import HECHENG, YUANLING
 from tests.factories import PersonFactory
@@ -34,15 +34,15 @@ def test_planning_the_same_day_twice_is_a_no_op(care_admin: Any) -> None:
     PersonFactory(category="lixiu", region_id=HECHENG)
     day = D(2026, 10, 10)
     first = services.tasks_plan_for_day(actor=care_admin, day=day)
-    count = VisitTask.objects.count()
+    count = TaskRow.objects.count()
     assert first["chongyang"] == 6 and first["yearly"] == 5 and first["lixiu_pair"] == 1
     again = services.tasks_plan_for_day(actor=care_admin, day=day)
-    assert sum(again.values()) == 0 and VisitTask.objects.count() == count
+    assert sum(again.values()) == 0 and TaskRow.objects.count() == count
     # The next day inside the same windows adds nothing either.
     assert (
         sum(services.tasks_plan_for_day(actor=None, day=day + datetime.timedelta(1)).values()) == 0
     )
-    task = VisitTask.objects.get(rule__code="chongyang", person__category="lixiu")
+    task = TaskRow.objects.get(rule__code="chongyang", person__category="lixiu")
     assert (task.opens, task.due) == (D(2026, 10, 8), D(2026, 10, 18))
 
 
@@ -51,7 +51,7 @@ def test_chongyang_window_by_lunar_calendar(care_admin: Any) -> None:
     PersonFactory(region_id=HECHENG)
     assert sum(services.tasks_plan_for_day(actor=None, day=D(2027, 9, 27)).values()) == 0
     assert services.tasks_plan_for_day(actor=None, day=D(2027, 9, 28))["chongyang"] == 1
-    assert VisitTask.objects.get().due == D(2027, 10, 8)
+    assert TaskRow.objects.get().due == D(2027, 10, 8)
 
 
 def test_deceased_get_no_tasks_survivors_do(care_admin: Any) -> None:
@@ -65,7 +65,7 @@ def test_deceased_get_no_tasks_survivors_do(care_admin: Any) -> None:
         gender="F",
     )
     services.tasks_plan_for_day(actor=None, day=D(2026, 2, 10))
-    assert list(VisitTask.objects.values_list("person_id", flat=True)) == [widow.pk]
+    assert list(TaskRow.objects.values_list("person_id", flat=True)) == [widow.pk]
 
 
 def test_death_stops_new_tasks_the_same_day(care_admin: Any) -> None:
@@ -75,13 +75,14 @@ def test_death_stops_new_tasks_the_same_day(care_admin: Any) -> None:
     other = PersonFactory(region_id=HECHENG)
     # Recording the death fires the care rules at once (people.services._on_life_event).
     people_services.person_record_death(actor=care_admin, person=person, date=today)
-    made = VisitTask.objects.filter(person=person)
+    made = TaskRow.objects.filter(person=person)
     assert [t.rule.code for t in made] == ["death"]  # condolence to the family
     services.tasks_plan_for_day(actor=care_admin, day=today)
-    assert set(VisitTask.objects.filter(person=person).values_list("rule__code", flat=True)) == {
-        "death"
-    }
-    assert VisitTask.objects.filter(person=other, rule__code="yearly").exists()
+    # Planned after the death: nothing open for the deceased but the condolence to the family.
+    assert set(
+        TaskRow.objects.filter(person=person, status="open").values_list("rule__code", flat=True)
+    ) == {"death"}
+    assert TaskRow.objects.filter(person=other, rule__code="yearly").exists()
 
 
 def test_death_cancels_open_planned_tasks(care_admin: Any) -> None:
@@ -90,7 +91,7 @@ def test_death_cancels_open_planned_tasks(care_admin: Any) -> None:
     person = PersonFactory(region_id=HECHENG)
     services.tasks_plan_for_day(actor=None, day=today)
     people_services.person_record_death(actor=care_admin, person=person, date=today)
-    assert VisitTask.objects.get(person=person, rule__code="yearly").status == "cancelled"
+    assert TaskRow.objects.get(person=person, rule__code="yearly").status == "cancelled"
 
 
 def test_hospital_admission_triggers_at_once_and_a_visit_closes_it(care_clerk: Any) -> None:
@@ -99,7 +100,7 @@ def test_hospital_admission_triggers_at_once_and_a_visit_closes_it(care_clerk: A
     people_services.life_event_record(
         actor=care_clerk, person=person, kind="hospitalised", date=today
     )
-    (task,) = VisitTask.objects.filter(person=person)
+    (task,) = TaskRow.objects.filter(person=person)
     assert task.due == today + datetime.timedelta(days=3) and task.owner_region_id == HECHENG
     # Planning the day again finds the event already served.
     assert services.tasks_plan_for_day(actor=care_clerk, day=today)["hospital"] == 0
@@ -136,22 +137,22 @@ def test_lunar_birthday_80_xusui_vs_zhousui(care_admin: Any) -> None:
     rule.reckoning = "xusui"
     rule.save()
     services.tasks_plan_for_day(actor=None, day=D(2025, 10, 1))
-    task = VisitTask.objects.get(person=person)
+    task = TaskRow.objects.get(person=person)
     assert (task.period_key, task.due) == ("A80", D(2025, 10, 6))
     VisitTask.objects.all().delete()
     rule.reckoning = "zhousui"
     rule.save()
     services.tasks_plan_for_day(actor=None, day=D(2025, 10, 1))
-    assert not VisitTask.objects.exists()
+    assert not TaskRow.objects.exists()
     services.tasks_plan_for_day(actor=None, day=D(2026, 9, 20))
-    assert VisitTask.objects.get(person=person).due == D(2026, 9, 25)
+    assert TaskRow.objects.get(person=person).due == D(2026, 9, 25)
 
 
 def test_solar_birthday_person(care_admin: Any) -> None:
     _only("birthday")
     person = PersonFactory(region_id=HECHENG, birth_date=D(1956, 3, 4))
     services.tasks_plan_for_day(actor=None, day=D(2026, 3, 1))
-    assert VisitTask.objects.get(person=person).period_key == "A70"
+    assert TaskRow.objects.get(person=person).period_key == "A70"
 
 
 def test_paired_leader_owns_and_handover_moves_pairs_and_tasks(care_admin: Any) -> None:
@@ -177,11 +178,11 @@ def test_paired_leader_owns_and_handover_moves_pairs_and_tasks(care_admin: Any) 
     for p in people:
         services.pairing_create(actor=care_admin, person=p, leader=old)
     services.tasks_plan_for_day(actor=None, day=D(2026, 7, 1))
-    assert set(VisitTask.objects.values_list("owner_leader_id", flat=True)) == {old.pk}
+    assert set(TaskRow.objects.values_list("owner_leader_id", flat=True)) == {old.pk}
     services.leader_save(actor=care_admin, leader=old, data={"status": "moved"})
     result = services.leader_handover(actor=care_admin, old=old, new=new)
     assert result == {"pairs": 3, "tasks": 3}
-    assert set(VisitTask.objects.values_list("owner_leader_id", flat=True)) == {new.pk}
+    assert set(TaskRow.objects.values_list("owner_leader_id", flat=True)) == {new.pk}
     assert Pairing.objects.filter(active=True, leader=new).count() == 3
     assert Pairing.objects.filter(active=False, leader=old).count() == 3
     assert Leader.objects.get(pk=old.pk).pairings.filter(active=True).count() == 0
@@ -195,10 +196,10 @@ def test_elsewhere_owner_and_region_limit(care_admin: Any, care_clerk: Any) -> N
     away = PersonFactory(region_id=HECHENG, lives_elsewhere=True, elsewhere_city="长沙")
     PersonFactory(region_id=YUANLING)
     services.tasks_plan_for_day(actor=care_clerk, day=D(2026, 5, 1))  # clerk: own county only
-    task = VisitTask.objects.get()
+    task = TaskRow.objects.get()
     assert (task.person_id, task.owner, task.owner_region_id) == (away.pk, "city", "431200")
     services.tasks_plan_for_day(actor=care_admin, day=D(2026, 5, 1), region=YUANLING)
-    assert VisitTask.objects.count() == 2
+    assert TaskRow.objects.count() == 2
 
 
 def test_coverage_by_tag_and_age(care_admin: Any) -> None:
@@ -211,7 +212,7 @@ def test_coverage_by_tag_and_age(care_admin: Any) -> None:
     PersonFactory(region_id=HECHENG, birth_date=D(1960, 1, 1), tags=[alone])
     PersonFactory(region_id=HECHENG, birth_date=D(1940, 2, 1))
     services.tasks_plan_for_day(actor=None, day=D(2026, 4, 2))
-    assert list(VisitTask.objects.values_list("person_id", "period_key")) == [
+    assert list(TaskRow.objects.values_list("person_id", "period_key")) == [
         (old_alone.pk, "2026P4-2")
     ]
 
@@ -219,9 +220,9 @@ def test_coverage_by_tag_and_age(care_admin: Any) -> None:
 def test_care_plan_command(care_admin: Any) -> None:
     PersonFactory(region_id=HECHENG)
     call_command("care_plan", "--date", "2026-10-10")
-    n = VisitTask.objects.count()
+    n = TaskRow.objects.count()
     call_command("care_plan", "--date", "2026-10-10")
-    assert n > 0 and VisitTask.objects.count() == n
+    assert n > 0 and TaskRow.objects.count() == n
 
 
 def test_seed_app_pairs_every_lixiu_and_plans(db: Any) -> None:

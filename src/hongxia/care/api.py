@@ -28,7 +28,9 @@ from hongxia.care.models import (
     Leader,
     Pairing,
     ServicePlan,
+    TaskRow,
     Visit,
+    VisitCampaign,
     VisitTask,
 )
 from hongxia.core.pagination import paginate
@@ -39,7 +41,7 @@ def _d(value: Any) -> Any:
     return value.isoformat() if isinstance(value, datetime.date) else value
 
 
-def task_json(t: VisitTask) -> dict[str, Any]:
+def task_json(t: TaskRow | VisitTask) -> dict[str, Any]:
     return {
         "id": t.pk,
         "person": t.person_id,
@@ -165,7 +167,7 @@ WRITE = {200: OpenApiTypes.OBJECT, 201: OpenApiTypes.OBJECT, **schema.WRITE_ERRO
 class TaskListView(_ListMixin, ScopedAPIView):
     """Open visit tasks: `when=mine|week|overdue|all`; with open and overdue counts per county."""
 
-    model = VisitTask
+    model = TaskRow
     required_permissions = {"GET": "care.view_visittask"}
     ordering = ["due", "id"]
 
@@ -180,13 +182,20 @@ class TaskListView(_ListMixin, ScopedAPIView):
         if not request.query_params.get("when") and not request.query_params.get("status"):
             qs = qs.filter(status="open")
         qs = _filtered(selectors.TaskFilter, request, qs)
-        return self.page(
-            request, qs, task_json, by_county=selectors.overdue_by_county(user=request.user)
+        size = min(int(request.query_params.get("page_size") or settings.HONGXIA_PAGE_SIZE), 500)
+        page = selectors.task_page(
+            qs, user=request.user, cursor=request.query_params.get("cursor"), page_size=size
+        )
+        return page_response(
+            request,
+            page,
+            [task_json(t) for t in page.rows],
+            by_county=selectors.overdue_by_county(user=request.user),
         )
 
 
 class TaskDetailView(ScopedAPIView):
-    model = VisitTask
+    model = TaskRow
     required_permissions = {"GET": "care.view_visittask"}
 
     @extend_schema(operation_id="care_tasks_retrieve", summary="One visit task", responses=ONE)
@@ -512,6 +521,50 @@ class CeremonyListView(_ListMixin, ScopedAPIView):
         )
 
 
+class CampaignListView(_ListMixin, ScopedAPIView):
+    """Campaigns (an everyone-rule's occurrence in one county), newest first, with progress."""
+
+    model = VisitCampaign
+    required_permissions = {"GET": "care.view_visittask"}
+
+    @extend_schema(
+        operation_id="care_campaigns_list",
+        summary="Visit campaigns with their progress",
+        parameters=[*schema.filter_parameters(selectors.CampaignFilter), *schema.PAGE_PARAMETERS],
+        responses=LIST,
+    )
+    def get(self, request: Request) -> Response:
+        qs = _filtered(
+            selectors.CampaignFilter, request, self.scoped_queryset().select_related("rule")
+        )
+        size = min(int(request.query_params.get("page_size") or settings.HONGXIA_PAGE_SIZE), 500)
+        page = paginate(
+            qs,
+            ordering=["due", "id"],
+            cursor=request.query_params.get("cursor"),
+            page_size=size,
+            descending=True,
+        )
+        progress = selectors.campaign_progress(page.rows)
+        return page_response(
+            request,
+            page,
+            [
+                {
+                    "id": c.pk,
+                    "rule": c.rule.code,
+                    "rule_name": c.rule.name,
+                    "period": c.period_key,
+                    "county": c.region_id,
+                    "opens": _d(c.opens),
+                    "due": _d(c.due),
+                    **progress.get(c.pk, {}),
+                }
+                for c in page.rows
+            ],
+        )
+
+
 def _route(route: str, view: type[ScopedAPIView], name: str) -> list[Any]:
     return [
         path(route + "/", view.as_view(schema=None), name=name),
@@ -523,6 +576,7 @@ urlpatterns: list[Any] = [
     *_route("tasks", TaskListView, "care-task-list"),
     *_route("tasks/<int:pk>", TaskDetailView, "care-task-detail"),
     *_route("plan", PlanView, "care-plan"),
+    *_route("campaigns", CampaignListView, "care-campaign-list"),
     *_route("visits", VisitListView, "care-visit-list"),
     *_route("visits/<int:pk>", VisitDetailView, "care-visit-detail"),
     *_route("pairs", PairingListView, "care-pair-list"),

@@ -17,13 +17,17 @@ def panel(request: Any) -> dict[str, Any] | None:
         return None
     today = timezone.localdate()
     _start, end = selectors.week_bounds(today)
-    counts = (
-        selectors.tasks_visible(user=user)
-        .filter(status=TaskStatus.OPEN)
-        .aggregate(
-            overdue=Count("id", filter=Q(due__lt=today)),
-            week=Count("id", filter=Q(due__gte=today, due__lte=end)),
-        )
+    counts = selectors.by_scope(
+        user,
+        f"home:{today}",
+        lambda: (
+            selectors.tasks_visible(user=user)
+            .filter(status=TaskStatus.OPEN)
+            .aggregate(
+                overdue=Count("id", filter=Q(due__lt=today)),
+                week=Count("id", filter=Q(due__gte=today, due__lte=end)),
+            )
+        ),
     )
     coverage = selectors.pairing_coverage(user=user)
     return {

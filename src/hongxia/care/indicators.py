@@ -9,14 +9,14 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from hongxia.care.choices import LeaderStatus, PaymentStatus, TaskStatus
-from hongxia.care.models import AidPayment, Ceremony, Pairing, ServicePlan, Visit, VisitTask
+from hongxia.care.models import AidPayment, Ceremony, Pairing, ServicePlan, TaskRow, Visit
 from hongxia.people.choices import Category, LifeStatus
 from hongxia.people.models import Person
 from hongxia.reports.registry import Indicator, Period, region_q, register
 
 
 def _tasks_due(prefix: str, period: Period) -> QuerySet[Any]:
-    return VisitTask.objects.filter(
+    return TaskRow.objects.filter(
         region_q("region", prefix), due__gte=period.start, due__lt=period.end
     ).exclude(status=TaskStatus.CANCELLED)
 

@@ -188,12 +188,22 @@ BRANCH_SECRETARY_PATH = "person__party_member__organisation__secretary_user"
 CURRENT_MEMBER_Q = Q(person__party_member__status="active")
 
 
-class TaskQuerySet(ScopedQuerySet["VisitTask"]):
-    def visible_to(self, user: Any) -> ScopedQuerySet[VisitTask]:
+class TaskQuerySet(ScopedQuerySet[Any]):
+    def visible_to(self, user: Any) -> ScopedQuerySet[Any]:
         qs = super().visible_to(user)
         if getattr(user, "role", None) == "branch_secretary":
             # A secretary's scope is their branch's tasks, not every task of its members.
             qs = qs.filter(CURRENT_MEMBER_Q, owner=OwnerKind.BRANCH)
+        return qs
+
+    def with_pk(self, pk: Any) -> TaskQuerySet:
+        """The task `pk`: a derived id also names its person, which lets the database find it
+        by the person's index instead of deriving every task to compare ids."""
+        qs = self.filter(pk=pk)
+        if isinstance(pk, str) and pk.isdigit():
+            pk = int(pk)
+        if isinstance(pk, int) and pk >= DERIVED_ID_BASE:
+            qs = qs.filter(person_id=pk % DERIVED_ID_BASE)
         return qs
 
 
@@ -307,6 +317,129 @@ class VisitTask(ScopedModel):
                 fields=["visit"], condition=Q(visit__isnull=False), name="care_task_visit"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.person} · {self.rule} · {self.due}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("care:task-detail", args=[self.pk])
+
+
+# Derived tasks carry ids above every stored sequence value: campaign id × 2³² + person id, so
+# a derived task keeps its id when it is materialised (stored), and its person is in its id.
+DERIVED_ID_BASE = 1 << 32
+
+
+class VisitCampaign(ScopedModel):
+    """走访批次 — one occurrence of a rule that covers everyone alike (a festival, a fixed date,
+    a periodic round) in one county: the plan is this row, not one row per person.
+
+    Who it covers is kept as plain columns (the rule's coverage on the planning day), so the
+    database view behind `TaskRow` derives each person's task by a join; a person's task is
+    stored (`VisitTask`, with the derived id) only when someone acts on it."""
+
+    rule = models.ForeignKey(
+        VisitRule, on_delete=models.PROTECT, related_name="campaigns", verbose_name=_("rule")
+    )
+    period_key = models.CharField(_("occurrence"), max_length=20)
+    # The county (6-digit code) whose people it covers; the scope key.
+    region = models.ForeignKey(
+        "core.Region",
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        verbose_name=_("county"),
+        db_constraint=False,
+    )
+    # People whose region code lies in [lo, hi): the county, or a narrower rule region.
+    lo = models.CharField(max_length=12)
+    hi = models.CharField(max_length=12)
+    opens = models.DateField(_("opens"))
+    due = models.DateField(_("due"))
+    # The planning day: people who died before it have no task in the campaign.
+    planned_on = models.DateField(_("planned on"))
+    # People registered from this moment on are not in it: the end of its last day, or when it
+    # was planned if that was later (a past day planned now covers today's registry), as if
+    # the planner had run on every day of the window.
+    admits_until = models.DateTimeField()
+    # ",lixiu,tuixiu," or "" for every category.
+    categories = models.CharField(max_length=100, blank=True)
+    born_after = models.DateField(null=True, blank=True)
+    born_by = models.DateField(null=True, blank=True)
+    owner = models.CharField(_("owner"), max_length=8, choices=OwnerKind.choices)
+    owner_elsewhere = models.CharField(max_length=8, choices=OwnerKind.choices, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("visit campaign")
+        verbose_name_plural = _("visit campaigns")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rule", "period_key", "region"], name="care_campaign_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule} · {self.period_key} · {self.region_id}"
+
+
+class TaskRow(ScopedModel):
+    """A visit task as every page, the API and the reports read it: the stored tasks, and the
+    tasks derived from campaigns for the people they cover who have no stored task yet.
+
+    Read-only (a database view, `care.views_sql`); writes go to `VisitTask` through
+    `services.materialise`, which stores a derived task under the same id."""
+
+    rule = models.ForeignKey(
+        VisitRule, on_delete=models.DO_NOTHING, related_name="+", verbose_name=_("rule")
+    )
+    person = models.ForeignKey(
+        "people.Person", on_delete=models.DO_NOTHING, related_name="+", verbose_name=_("retiree")
+    )
+    region = models.ForeignKey(
+        "core.Region", on_delete=models.DO_NOTHING, related_name="+", verbose_name=_("region")
+    )
+    period_key = models.CharField(_("occurrence"), max_length=20)
+    opens = models.DateField(_("opens"))
+    due = models.DateField(_("due"))
+    owner = models.CharField(_("owner"), max_length=8, choices=OwnerKind.choices)
+    owner_region = models.ForeignKey(
+        "core.Region",
+        on_delete=models.DO_NOTHING,
+        related_name="+",
+        verbose_name=_("owning bureau"),
+    )
+    owner_leader = models.ForeignKey(
+        Leader,
+        on_delete=models.DO_NOTHING,
+        null=True,
+        related_name="+",
+        verbose_name=_("owning leader"),
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.DO_NOTHING,
+        null=True,
+        related_name="+",
+        verbose_name=_("assigned to"),
+    )
+    status = models.CharField(_("status"), max_length=10, choices=TaskStatus.choices)
+    visit = models.ForeignKey(
+        "Visit", on_delete=models.DO_NOTHING, null=True, related_name="+", verbose_name=_("visit")
+    )
+    created_at = models.DateTimeField(_("created"))
+    # True for a task derived from a campaign and not stored yet.
+    derived = models.BooleanField()
+
+    branch_scope_field = BRANCH_SECRETARY_PATH
+
+    objects = TaskManager()  # type: ignore[misc]
+
+    class Meta:
+        managed = False
+        db_table = "care_taskrow"
+        verbose_name = _("visit task")
+        verbose_name_plural = _("visit tasks")
+        ordering = ["due", "id"]
 
     def __str__(self) -> str:
         return f"{self.person} · {self.rule} · {self.due}"

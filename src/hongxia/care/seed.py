@@ -15,11 +15,13 @@ from django.db.models import Sum
 from hongxia.care import services
 from hongxia.care.choices import ContactMode, PaymentStatus, ProgrammeStatus, TaskStatus
 from hongxia.care.models import (
+    DERIVED_ID_BASE,
     AidPayment,
     AidProgramme,
     Leader,
     Pairing,
     ServicePlan,
+    TaskRow,
     Visit,
     VisitRule,
     VisitTask,
@@ -239,18 +241,18 @@ def seed_app(
 
     # A few months of tasks (the real planner) and visits for most of those now due.
     _say(progress, "care: planning three months of tasks")
-    before = VisitTask.objects.count()
+    before = TaskRow.objects.count()
     day = today - datetime.timedelta(days=91)
     while day <= today:
         services.tasks_plan_for_day(actor=None, day=day)
         day += datetime.timedelta(days=7)
     services.tasks_plan_for_day(actor=None, day=today)
-    counts["tasks"] = VisitTask.objects.count() - before
+    counts["tasks"] = TaskRow.objects.count() - before
 
     _say(progress, "care: visits")
     modes = [ContactMode.HOME, ContactMode.HOME, ContactMode.PHONE, ContactMode.HOSPITAL]
     due = list(
-        VisitTask.objects.filter(status=TaskStatus.OPEN, opens__lte=today).values_list(
+        TaskRow.objects.filter(status=TaskStatus.OPEN, opens__lte=today).values_list(
             "id", "person_id", "region_id", "opens", "due"
         )
     )
@@ -273,6 +275,15 @@ def seed_app(
         )
         done.append(tid)
     with transaction.atomic():
+        # The campaigns' derived tasks that are visited are stored first, under their ids (a
+        # batch at a time, each found through its people).
+        for i in range(0, len(done), 2000):
+            batch = done[i : i + 2000]
+            services.materialise(
+                TaskRow.objects.filter(
+                    pk__in=batch, person_id__in={pk % DERIVED_ID_BASE for pk in batch}
+                )
+            )
         Visit.objects.bulk_create(visits, batch_size=2000)
         tasks = [
             VisitTask(id=tid, status=TaskStatus.DONE, visit_id=v.pk)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import django_filters
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
@@ -20,22 +22,28 @@ from hongxia.care.choices import (
 from hongxia.care.models import (
     BRANCH_SECRETARY_PATH,
     CURRENT_MEMBER_Q,
+    DERIVED_ID_BASE,
     AidPayment,
     AidProgramme,
     Ceremony,
     Leader,
     Pairing,
     ServicePlan,
+    TaskRow,
     Visit,
+    VisitCampaign,
     VisitRule,
-    VisitTask,
 )
+from hongxia.core import versions
 from hongxia.core.models import Region
+from hongxia.core.pagination import Page, paginate
 from hongxia.party.choices import MemberStatus
 from hongxia.party.models import Member, Organisation
 from hongxia.people.choices import Category, LifeStatus
 from hongxia.people.models import Person
 from hongxia.people.selectors import search_q
+
+_T = TypeVar("_T")
 
 
 def week_bounds(day: datetime.date) -> tuple[datetime.date, datetime.date]:
@@ -91,7 +99,7 @@ def branch_of(person_id: int) -> Organisation | None:
     return member.organisation if member else None
 
 
-def with_branch(qs: QuerySet[VisitTask]) -> QuerySet[VisitTask]:
+def with_branch(qs: QuerySet[TaskRow]) -> QuerySet[TaskRow]:
     """Annotate each branch-owned task with its branch (id and name) as of now."""
     current = Member.objects.filter(person_id=OuterRef("person_id"), status=MemberStatus.ACTIVE)
     return qs.annotate(
@@ -100,13 +108,103 @@ def with_branch(qs: QuerySet[VisitTask]) -> QuerySet[VisitTask]:
     )
 
 
-def tasks_visible(*, user: Any) -> QuerySet[VisitTask]:
-    return VisitTask.objects.visible_to(user)
+def tasks_visible(*, user: Any) -> QuerySet[TaskRow]:
+    """Every task the user may see: stored, and derived from campaigns (`TaskRow`)."""
+    return TaskRow.objects.visible_to(user)
+
+
+def task_page(qs: QuerySet[TaskRow], *, user: Any, cursor: str | None, page_size: int) -> Page:
+    """One page of tasks in (due, id) order, at a cost that does not grow with the number of
+    tasks campaigns derive.
+
+    A derived task's id is its campaign's id × 2³² + its person's id, and its due date is its
+    campaign's: every task of an earlier campaign (by due date, then id) comes before every
+    task of a later one. So the page is the first rows of the stored tasks (an index) merged
+    with the first rows of the campaigns taken in order, one campaign, then two, four, ...
+    until the page is full: a city's page reads one county's campaign, not every covered
+    person. The order is found on three narrow columns; then only the page's rows are read
+    whole (person, rule, branch), each found again by its person."""
+    campaigns = VisitCampaign.objects.all()
+    prefix = getattr(user, "scope_prefix", None)
+    if prefix and getattr(user, "role", None) not in ("branch_secretary", "retiree"):
+        campaigns = campaigns.filter(region__code__startswith=prefix[:6])
+
+    def fetch(
+        after: QuerySet[Any], order: list[str], limit: int, cursor_values: list[Any] | None
+    ) -> list[Any]:
+        return _first_tasks(after, order, limit, campaigns, cursor_values)
+
+    page = paginate(
+        qs,
+        ordering=["due", "id"],
+        cursor=cursor,
+        page_size=page_size,
+        columns=("id", "due", "person_id"),
+        fetch=fetch,
+    )
+    keys = [(r["id"], r["person_id"]) for r in page.rows]
+    if not keys:
+        return page
+    full = {
+        t.pk: t
+        for t in qs.filter(
+            pk__in=[pk for pk, _p in keys], person_id__in={p for _pk, p in keys}
+        ).order_by()
+    }
+    return dataclasses.replace(page, rows=[full[pk] for pk, _p in keys if pk in full])
+
+
+def _first_tasks(
+    after: QuerySet[Any],
+    order: list[str],
+    limit: int,
+    campaigns: QuerySet[VisitCampaign],
+    cursor_values: list[Any] | None,
+) -> list[Any]:
+    """The first `limit` rows of `after` (a TaskRow values() queryset) in `order` (due, id;
+    ascending or both descending): see `task_page`."""
+    descending = order[0].startswith("-")
+    op = "lt" if descending else "gt"
+    stored = list(after.filter(derived=False).order_by(*order)[:limit])
+    ranked = campaigns.order_by(*order)
+    try:
+        due = datetime.date.fromisoformat(cursor_values[0])  # type: ignore[index]
+        pk = int(cursor_values[1])  # type: ignore[index]
+    except (TypeError, ValueError, IndexError):  # no cursor, or not one of ours
+        due, pk = None, 0
+    if due is not None:
+        # Campaigns wholly before the cursor have nothing after it.
+        ranked = ranked.filter(
+            Q(**{f"due__{op}": due}) | Q(due=due, **{f"id__{op}e": pk // DERIVED_ID_BASE})
+        )
+    keys = list(ranked.values_list("id", "rule_id", "period_key", "lo", "hi"))
+    derived: list[Any] = []
+    start, batch = 0, 1
+    while start < len(keys) and len(derived) < limit:
+        chunk = keys[start : start + batch]
+        picked = Q()
+        for _id, rule_id, period_key, lo, hi in chunk:
+            picked |= Q(rule_id=rule_id, period_key=period_key, region_id__gte=lo, region_id__lt=hi)
+        rows = after.filter(picked, derived=True)
+        if len(chunk) == 1:
+            # Inside one campaign (due, id) is the person's id: the people's primary key gives
+            # the order, and a cursor inside the campaign is a seek on it.
+            if pk // DERIVED_ID_BASE == chunk[0][0]:
+                rows = rows.filter(**{f"person_id__{op}": pk % DERIVED_ID_BASE})
+            rows = rows.order_by("-person_id" if descending else "person_id")
+        else:
+            rows = rows.order_by(*order)
+        derived += list(rows[: limit - len(derived)])
+        # One campaign at a time while they fill the page; more at once when a filter leaves
+        # them nearly empty, so a selective search costs a few queries, not one per campaign.
+        start, batch = start + len(chunk), (1 if start < 4 else batch * 2)
+    merged = sorted([*stored, *derived], key=lambda r: (r["due"], r["id"]), reverse=descending)
+    return merged[:limit]
 
 
 def tasks_due(
     *, user: Any, when: str = "", today: datetime.date | None = None
-) -> QuerySet[VisitTask]:
+) -> QuerySet[TaskRow]:
     """Open tasks: all, due this week, or overdue; `when="mine"` for the user's own."""
     today = today or timezone.localdate()
     qs = tasks_visible(user=user).filter(status=TaskStatus.OPEN)
@@ -120,9 +218,24 @@ def tasks_due(
     return qs
 
 
+def by_scope(user: Any, name: str, compute: Callable[[], _T]) -> _T:
+    """`compute()` for the user's scope, shared by everyone with the same scope and kept until
+    the registry or the care data change (data versions). Derived tasks make task counts cost
+    a pass over the people they cover, so pages that show them on every load share them.
+    A branch secretary's scope is their branch (party data), and is never cached."""
+    prefix = getattr(user, "scope_prefix", None)
+    if getattr(user, "role", None) in ("branch_secretary", "retiree") or prefix is None:
+        return compute()
+    return versions.cached(f"care:{name}:{prefix}", ["people", "care", "regions"], compute)
+
+
 def overdue_by_county(*, user: Any, today: datetime.date | None = None) -> list[dict[str, Any]]:
     """Open and overdue tasks per county, with names, largest first."""
-    today = today or timezone.localdate()
+    day = today or timezone.localdate()
+    return by_scope(user, f"overdue:{day}", lambda: _overdue_by_county(user, day))
+
+
+def _overdue_by_county(user: Any, today: datetime.date) -> list[dict[str, Any]]:
     rows = (
         tasks_visible(user=user)
         .filter(status=TaskStatus.OPEN)
@@ -140,12 +253,16 @@ def calendar_month(*, user: Any, year: int, month: int) -> list[list[dict[str, A
     """Weeks (Monday first) of the month, each day with its count of open tasks due."""
     first = datetime.date(year, month, 1)
     nxt = datetime.date(year + (month == 12), month % 12 + 1, 1)
-    counts = dict(
-        tasks_visible(user=user)
-        .filter(status=TaskStatus.OPEN, due__gte=first, due__lt=nxt)
-        .values("due")
-        .annotate(n=Count("id"))
-        .values_list("due", "n")
+    counts = by_scope(
+        user,
+        f"calendar:{first}",
+        lambda: dict(
+            tasks_visible(user=user)
+            .filter(status=TaskStatus.OPEN, due__gte=first, due__lt=nxt)
+            .values("due")
+            .annotate(n=Count("id"))
+            .values_list("due", "n")
+        ),
     )
     start = first - datetime.timedelta(days=first.weekday())
     weeks, day = [], start
@@ -156,6 +273,37 @@ def calendar_month(*, user: Any, year: int, month: int) -> list[list[dict[str, A
             day += datetime.timedelta(days=1)
         weeks.append(week)
     return weeks
+
+
+def campaign_progress(campaigns: list[VisitCampaign]) -> dict[int, dict[str, int]]:
+    """Per campaign: its tasks (stored and derived), open, done and cancelled, in one pass over
+    the people the listed campaigns cover."""
+    if not campaigns:
+        return {}
+    picked = Q()
+    for c in campaigns:
+        picked |= Q(
+            rule_id=c.rule_id, period_key=c.period_key, region_id__gte=c.lo, region_id__lt=c.hi
+        )
+    rows = (
+        TaskRow.objects.filter(picked)
+        .annotate(county=Substr("region_id", 1, 6))
+        .values("rule_id", "period_key", "county")
+        .annotate(
+            total=Count("id"),
+            open=Count("id", filter=Q(status=TaskStatus.OPEN)),
+            done=Count("id", filter=Q(status=TaskStatus.DONE)),
+            cancelled=Count("id", filter=Q(status=TaskStatus.CANCELLED)),
+        )
+        .order_by()
+    )
+    found = {(r["rule_id"], r["period_key"], r["county"]): r for r in rows}
+    empty = {"total": 0, "open": 0, "done": 0, "cancelled": 0}
+    out = {}
+    for c in campaigns:
+        r = found.get((c.rule_id, c.period_key, c.region_id), empty)
+        out[c.pk] = {k: r[k] for k in empty}
+    return out
 
 
 def pairing_coverage(*, user: Any) -> dict[str, Any]:
@@ -250,7 +398,7 @@ class TaskFilter(_SearchPersonMixin, django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=TaskStatus.choices, label=_("Status"))
 
     class Meta:
-        model = VisitTask
+        model = TaskRow
         fields = ["q", "when", "rule", "county", "status"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -275,6 +423,20 @@ class TaskFilter(_SearchPersonMixin, django_filters.FilterSet):
     def filter_county(self, qs: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         code = "".join(ch for ch in value if ch.isdigit())[:6]
         return qs.filter(region_id__startswith=code) if code else qs
+
+
+class CampaignFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(field_name="rule__name", lookup_expr="icontains", label=_("Rule"))
+    year = django_filters.NumberFilter(field_name="due__year", label=_("Year"))
+    county = django_filters.CharFilter(method="filter_county", label=_("County code"))
+
+    class Meta:
+        model = VisitCampaign
+        fields = ["q", "year", "county"]
+
+    def filter_county(self, qs: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        code = "".join(ch for ch in value if ch.isdigit())[:6]
+        return qs.filter(region__code__startswith=code) if code else qs
 
 
 class VisitFilter(_SearchPersonMixin, django_filters.FilterSet):

@@ -24,7 +24,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Concat, Substr
+from django.db.models.functions import Cast, Concat, Length, Substr
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -47,12 +47,14 @@ from hongxia.care.models import (
     Leader,
     Pairing,
     ServicePlan,
+    TaskRow,
     Visit,
+    VisitCampaign,
     VisitRule,
     VisitTask,
 )
 from hongxia.core import audit, masking
-from hongxia.core.models import AuditLog
+from hongxia.core.models import AuditLog, Region
 from hongxia.core.pinyin import prefix_upper_bound
 from hongxia.core.regions import prefix_of
 from hongxia.core.scope import is_visible
@@ -195,6 +197,39 @@ def _insert_tasks(qs: QuerySet[Any]) -> int:
         return max(cursor.rowcount, 0)
 
 
+# A derived task is stored under its own id.
+_STORED_COLUMNS = ["id", *_TASK_COLUMNS]
+
+
+def materialise(rows: QuerySet[TaskRow]) -> int:
+    """Store the derived tasks among `rows` (a `TaskRow` queryset), each under its own id, so
+    they can be taken, closed and linked like any stored task. Idempotent and safe against a
+    concurrent call (the primary key and the once-per-occurrence constraint drop repeats)."""
+    sql, params = (
+        rows.filter(derived=True).order_by().values_list(*_STORED_COLUMNS).query.sql_with_params()
+    )
+    quote = connection.ops.quote_name
+    cols = ", ".join(quote(c) for c in _STORED_COLUMNS)
+    statement = (
+        f"INSERT INTO {quote(VisitTask._meta.db_table)} ({cols}) {sql} ON CONFLICT DO NOTHING"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return max(cursor.rowcount, 0)
+
+
+def stored(task: TaskRow | VisitTask, *, lock: bool = False) -> VisitTask:
+    """The stored task behind `task`, storing it first if it is derived."""
+    if isinstance(task, VisitTask) and not lock:
+        return task
+    if getattr(task, "derived", False):
+        materialise(TaskRow.objects.with_pk(task.pk))
+    qs = VisitTask.objects.all()
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    return qs.get(pk=task.pk)
+
+
 def _annotated(
     qs: QuerySet[Any], rule: VisitRule, *, key: Any, opens: Any, due: Any, person_path: str = ""
 ) -> QuerySet[Any]:
@@ -238,22 +273,12 @@ def _plan_rule(rule: VisitRule, day: datetime.date, region_prefix: str) -> int:
         return _plan_events(rule, day, region_prefix)
     if rule.trigger == Trigger.BIRTHDAY:
         return _plan_birthdays(rule, day, region_prefix)
-    if rule.trigger == Trigger.FESTIVAL:
-        occ = rules.festival_occasion(
-            rule.festival, day, days_before=rule.days_before, days_after=rule.days_after
-        )
-    elif rule.trigger == Trigger.SOLAR_DATE:
-        occ = rules.fixed_date_occasion(
-            rule.month or 1,
-            rule.day or 1,
-            day,
-            days_before=rule.days_before,
-            days_after=rule.days_after,
-        )
-    else:
-        occ = rules.periodic_occasion(rule.times_per_year or 1, day)
+    occ = occasion_of(rule, day)
     if occ is None:
         return 0
+    if not rule.tags and len(region_prefix) <= 6:
+        return _plan_campaigns(rule, occ, day, region_prefix)
+    # Tags (a join per person) or a scope finer than a county: one stored task per person.
     qs = (
         _people_base(region_prefix)
         .filter(coverage_q(rule, day))
@@ -267,6 +292,100 @@ def _plan_rule(rule: VisitRule, day: datetime.date, region_prefix: str) -> int:
             opens=_date(occ.opens),
             due=_date(occ.due),
         )
+    )
+
+
+def occasion_of(rule: VisitRule, day: datetime.date) -> rules.Occasion | None:
+    """The occurrence of a festival, fixed-date or periodic rule whose window holds `day`."""
+    if rule.trigger == Trigger.FESTIVAL:
+        return rules.festival_occasion(
+            rule.festival, day, days_before=rule.days_before, days_after=rule.days_after
+        )
+    if rule.trigger == Trigger.SOLAR_DATE:
+        return rules.fixed_date_occasion(
+            rule.month or 1,
+            rule.day or 1,
+            day,
+            days_before=rule.days_before,
+            days_after=rule.days_after,
+        )
+    if rule.trigger == Trigger.PERIODIC:
+        return rules.periodic_occasion(rule.times_per_year or 1, day)
+    return None
+
+
+def _plan_campaigns(rule: VisitRule, occ: rules.Occasion, day: datetime.date, prefix: str) -> int:
+    """One campaign per county for a rule that covers everyone alike: planning writes a row
+    per county, whatever the number of people; their tasks are derived (`TaskRow`). Returns
+    how many tasks the new campaigns hold."""
+    rule_prefix = _region_prefix(rule.region_id)
+    if prefix.startswith(rule_prefix):
+        within = prefix
+    elif rule_prefix.startswith(prefix):
+        within = rule_prefix
+    else:
+        return 0
+    if len(within) > 6:  # a rule for one town: its county's campaign covers only that town
+        ranges = {within[:6]: within}
+    else:
+        ranges = {
+            code: code
+            for code in Region.objects.filter(code__startswith=within)
+            .annotate(n=Length("code"))
+            .filter(n=6)
+            .values_list("code", flat=True)
+        }
+    have = set(
+        VisitCampaign.objects.filter(
+            rule=rule, period_key=occ.key, region_id__in=list(ranges)
+        ).values_list("region_id", flat=True)
+    )
+    new = {county: lo for county, lo in ranges.items() if county not in have}
+    if not new:
+        return 0
+    cats = list(rule.categories or [])
+    closes = timezone.make_aware(
+        datetime.datetime.combine(occ.due + datetime.timedelta(days=1), datetime.time.min)
+    )
+    VisitCampaign.objects.bulk_create(
+        [
+            VisitCampaign(
+                rule=rule,
+                period_key=occ.key,
+                region_id=county,
+                lo=lo,
+                hi=prefix_upper_bound(lo) or "~",
+                opens=occ.opens,
+                due=occ.due,
+                planned_on=day,
+                admits_until=max(closes, timezone.now()),
+                categories=f",{','.join(cats)}," if cats else "",
+                born_by=(
+                    rules.years_before(day, rule.min_age) if rule.min_age is not None else None
+                ),
+                born_after=(
+                    rules.years_before(day, rule.max_age + 1) if rule.max_age is not None else None
+                ),
+                owner=rule.owner,
+                owner_elsewhere=rule.owner_elsewhere,
+            )
+            for county, lo in new.items()
+        ],
+        ignore_conflicts=True,  # a concurrent run made it: its people are covered either way
+    )
+    # How many tasks the new campaigns hold: the people the view derives for them, counted from
+    # the same coverage on the people table (cheaper than deriving the rows; the two are held
+    # equal by tests/care/test_care_campaigns.py).
+    picked = _prefix_q("region_id", within)
+    if len(new) < len(ranges):
+        picked = Q()
+        for lo in new.values():
+            picked |= _prefix_q("region_id", lo)
+    return (
+        _people_base("")
+        .filter(picked, coverage_q(rule, day))
+        .exclude(_not_planned(rule, occ.key))
+        .count()
     )
 
 
@@ -502,6 +621,17 @@ def visit_record(*, actor: Any, person: Person, data: dict[str, Any]) -> Visit:
     visit.save()
     _created(visit, actor)
     closed: dict[int, VisitTask] = {}
+    # The derived tasks this visit satisfies are stored first, then closed like the rest.
+    derived = TaskRow.objects.filter(
+        person=person, status=TaskStatus.OPEN, opens__lte=visit.date, derived=True
+    )
+    satisfied = [
+        t.pk
+        for t in derived.select_related("rule")
+        if not t.rule.contact_modes or visit.mode in t.rule.contact_modes
+    ]
+    if satisfied:
+        materialise(derived.filter(pk__in=satisfied))
     for task in (
         VisitTask.objects.select_for_update(of=("self",))
         .select_related("rule__aid_programme")
@@ -530,7 +660,7 @@ class AidOffer:
     """The money a rule's amount schedule puts with one task: from which programme, how much
     (integer fen), for which period (the task's occurrence, so one payment per occurrence)."""
 
-    task: VisitTask
+    task: TaskRow | VisitTask
     programme: AidProgramme | None
     amount_fen: int
     period: str
@@ -553,7 +683,7 @@ def aid_programme_for(rule: VisitRule, person: Person, day: datetime.date) -> Ai
     return best
 
 
-def aid_offer(task: VisitTask, day: datetime.date) -> AidOffer | None:
+def aid_offer(task: TaskRow | VisitTask, day: datetime.date) -> AidOffer | None:
     """What a visit on `day` that satisfies `task` should apply for, or None if its rule carries
     no amount or no programme. The n-th occurrence in the task's year takes the n-th amount."""
     rule = task.rule
@@ -583,7 +713,7 @@ def aid_offers(*, user: Any, person: Person, day: datetime.date) -> list[AidOffe
     if not user.has_perm("care.add_aidpayment") or not is_visible(person, user):
         return []
     tasks = (
-        VisitTask.objects.filter(person=person, status=TaskStatus.OPEN)
+        TaskRow.objects.filter(person=person, status=TaskStatus.OPEN)
         .exclude(rule__aid_programme__isnull=True)
         .exclude(
             Exists(
@@ -640,8 +770,11 @@ def _apply_aid_with_visit(
 
 
 @transaction.atomic
-def task_assign(*, actor: Any, task: VisitTask, assignee: Any) -> VisitTask:
-    _need(actor, "care.change_visittask", task)
+def task_assign(*, actor: Any, task: TaskRow | VisitTask, assignee: Any) -> VisitTask:
+    _need(actor, "care.change_visittask")
+    if not TaskRow.objects.visible_to(actor).with_pk(task.pk).exists():
+        raise PermissionDenied
+    task = stored(task, lock=True)
     before = audit.snapshot(task)
     task.assignee = assignee
     task.save(update_fields=["assignee"])
@@ -750,6 +883,8 @@ def leader_handover(
         raise ValidationError({"new": [_("This leader no longer serves.")]})
     day = day or timezone.localdate()
     pairs = list(Pairing.objects.select_for_update().filter(leader=old, active=True))
+    derived = TaskRow.objects.filter(owner_leader=old, status=TaskStatus.OPEN, derived=True)
+    tasks = derived.count()
     for pairing in pairs:
         _end_pairing(pairing, day, actor)
         _created(
@@ -758,7 +893,8 @@ def leader_handover(
             ),
             actor,
         )
-    tasks = VisitTask.objects.filter(owner_leader=old, status=TaskStatus.OPEN).update(
+    # Derived tasks follow the pairing by themselves (counted above); stored ones are moved.
+    tasks += VisitTask.objects.filter(owner_leader=old, status=TaskStatus.OPEN).update(
         owner_leader=new
     )
     audit.record_event(

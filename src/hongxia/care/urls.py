@@ -8,6 +8,7 @@ urlpatterns = [
     path("tasks/<int:pk>/", v.TaskDetailView.as_view(), name="task-detail"),
     path("tasks/<int:pk>/take/", v.TaskTakeView.as_view(), name="task-take"),
     path("plan/", v.PlanRunView.as_view(), name="plan-run"),
+    path("campaigns/", v.CampaignListView.as_view(), name="campaigns"),
     path("calendar/", v.CalendarView.as_view(), name="calendar"),
     path("visits/", v.VisitListView.as_view(), name="visits"),
     path("visits/<int:pk>/", v.VisitDetailView.as_view(), name="visit-detail"),

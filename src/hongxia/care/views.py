@@ -27,7 +27,9 @@ from hongxia.care.models import (
     Leader,
     Pairing,
     ServicePlan,
+    TaskRow,
     Visit,
+    VisitCampaign,
     VisitRule,
     VisitTask,
 )
@@ -90,7 +92,7 @@ class ExportMixin:
 class TaskListView(ExportMixin, ScopedListView):
     """走访任务 — my tasks, due this week, overdue, by county."""
 
-    model = VisitTask  # type: ignore[misc]
+    model = TaskRow  # type: ignore[misc]
     permission_required = "care.view_visittask"
     filterset_class = selectors.TaskFilter
     ordering = ["due", "id"]
@@ -101,7 +103,7 @@ class TaskListView(ExportMixin, ScopedListView):
     def export_headers(self) -> list[str]:  # type: ignore[override]
         return [_("Name"), _("Rule"), _("Opens"), _("Due"), _("Owner"), _("Status")]
 
-    def export_row(self, t: VisitTask) -> list[Any]:
+    def export_row(self, t: TaskRow) -> list[Any]:
         return [
             t.person.name,
             t.rule.name,
@@ -122,6 +124,14 @@ class TaskListView(ExportMixin, ScopedListView):
             qs = qs.filter(status=TaskStatus.OPEN)
         return qs
 
+    def get_page(self, qs: Any) -> Any:
+        return selectors.task_page(
+            qs,
+            user=self.request.user,
+            cursor=self.request.GET.get("cursor"),
+            page_size=self.page_size or settings.HONGXIA_PAGE_SIZE,
+        )
+
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
         ctx["today"] = timezone.localdate()
@@ -131,7 +141,7 @@ class TaskListView(ExportMixin, ScopedListView):
 
 
 class TaskDetailView(ScopedDetailView):
-    model = VisitTask  # type: ignore[misc]
+    model = TaskRow  # type: ignore[misc]
     permission_required = "care.view_visittask"
     template_name = "care/task_detail.html"
     context_object_name = "task"
@@ -149,7 +159,7 @@ class TaskDetailView(ScopedDetailView):
 class TaskTakeView(ScopedActionView):
     """Take a task as mine."""
 
-    model = VisitTask  # type: ignore[misc]
+    model = TaskRow  # type: ignore[misc]
     permission_required = "care.change_visittask"
     http_method_names = ["post"]
 
@@ -176,7 +186,7 @@ class PlanRunView(ScopedMixin, TemplateView):
 class CalendarView(ScopedMixin, TemplateView):
     """A month of due tasks, Monday first."""
 
-    model = VisitTask  # type: ignore[misc]
+    model = TaskRow  # type: ignore[misc]
     permission_required = "care.view_visittask"
     template_name = "care/calendar.html"
 
@@ -202,6 +212,77 @@ class CalendarView(ScopedMixin, TemplateView):
             .order_by("due", "id")[:200],
         )
         return ctx
+
+
+class CampaignListView(ExportMixin, ScopedListView):
+    """走访批次 — each planned occurrence of an everyone-rule per county, with its progress."""
+
+    model = VisitCampaign  # type: ignore[misc]
+    permission_required = "care.view_visittask"
+    filterset_class = selectors.CampaignFilter
+    ordering = ["-due", "-id"]
+    template_name = "care/campaign_list.html"
+    export_name = "campaigns"
+
+    @property
+    def export_headers(self) -> list[str]:  # type: ignore[override]
+        return [
+            _("Rule"),
+            _("Occurrence"),
+            _("County"),
+            _("Opens"),
+            _("Due"),
+            _("Tasks"),
+            _("Open"),
+            _("Done"),
+            _("Cancelled"),
+        ]
+
+    def export(self, qs: Any) -> HttpResponseBase:
+        shown = list(
+            qs.select_related("rule", "region").order_by(*self.ordering)[
+                : settings.HONGXIA_EXPORT_MAX_ROWS
+            ]
+        )
+        self._progress = selectors.campaign_progress(shown)
+        return super().export(qs.select_related("rule", "region"))
+
+    def export_row(self, c: VisitCampaign) -> list[Any]:
+        p = self._progress.get(c.pk, {})
+        return [
+            c.rule.name,
+            c.period_key,
+            c.region.name,
+            c.opens,
+            c.due,
+            p.get("total", 0),
+            p.get("open", 0),
+            p.get("done", 0),
+            p.get("cancelled", 0),
+        ]
+
+    def get_queryset(self) -> Any:
+        return super().get_queryset().select_related("rule", "region")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        ctx = super().get_context_data(**kwargs)
+        ctx["today"] = timezone.localdate()
+        return ctx
+
+    def get_page(self, qs: Any) -> Any:
+        from hongxia.core.pagination import paginate
+
+        page = paginate(
+            qs,
+            ordering=["due", "id"],
+            cursor=self.request.GET.get("cursor"),
+            page_size=settings.HONGXIA_PAGE_SIZE,
+            descending=True,
+        )
+        progress = selectors.campaign_progress(page.rows)
+        for c in page.rows:
+            c.progress = progress.get(c.pk)
+        return page
 
 
 # ---- visits ----------------------------------------------------------------------------------
@@ -266,7 +347,7 @@ class VisitCreateView(ScopedDetailView):
                 user=self.request.user, offers=offers, initial={"date": timezone.localdate()}
             ),
         )
-        ctx["open_tasks"] = VisitTask.objects.filter(person=self.object, status=TaskStatus.OPEN)
+        ctx["open_tasks"] = TaskRow.objects.filter(person=self.object, status=TaskStatus.OPEN)
         ctx["no_programme"] = [o for o in offers if o.programme is None]
         return ctx
 
@@ -330,7 +411,9 @@ class LeaderDetailView(ScopedDetailView):
         ctx = super().get_context_data(**kwargs)
         leader = self.object
         ctx["pairs"] = leader.pairings.filter(active=True).select_related("person")
-        ctx["open_tasks"] = leader.tasks.filter(status=TaskStatus.OPEN).count()
+        ctx["open_tasks"] = TaskRow.objects.filter(
+            owner_leader=leader, status=TaskStatus.OPEN
+        ).count()
         ctx["handover_form"] = forms.HandoverForm(user=self.request.user, exclude=leader.pk)
         ctx["form"] = forms.LeaderForm(
             user=self.request.user,

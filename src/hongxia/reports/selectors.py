@@ -104,9 +104,10 @@ def subregions(region: Region | None) -> list[Region]:
 
 def data_version() -> str:
     """What cached figures are keyed by, the same in every server process (core.versions):
-    "reports" is raised when a watched model is saved or deleted through the ORM; "people"
-    and "regions" by database triggers, so bulk imports invalidate the figures too."""
-    return versions.current(["reports", "people", "regions"])
+    "reports" is raised when a watched model is saved or deleted through the ORM; "people",
+    "regions" and "care" by database triggers, so bulk imports and planning (rows written in
+    one statement) invalidate the figures too."""
+    return versions.current(["reports", "people", "regions", "care"])
 
 
 def bump_version() -> None:
