@@ -25,6 +25,7 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
@@ -104,6 +105,64 @@ def baseline_sql(day: datetime.date) -> tuple[str, list[object]]:
     return statement, params
 
 
+def read_costs(day: datetime.date, repeat: int) -> dict[str, float]:
+    """What reading the planned tasks costs (medians, seconds): the everyone-rules' tasks are
+    derived from campaigns when read (`care.TaskRow`), so the reads carry what planning no
+    longer writes. As the city (or province) administrator sees them, and as one county."""
+    from django.db.models import Count, Q
+    from django.db.models.functions import Substr
+
+    try:  # the campaigns' view; before it, stored tasks were all there was
+        from hongxia.care.models import TaskRow
+    except ImportError:
+        from hongxia.care.models import VisitTask as TaskRow
+    from hongxia.people.models import Person
+
+    county = "431202"
+    someone = Person.objects.filter(life_status="alive").order_by("id").values_list("id")[1000][0]
+    city = TaskRow.objects.filter(status="open")
+    one = city.filter(region_id__gte=county, region_id__lt="431203")
+
+    from types import SimpleNamespace
+
+    from hongxia.care import selectors
+    from hongxia.core.pagination import paginate
+
+    def first_page(qs: Any, scope: str) -> None:
+        """The task list's first page (50 rows, the count capped at 10,000), as the page
+        reads it; before campaigns, the plain keyset page."""
+        qs = qs.select_related("person", "rule")
+        if hasattr(selectors, "task_page"):
+            user = SimpleNamespace(scope_prefix=scope, role="city_admin")
+            selectors.task_page(qs, user=user, cursor=None, page_size=50)
+        else:
+            paginate(qs, ordering=["due", "id"], cursor=None, page_size=50)
+
+    def by_county(_qs: Any) -> None:
+        list(
+            _qs.annotate(county=Substr("region_id", 1, 6))
+            .values("county")
+            .annotate(n=Count("id"), late=Count("id", filter=Q(due__lt=day)))
+            .order_by()
+        )
+
+    timings: dict[str, list[float]] = {}
+    cases = {
+        "list_first_page_all": (lambda qs: first_page(qs, ""), city),
+        "list_first_page_county": (lambda qs: first_page(qs, county), one),
+        "count_all": (lambda qs: qs.count(), city),
+        "count_county": (lambda qs: qs.count(), one),
+        "per_region_counts_all": (by_county, city),
+        "one_person": (lambda qs: list(qs.filter(person_id=someone)), city),
+    }
+    for name, (fn, qs) in cases.items():
+        for _ in range(repeat):
+            t = time.perf_counter()
+            fn(qs)
+            timings.setdefault(name, []).append(time.perf_counter() - t)
+    return {k: round(statistics.median(v), 3) for k, v in timings.items()}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument(
@@ -116,6 +175,11 @@ def main() -> int:
     from django.db import connection
 
     from hongxia.care.models import VisitTask
+
+    try:
+        from hongxia.care.models import VisitCampaign
+    except ImportError:  # before campaigns (comparing with an earlier tree)
+        VisitCampaign = VisitTask
     from hongxia.care.services import tasks_plan_for_day
     from hongxia.people.models import Person
 
@@ -134,6 +198,7 @@ def main() -> int:
             expected = cur.fetchone()[0]
             base.append(time.perf_counter() - t)
         VisitTask.objects.all().delete()
+        VisitCampaign.objects.all().delete()
         t = time.perf_counter()
         result = tasks_plan_for_day(actor=None, day=args.date)
         plan.append(time.perf_counter() - t)
@@ -142,6 +207,7 @@ def main() -> int:
         assert sum(tasks_plan_for_day(actor=None, day=args.date).values()) == 0
         again.append(time.perf_counter() - t)
     birthdays = result.get("birthday", 0)
+    reads = read_costs(args.date, args.repeat)
     out = {
         "vendor": connection.vendor,
         "people": people,
@@ -155,6 +221,7 @@ def main() -> int:
         "birthday_dates_s": round(prep, 3),
         "ratio": round(statistics.median(plan) / max(statistics.median(base), 1e-6), 2),
         "by_rule": result,
+        "reads_s": reads,
     }
     print(json.dumps(out, ensure_ascii=False, indent=1))
     # The planner creates exactly the due (rule, person) pairs the statement counts.
