@@ -170,9 +170,22 @@ _TASK_COLUMNS = [
 ]
 
 
+def _insert_select(columns: list[str], values: QuerySet[Any]) -> int:
+    """INSERT INTO care_visittask (columns) SELECT ...: one statement, however many rows.
+    `values` is a values_list() in `columns` order; the constraints drop repeats."""
+    sql, params = values.order_by().query.sql_with_params()
+    quote = connection.ops.quote_name
+    cols = ", ".join(quote(c) for c in columns)
+    statement = (
+        f"INSERT INTO {quote(VisitTask._meta.db_table)} ({cols}) {sql} ON CONFLICT DO NOTHING"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return max(cursor.rowcount, 0)
+
+
 def _insert_tasks(qs: QuerySet[Any]) -> int:
-    """INSERT INTO care_visittask SELECT ... : one statement, however many people are due.
-    `qs` annotates c_* columns in _TASK_COLUMNS order; the unique constraint drops repeats."""
+    """Store the tasks `qs` describes: it annotates c_* columns in _TASK_COLUMNS order."""
     aliases = [
         "c_rule",
         "c_person",
@@ -186,15 +199,7 @@ def _insert_tasks(qs: QuerySet[Any]) -> int:
         "c_status",
         "c_created",
     ]
-    sql, params = qs.order_by().values_list(*aliases).query.sql_with_params()
-    quote = connection.ops.quote_name
-    cols = ", ".join(quote(c) for c in _TASK_COLUMNS)
-    statement = (
-        f"INSERT INTO {quote(VisitTask._meta.db_table)} ({cols}) {sql} ON CONFLICT DO NOTHING"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        return max(cursor.rowcount, 0)
+    return _insert_select(_TASK_COLUMNS, qs.values_list(*aliases))
 
 
 # A derived task is stored under its own id.
@@ -205,17 +210,7 @@ def materialise(rows: QuerySet[TaskRow]) -> int:
     """Store the derived tasks among `rows` (a `TaskRow` queryset), each under its own id, so
     they can be taken, closed and linked like any stored task. Idempotent and safe against a
     concurrent call (the primary key and the once-per-occurrence constraint drop repeats)."""
-    sql, params = (
-        rows.filter(derived=True).order_by().values_list(*_STORED_COLUMNS).query.sql_with_params()
-    )
-    quote = connection.ops.quote_name
-    cols = ", ".join(quote(c) for c in _STORED_COLUMNS)
-    statement = (
-        f"INSERT INTO {quote(VisitTask._meta.db_table)} ({cols}) {sql} ON CONFLICT DO NOTHING"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        return max(cursor.rowcount, 0)
+    return _insert_select(_STORED_COLUMNS, rows.filter(derived=True).values_list(*_STORED_COLUMNS))
 
 
 def stored(task: TaskRow | VisitTask, *, lock: bool = False) -> VisitTask:
