@@ -4,7 +4,9 @@ The flow of ``roster_import``: open the file, find the header, then per batch of
 cells into field values (``rules``), let ``people.services.apply_derived`` and the model's field
 checks judge the person exactly as the registry form does, look the batch's ID hashes up in one
 query, and write — new people with raw multi-row inserts (executemany on SQLite, COPY on
-PostgreSQL), changed people field by field through the ORM with an audit record each. Every
+PostgreSQL), changed people field by field through the ORM with an audit record each. A row
+that an import already wrote, to a record nobody has changed since, is recognised by its
+fingerprint and counted unchanged without those checks (``fingerprints``). Every
 batch is one transaction, so a killed process leaves whole batches or nothing; with
 ``all_or_nothing`` the whole file is one transaction that is rolled back when any row is
 refused. A dry run writes and rolls back batch by batch, so its progress is
@@ -34,12 +36,12 @@ from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hongxia.core import audit, idcard, pinyin
+from hongxia.core import audit, crypto, idcard, pinyin
 from hongxia.core.models import AuditLog, Region
 from hongxia.core.services import legacy_area_codes
-from hongxia.ingest import readers, rules
+from hongxia.ingest import fingerprints, readers, rules
 from hongxia.ingest.choices import MergeStatus, Severity
-from hongxia.ingest.models import ImportJob, MergeCandidate
+from hongxia.ingest.models import ImportJob, MergeCandidate, RowFingerprint
 from hongxia.people import services as people_services
 from hongxia.people.models import Person, SearchKey
 
@@ -258,6 +260,11 @@ class RowData:
     problems: list[Problem]
     raw: list[Any]
     person: Person | None = None  # set by RowChecker when the row passes every check
+    # Set when the row converted without errors and has an ID number: the ID's lookup hash
+    # and the row's fingerprint (ingest.fingerprints), to recognise it unchanged.
+    id_hash: str = ""
+    digest: str = ""
+    pending: bool = False  # converted without errors, not judged by build_person yet
 
 
 def _cell_text(value: Any, row: int, column: str, problems: list[Problem]) -> str:
@@ -466,8 +473,18 @@ class RowChecker:
         self.default_region = default_region
         self.memo: dict[tuple[int, type, Any], CellResult] = {}
         self.template = Person()  # a new person's defaults, copied for each row
+        self.fields = _compared_fields(header_of)
 
-    def check(self, number: int, cells: list[Any], today: datetime.date | None = None) -> RowData:
+    def check(
+        self,
+        number: int,
+        cells: list[Any],
+        today: datetime.date | None = None,
+        *,
+        build: bool = True,
+    ) -> RowData:
+        """Convert the row; judge it too unless ``build`` is false (then ``finish`` does, once
+        the row's fingerprint has been looked up)."""
         data = convert_row(
             number,
             cells,
@@ -479,14 +496,28 @@ class RowChecker:
         )
         data.raw = []  # not needed past this point; not carried between processes
         if not any(p.severity == Severity.ERROR for p in data.problems):
-            data.person = build_person(data, self.header_of, self.template, today)
+            id_number = data.values.get("id_number")
+            if id_number:
+                data.id_hash = crypto.lookup_hash(id_number)
+                values = {k: v for k, v in data.values.items() if k in PERSON_FIELDS}
+                data.digest = fingerprints.digest(values, self.fields)
+            data.pending = True
+            if build:
+                self.finish(data, today)
         return data
 
-    def check_chunk(self, chunk: list[tuple[int, list[Any]]]) -> list[RowData]:
+    def finish(self, data: RowData, today: datetime.date | None = None) -> None:
+        if data.pending:
+            data.pending = False
+            data.person = build_person(data, self.header_of, self.template, today)
+
+    def check_chunk(
+        self, chunk: list[tuple[int, list[Any]]], *, build: bool = True
+    ) -> list[RowData]:
         # "Today" (for dates in the future) is read once per chunk, not once per row: reading
         # the local date was 7% of checking a row.
         today = timezone.localdate()
-        return [self.check(number, cells, today) for number, cells in chunk]
+        return [self.check(number, cells, today, build=build) for number, cells in chunk]
 
 
 # The checker a forked worker process inherits from the import that started the pool.
@@ -522,7 +553,8 @@ def _checked_chunks(
     never held whole in memory.
     """
     if not workers:
-        yield ((checker.check_chunk(chunk), tag) for chunk, tag in chunks)
+        # Converted only: the import judges the rows its fingerprints do not recognise.
+        yield ((checker.check_chunk(chunk, build=False), tag) for chunk, tag in chunks)
         return
     global _WORKER_CHECKER
     _WORKER_CHECKER = checker
@@ -669,6 +701,10 @@ class _Inserter:
             rows.append(tuple(base[f.attname] for f in self.audit_fields))
         self._write(AuditLog._meta.db_table, [str(f.column) for f in self.audit_fields], rows)
 
+    def write_fingerprints(self, rows: list[tuple[int, str]]) -> None:
+        """(person pk, digest) of new people."""
+        self._write(RowFingerprint._meta.db_table, ["person_id", "digest"], rows)
+
     def _write(self, table: str, cols: list[str], rows: list[tuple[Any, ...]]) -> None:
         if not rows:
             return
@@ -711,6 +747,14 @@ def _scope_ok(actor: Any, region_code: str) -> bool:
     return region_code.startswith(prefix)
 
 
+def _compared_fields(header_of: Mapping[str, str]) -> list[str]:
+    """The fields an existing record is compared on: those the file carries, and region."""
+    fields = [f for f in header_of if f in PERSON_FIELDS]
+    if "region" not in fields:
+        fields.append("region")
+    return fields
+
+
 def _same(person: Person, existing: Person, fields: list[str]) -> list[str]:
     """The fields (of those the file carries) whose value differs from the registered one."""
     changed = []
@@ -723,9 +767,18 @@ def _same(person: Person, existing: Person, fields: list[str]) -> list[str]:
 
 class _Run:
     def __init__(
-        self, *, actor: Any, result: ImportResult, note: str, job: ImportJob | None, dry_run: bool
+        self,
+        *,
+        actor: Any,
+        result: ImportResult,
+        note: str,
+        job: ImportJob | None,
+        dry_run: bool,
+        checker: RowChecker,
     ) -> None:
         self.actor = actor
+        self.checker = checker
+        self.use_fingerprints = fingerprints.installed(connection)
         self.result = result
         self.note = note
         self.job = job
@@ -736,25 +789,46 @@ class _Run:
         # A later row with the same three is a likely duplicate within the file.
         self.seen_no_id: dict[tuple[str, Any, str], tuple[int, int | None]] = {}
 
+    def _recognised(self, rows: list[RowData]) -> set[int]:
+        """Row numbers whose fingerprint is still on the person with their ID: the record is
+        as an import with these very values left it, so the row is unchanged."""
+        candidates = [d for d in rows if d.digest and (d.pending or d.person is not None)]
+        if not self.use_fingerprints or not candidates:
+            return set()
+        stored = dict(
+            RowFingerprint.objects.filter(
+                person__id_hash__in={d.id_hash for d in candidates}
+            ).values_list("person__id_hash", "digest")
+        )
+        return {d.number for d in candidates if stored.get(d.id_hash) == d.digest}
+
     def batch(self, rows: list[RowData], header_of: Mapping[str, str]) -> None:
         result = self.result
+        today = timezone.localdate()
+        recognised = self._recognised(rows)
         ready: list[tuple[RowData, Person]] = []
         for data in rows:
-            person = data.person
-            if person is None:
-                continue  # refused by RowChecker: its problems say why
-            if not _scope_ok(self.actor, person.region_id):
+            person: Person | None = None
+            if data.number in recognised:
+                region_id, id_hash = str(data.values.get("region") or ""), data.id_hash
+            else:
+                self.checker.finish(data, today)
+                person = data.person
+                if person is None:
+                    continue  # refused by RowChecker: its problems say why
+                region_id, id_hash = person.region_id, person.id_hash or ""
+            if not _scope_ok(self.actor, region_id):
                 data.problems.append(
                     Problem(
                         data.number,
                         header_of.get("region", ""),
                         _("The region %(region)s is outside your own region: row refused.")
-                        % {"region": person.region_id},
+                        % {"region": region_id},
                     )
                 )
                 continue
-            if person.id_hash:
-                first = self.seen_ids.get(person.id_hash)
+            if id_hash:
+                first = self.seen_ids.get(id_hash)
                 if first is not None:
                     data.problems.append(
                         Problem(
@@ -765,7 +839,10 @@ class _Run:
                         )
                     )
                     continue
-                self.seen_ids[person.id_hash] = data.number
+                self.seen_ids[id_hash] = data.number
+            if person is None:  # recognised by its fingerprint
+                result.unchanged += 1
+                continue
             ready.append((data, person))
 
         hashes = [p.id_hash for _d, p in ready if p.id_hash]
@@ -783,17 +860,19 @@ class _Run:
                 lookalikes.setdefault((other.name, other.birth_date, other.region_id), []).append(
                     other
                 )
-        fields = [f for f in header_of if f in PERSON_FIELDS]
-        if "region" not in fields:
-            fields.append("region")
+        fields = self.checker.fields
 
         new: list[Person] = []
+        # (person, digest) of the records that now equal their row, to remember after the writes.
+        remember: list[tuple[Person, str]] = []
         firsts: dict[tuple[str, Any, str], Person] = {}
         held: list[tuple[RowData, Person, tuple[str, Any, str]]] = []
         for data, person in ready:
             key = (person.name, person.birth_date, person.region_id)
             if person.id_hash and person.id_hash in existing:
-                self._update(data, person, existing[person.id_hash], fields, header_of)
+                record = existing[person.id_hash]
+                if self._update(data, person, record, fields, header_of) and data.digest:
+                    remember.append((record, data.digest))
             elif not person.id_hash and (key in self.seen_no_id or key in firsts):
                 held.append((data, person, key))  # queued once the first row has its record
             elif not person.id_hash and key in lookalikes:
@@ -817,8 +896,12 @@ class _Run:
                     firsts[key] = person
                     self.seen_no_id[key] = (data.number, None)
                 new.append(person)
+                if data.digest:
+                    remember.append((person, data.digest))
         self.inserter.insert(new, self.actor, self.note)
         result.created += len(new)
+        if self.use_fingerprints:
+            self._remember(remember, created={p.pk for p in new})
         for key, person in firsts.items():
             self.seen_no_id[key] = (self.seen_no_id[key][0], person.pk)
         for data, person, key in held:
@@ -834,6 +917,16 @@ class _Run:
                 % {"row": row},
             )
 
+    def _remember(self, pairs: list[tuple[Person, str]], created: set[int]) -> None:
+        """Store the fingerprints of records that now equal their row: new people in bulk,
+        others in place of the one they had (the trigger forgot it if the record changed)."""
+        self.inserter.write_fingerprints([(p.pk, d) for p, d in pairs if p.pk in created])
+        others = [RowFingerprint(person_id=p.pk, digest=d) for p, d in pairs if p.pk not in created]
+        if others:
+            RowFingerprint.objects.bulk_create(
+                others, update_conflicts=True, unique_fields=["person"], update_fields=["digest"]
+            )
+
     def _update(
         self,
         data: RowData,
@@ -841,7 +934,8 @@ class _Run:
         existing: Person,
         fields: list[str],
         header_of: Mapping[str, str],
-    ) -> None:
+    ) -> bool:
+        """Bring the record to the row; False when it may not be touched."""
         if not _scope_ok(self.actor, existing.region_id):
             # Say no more: the registered person may be in another county.
             data.problems.append(
@@ -851,11 +945,11 @@ class _Run:
                     _("This ID number is already registered."),
                 )
             )
-            return
+            return False
         changed = _same(person, existing, fields)
         if not changed:
             self.result.unchanged += 1
-            return
+            return True
         before = audit.snapshot(existing)
         for fname in changed:
             attname = "region_id" if fname == "region" else fname
@@ -877,6 +971,7 @@ class _Run:
             note=self.note,
         )
         self.result.updated += 1
+        return True
 
     def _queue(self, data: RowData, person: Person, match_pk: int | None, message: str) -> None:
         """Hold the row for a clerk: a merge candidate against the matching record (not in a
@@ -988,7 +1083,6 @@ def roster_import(
     resolver = RegionResolver()
     total = table.height
     note = f"import job {job.pk}: {path.name}" if job else f"import {path.name}"
-    run = _Run(actor=actor, result=result, note=note, job=job, dry_run=dry_run)
 
     def data_rows() -> Iterator[tuple[int, list[Any]]]:
         number = 0
@@ -1007,6 +1101,7 @@ def roster_import(
     )
     workers = pool_size(total)
     result.workers = workers
+    run = _Run(actor=actor, result=result, note=note, job=job, dry_run=dry_run, checker=checker)
 
     def chunks() -> Iterator[tuple[list[tuple[int, list[Any]]], int]]:
         """Batches of the rows to check, each with how many rows of the file it reaches."""
