@@ -41,6 +41,7 @@ from hongxia.core.models import AuditLog, Region
 from hongxia.core.services import legacy_area_codes
 from hongxia.ingest import fingerprints, readers, rules
 from hongxia.ingest.choices import MergeStatus, Severity
+from hongxia.ingest.fieldcheck import FieldChecker
 from hongxia.ingest.models import ImportJob, MergeCandidate, RowFingerprint
 from hongxia.people import services as people_services
 from hongxia.people.models import Person, SearchKey
@@ -413,6 +414,7 @@ def build_person(
     headers_by_field: Mapping[str, str],
     template: Person | None = None,
     today: datetime.date | None = None,
+    field_check: FieldChecker | None = None,
 ) -> Person | None:
     """A Person from the row's values, judged by apply_derived and the model's field checks
     (what person_create does, less the save); None when the row is refused."""
@@ -435,7 +437,10 @@ def build_person(
         errors.update(exc.message_dict)
     if not errors:
         try:
-            person.clean_fields(exclude=_VALIDATE_EXCLUDE)
+            if field_check is None:
+                person.clean_fields(exclude=_VALIDATE_EXCLUDE)
+            else:
+                field_check.clean_fields(person)  # the same, prepared once per import
             person.clean()
         except ValidationError as exc:
             errors.update(exc.message_dict)
@@ -474,6 +479,7 @@ class RowChecker:
         self.memo: dict[tuple[int, type, Any], CellResult] = {}
         self.template = Person()  # a new person's defaults, copied for each row
         self.fields = _compared_fields(header_of)
+        self.field_check = FieldChecker(Person, exclude=_VALIDATE_EXCLUDE)
 
     def check(
         self,
@@ -509,7 +515,7 @@ class RowChecker:
     def finish(self, data: RowData, today: datetime.date | None = None) -> None:
         if data.pending:
             data.pending = False
-            data.person = build_person(data, self.header_of, self.template, today)
+            data.person = build_person(data, self.header_of, self.template, today, self.field_check)
 
     def check_chunk(
         self, chunk: list[tuple[int, list[Any]]], *, build: bool = True
