@@ -118,8 +118,16 @@ def _model_signature() -> str:
     return repr(parts)
 
 
-def digest(values: Mapping[str, Any], fields: Iterable[str]) -> str:
+class Digester:
     """The fingerprint of a row: its converted values and the columns the file carries (the
     same values under other columns are compared on other fields)."""
-    text = repr((VERSION, _model_signature(), sorted(fields), sorted(values.items())))
-    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+    def __init__(self, fields: Iterable[str]) -> None:
+        # Everything but the values is the same for every row of a file: hashed once.
+        self._base = hashlib.blake2b(digest_size=16)
+        self._base.update(repr((VERSION, _model_signature(), sorted(fields))).encode())
+
+    def __call__(self, values: Mapping[str, Any]) -> str:
+        h = self._base.copy()
+        h.update(repr(sorted(values.items())).encode())
+        return h.hexdigest()

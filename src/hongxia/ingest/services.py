@@ -479,6 +479,7 @@ class RowChecker:
         self.memo: dict[tuple[int, type, Any], CellResult] = {}
         self.template = Person()  # a new person's defaults, copied for each row
         self.fields = _compared_fields(header_of)
+        self.digest = fingerprints.Digester(self.fields)
         self.field_check = FieldChecker(Person, exclude=_VALIDATE_EXCLUDE)
 
     def check(
@@ -506,7 +507,7 @@ class RowChecker:
             if id_number:
                 data.id_hash = crypto.lookup_hash(id_number)
                 values = {k: v for k, v in data.values.items() if k in PERSON_FIELDS}
-                data.digest = fingerprints.digest(values, self.fields)
+                data.digest = self.digest(values)
             data.pending = True
             if build:
                 self.finish(data, today)
@@ -795,23 +796,35 @@ class _Run:
         # A later row with the same three is a likely duplicate within the file.
         self.seen_no_id: dict[tuple[str, Any, str], tuple[int, int | None]] = {}
 
-    def _recognised(self, rows: list[RowData]) -> set[int]:
-        """Row numbers whose fingerprint is still on the person with their ID: the record is
-        as an import with these very values left it, so the row is unchanged."""
-        candidates = [d for d in rows if d.digest and (d.pending or d.person is not None)]
-        if not self.use_fingerprints or not candidates:
-            return set()
-        stored = dict(
-            RowFingerprint.objects.filter(
-                person__id_hash__in={d.id_hash for d in candidates}
-            ).values_list("person__id_hash", "digest")
+    @staticmethod
+    def _registered(hashes: set[str]) -> dict[str, str | None]:
+        """ID hash → the fingerprint of the person registered with it (None: none), for
+        those of ``hashes`` that are registered; one query, no record decrypted."""
+        if not hashes:
+            return {}
+        qn = connection.ops.quote_name
+        marks = ", ".join(["%s"] * len(hashes))
+        sql = (
+            f"SELECT p.id_hash, f.digest FROM {qn(Person._meta.db_table)} p "  # noqa: S608
+            f"LEFT JOIN {qn(RowFingerprint._meta.db_table)} f ON f.person_id = p.id "
+            f"WHERE p.id_hash IN ({marks})"
         )
-        return {d.number for d in candidates if stored.get(d.id_hash) == d.digest}
+        with connection.cursor() as cur:
+            cur.execute(sql, list(hashes))
+            return dict(cur.fetchall())
 
     def batch(self, rows: list[RowData], header_of: Mapping[str, str]) -> None:
         result = self.result
         today = timezone.localdate()
-        recognised = self._recognised(rows)
+        looked_up = {d.id_hash for d in rows if d.id_hash}
+        registered = self._registered(looked_up)
+        # Rows whose fingerprint is still on the person with their ID: the record is as an
+        # import with these very values left it, so the row is unchanged.
+        recognised = {
+            d.number
+            for d in rows
+            if self.use_fingerprints and d.digest and registered.get(d.id_hash) == d.digest
+        }
         ready: list[tuple[RowData, Person]] = []
         for data in rows:
             person: Person | None = None
@@ -851,7 +864,12 @@ class _Run:
                 continue
             ready.append((data, person))
 
-        hashes = [p.id_hash for _d, p in ready if p.id_hash]
+        # Only the registered ones: an ID hash looked up above and not found is not registered.
+        hashes = [
+            p.id_hash
+            for _d, p in ready
+            if p.id_hash and (p.id_hash in registered or p.id_hash not in looked_up)
+        ]
         existing = (
             {p.id_hash: p for p in Person.objects.filter(id_hash__in=hashes)} if hashes else {}
         )
