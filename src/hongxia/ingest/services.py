@@ -53,6 +53,9 @@ BATCH_SIZE = 2000
 # with 2 workers than in one process (BENCHMARKS.md), and each worker adds its own memory.
 POOL_WORKERS = 1
 POOL_MIN_ROWS = 5000
+# SQLite, during an import only (_sqlite_bulk_settings): page cache, and WAL checkpoint interval.
+SQLITE_CACHE_MB = 64
+SQLITE_CHECKPOINT_PAGES = 10_000
 DATE_FIELDS = ("birth_date", "retirement_date", "revolution_date", "party_joined", "death_date")
 BOOL_FIELDS = ("lives_elsewhere", "hardship")
 TEXT_FIELDS = (
@@ -585,6 +588,35 @@ def _checked_chunks(
 
 
 # --- fast writes -----------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _sqlite_bulk_settings() -> Iterator[None]:
+    """SQLite, for the length of one import, on its connection only: a page cache that holds
+    the indexes being filled (settings.HONGXIA_INGEST_SQLITE_CACHE_MB), and WAL checkpoints
+    every HONGXIA_INGEST_SQLITE_CHECKPOINT_PAGES pages instead of SQLite's 1,000 (4 MB).
+    Measured on the 56,000-row roster: a second less CPU, and fewer checkpoints (each one
+    syncs the database file) for a 120 MB database."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    cache_mb = int(getattr(settings, "HONGXIA_INGEST_SQLITE_CACHE_MB", SQLITE_CACHE_MB))
+    pages = int(
+        getattr(settings, "HONGXIA_INGEST_SQLITE_CHECKPOINT_PAGES", SQLITE_CHECKPOINT_PAGES)
+    )
+    with connection.cursor() as cur:
+        cur.execute("PRAGMA cache_size")
+        old_cache = int(cur.fetchone()[0])
+        cur.execute("PRAGMA wal_autocheckpoint")
+        old_checkpoint = int(cur.fetchone()[0])
+        cur.execute(f"PRAGMA cache_size = {-1024 * cache_mb}")
+        cur.execute(f"PRAGMA wal_autocheckpoint = {pages}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cur:
+            cur.execute(f"PRAGMA cache_size = {old_cache}")
+            cur.execute(f"PRAGMA wal_autocheckpoint = {old_checkpoint}")
 
 
 def _constant(value: Any, _ignored: Any) -> Any:
@@ -1147,7 +1179,7 @@ def roster_import(
         yield chunk, seen
 
     def process() -> None:
-        with _checked_chunks(checker, chunks(), workers) as checked:
+        with _sqlite_bulk_settings(), _checked_chunks(checker, chunks(), workers) as checked:
             for batch, seen in checked:
                 flush(batch, seen)
 
