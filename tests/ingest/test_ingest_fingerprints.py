@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.db import connection
 
+from hongxia.core import versions
 from hongxia.ingest import fingerprints, services
 from hongxia.ingest.models import RowFingerprint
 from hongxia.people import services as people_services
@@ -153,3 +154,14 @@ def test_without_the_trigger_fingerprints_are_not_trusted(clerk: Any, tmp_path: 
     fingerprints.ensure(connection)  # what every migrate does
     assert fingerprints.installed(connection)
     assert not RowFingerprint.objects.exists()  # written while nothing watched the records
+
+
+def test_an_import_raises_the_registry_version_once_per_batch(clerk: Any, tmp_path: Path) -> None:
+    def version() -> int:
+        return int(versions.current(["people"]).split("=")[1])
+
+    start = version()
+    services.roster_import(
+        actor=clerk, path=write_xlsx(tmp_path / "r.xlsx", _rows(4)), batch_size=2
+    )
+    assert version() == start + 2  # not once per row: the registry's page cache sees the rows

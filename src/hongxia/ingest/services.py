@@ -36,7 +36,7 @@ from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hongxia.core import audit, crypto, idcard, pinyin
+from hongxia.core import audit, crypto, idcard, pinyin, versions
 from hongxia.core.models import AuditLog, Region
 from hongxia.core.services import legacy_area_codes
 from hongxia.ingest import fingerprints, readers, rules
@@ -707,11 +707,12 @@ class _Inserter:
         now = timezone.now()
         for person, pk in zip(people, self._ids(len(people)), strict=True):
             person.pk = pk
-        self._write(
-            Person._meta.db_table,
-            self.columns,
-            self._tuples(people, self.fields, self._converters(self.fields, now)),
-        )
+        with versions.one_bump_for_inserts("people", Person._meta.db_table):
+            self._write(
+                Person._meta.db_table,
+                self.columns,
+                self._tuples(people, self.fields, self._converters(self.fields, now)),
+            )
         keys = [
             (p.pk, key, p.name_pinyin)
             for p in people
