@@ -21,6 +21,7 @@ import datetime
 import functools
 import json
 import multiprocessing
+import operator
 import re
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -696,16 +697,24 @@ class _Inserter:
     def _tuples(
         objs: list[Any], fields: list[Any], converters: list[Callable[[Any], Any] | None]
     ) -> list[tuple[Any, ...]]:
-        pairs = list(zip([f.attname for f in fields], converters, strict=True))
-        return [
-            tuple(getattr(o, a) if c is None else c(getattr(o, a)) for a, c in pairs) for o in objs
-        ]
+        # All the values of a row in one attrgetter call; then only the columns that need it
+        # converted (dates, timestamps, the encrypted ones): 5 of 39 for a person.
+        values = operator.attrgetter(*[f.attname for f in fields])
+        convert = [(i, c) for i, c in enumerate(converters) if c is not None]
+        rows = []
+        for o in objs:
+            row = list(values(o))
+            for i, c in convert:
+                row[i] = c(row[i])
+            rows.append(tuple(row))
+        return rows
 
     def insert(self, people: list[Person], actor: Any, note: str) -> None:
         if not people:
             return
         now = timezone.now()
-        for person, pk in zip(people, self._ids(len(people)), strict=True):
+        pks = self._ids(len(people))
+        for person, pk in zip(people, pks, strict=True):
             person.pk = pk
         with versions.one_bump_for_inserts("people", Person._meta.db_table):
             self._write(
@@ -714,8 +723,8 @@ class _Inserter:
                 self._tuples(people, self.fields, self._converters(self.fields, now)),
             )
         keys = [
-            (p.pk, key, p.name_pinyin)
-            for p in people
+            (pk, key, p.name_pinyin)
+            for p, pk in zip(people, pks, strict=True)
             for key in sorted(people_services.search_keys_for(p))
         ]
         self._write(SearchKey._meta.db_table, ["person_id", "key", "name_pinyin"], keys)
