@@ -11,6 +11,7 @@ import pytest
 from django.db import connection
 
 from hongxia.core import versions
+from hongxia.core.models import Region
 from hongxia.ingest import fingerprints, services
 from hongxia.ingest.models import RowFingerprint
 from hongxia.people import services as people_services
@@ -165,3 +166,57 @@ def test_an_import_raises_the_registry_version_once_per_batch(clerk: Any, tmp_pa
         actor=clerk, path=write_xlsx(tmp_path / "r.xlsx", _rows(4)), batch_size=2
     )
     assert version() == start + 2  # not once per row: the registry's page cache sees the rows
+
+
+@pytest.fixture
+def converted(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Row numbers convert_row turned into values."""
+    seen: list[int] = []
+    real = services.convert_row
+
+    def spy(number: int, *args: Any, **kwargs: Any) -> services.RowData:
+        seen.append(number)
+        return real(number, *args, **kwargs)
+
+    monkeypatch.setattr(services, "convert_row", spy)
+    return seen
+
+
+def test_the_same_cells_again_are_not_even_converted(
+    clerk: Any, tmp_path: Path, converted: list[int]
+) -> None:
+    path = write_xlsx(tmp_path / "r.xlsx", _rows(3))
+    services.roster_import(actor=clerk, path=path)
+    converted.clear()
+    second = services.roster_import(actor=clerk, path=path)
+    assert (second.unchanged, second.rejected, second.problems) == (3, 0, [])
+    assert converted == []
+
+
+def test_a_row_with_something_to_report_reports_it_every_time(
+    clerk: Any, tmp_path: Path, converted: list[int]
+) -> None:
+    rows = _rows(2)
+    rows[0][COL["公民身份号码"]] = "431202400210123"  # upgraded to 18 digits: an info line
+    rows[0][COL["出生年月"]] = "1940.02.10"
+    path = write_xlsx(tmp_path / "r.xlsx", rows)
+    first = services.roster_import(actor=clerk, path=path)
+    converted.clear()
+    second = services.roster_import(actor=clerk, path=path)
+    assert (second.unchanged, second.rejected) == (2, 0)
+    assert converted == [5]  # the row with the info line, converted to say it again
+    assert [(p.row, p.message) for p in second.problems] == [
+        (p.row, p.message) for p in first.problems
+    ]
+
+
+def test_a_changed_region_table_converts_the_cells_again(
+    clerk: Any, tmp_path: Path, converted: list[int]
+) -> None:
+    path = write_xlsx(tmp_path / "r.xlsx", _rows(2))
+    services.roster_import(actor=clerk, path=path)
+    Region.objects.filter(code="431202").update(former_names="红江")  # names resolve anew
+    converted.clear()
+    second = services.roster_import(actor=clerk, path=path)
+    assert second.unchanged == 2
+    assert converted == [5, 6]

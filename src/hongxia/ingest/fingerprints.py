@@ -7,6 +7,11 @@ the row unchanged: what ``build_person`` would conclude (the same values give th
 person, and that person was equal to the record) without the ID parse, hashes, masks, pinyin,
 field checks and the decryption of the stored record.
 
+It also stores a digest of the row's cells as read, with what their conversion depends on
+(``CellsDigester``), when the conversion had nothing to report (no repaired text, no upgraded
+ID): the same cells again are recognised before they are even converted. A row that had
+something to report is converted every time, so its report says it again.
+
 That holds only while the record is exactly as that import left it. A trigger on the person
 table deletes a person's fingerprint on every UPDATE or DELETE of the row, by any path (the
 registry form, the admin, a bulk ``update()``, raw SQL), so a fingerprint still there proves
@@ -20,7 +25,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 # Raise when what a row becomes changes in a way the model's field list does not show (the
@@ -130,4 +135,23 @@ class Digester:
     def __call__(self, values: Mapping[str, Any]) -> str:
         h = self._base.copy()
         h.update(repr(sorted(values.items())).encode())
+        return h.hexdigest()
+
+
+class CellsDigester:
+    """The fingerprint of a row's cells as read, with all their conversion depends on besides
+    the code (VERSION): which column is which field, the region a row without one goes to, and
+    the version of the region table (names resolve to codes through it)."""
+
+    def __init__(self, columns: Mapping[int, str], default_region: str, regions: str) -> None:
+        self._indexes = sorted(columns)
+        self._base = hashlib.blake2b(digest_size=16)
+        context = (VERSION, sorted(columns.items()), default_region, regions)
+        self._base.update(repr(context).encode())
+
+    def __call__(self, cells: Sequence[Any]) -> str:
+        n = len(cells)
+        read = [cells[i] if i < n else None for i in self._indexes]
+        h = self._base.copy()
+        h.update(repr(read).encode())  # repr keeps 1, 1.0, True and "1" apart
         return h.hexdigest()

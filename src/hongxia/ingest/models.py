@@ -128,6 +128,8 @@ class RowFingerprint(models.Model):
         verbose_name=_("registered person"),
     )
     digest = models.CharField(_("digest"), max_length=32)
+    # The row's cells as read, when their conversion had nothing to report (else empty).
+    cells = models.CharField(_("cells digest"), max_length=32, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("import fingerprint")

@@ -6,7 +6,8 @@ checks judge the person exactly as the registry form does, look the batch's ID h
 query, and write — new people with raw multi-row inserts (executemany on SQLite, COPY on
 PostgreSQL), changed people field by field through the ORM with an audit record each. A row
 that an import already wrote, to a record nobody has changed since, is recognised by its
-fingerprint and counted unchanged without those checks (``fingerprints``). Every
+fingerprint and counted unchanged without those checks, or even without converting its cells
+(``fingerprints``). Every
 batch is one transaction, so a killed process leaves whole batches or nothing; with
 ``all_or_nothing`` the whole file is one transaction that is rolled back when any row is
 refused. A dry run writes and rolls back batch by batch, so its progress is
@@ -270,6 +271,10 @@ class RowData:
     id_hash: str = ""
     digest: str = ""
     pending: bool = False  # converted without errors, not judged by build_person yet
+    # The fingerprint of the cells as read (ingest.fingerprints.CellsDigester), and whether
+    # they have been converted yet: a row recognised by its cells never is.
+    cells_digest: str = ""
+    converted: bool = True
 
 
 def _cell_text(value: Any, row: int, column: str, problems: list[Problem]) -> str:
@@ -474,6 +479,7 @@ class RowChecker:
         header_of: Mapping[str, str],
         resolver: RegionResolver,
         default_region: str,
+        regions_version: str = "",
     ) -> None:
         self.columns = columns
         self.headers = headers
@@ -484,6 +490,8 @@ class RowChecker:
         self.template = Person()  # a new person's defaults, copied for each row
         self.fields = _compared_fields(header_of)
         self.digest = fingerprints.Digester(self.fields)
+        read = {i: f for i, f in columns.items() if f not in rules.IGNORED_FIELDS and f != "ignore"}
+        self.cells_digest = fingerprints.CellsDigester(read, default_region, regions_version)
         self.field_check = FieldChecker(Person, exclude=_VALIDATE_EXCLUDE)
 
     def check(
@@ -493,9 +501,14 @@ class RowChecker:
         today: datetime.date | None = None,
         *,
         build: bool = True,
+        convert: bool = True,
     ) -> RowData:
-        """Convert the row; judge it too unless ``build`` is false (then ``finish`` does, once
-        the row's fingerprint has been looked up)."""
+        """Convert the row, unless ``convert`` is false (then ``convert`` does it, if its cells
+        are not recognised); judge it too unless ``build`` is false (then ``finish`` does, if
+        its converted values are not recognised)."""
+        cells_digest = self.cells_digest(cells)
+        if not convert:
+            return RowData(number, {}, [], cells, cells_digest=cells_digest, converted=False)
         data = convert_row(
             number,
             cells,
@@ -506,6 +519,7 @@ class RowChecker:
             self.memo,
         )
         data.raw = []  # not needed past this point; not carried between processes
+        data.cells_digest = cells_digest
         if not any(p.severity == Severity.ERROR for p in data.problems):
             id_number = data.values.get("id_number")
             if id_number:
@@ -517,18 +531,26 @@ class RowChecker:
                 self.finish(data, today)
         return data
 
+    def convert(self, data: RowData) -> None:
+        if not data.converted:
+            converted = self.check(data.number, data.raw, build=False)
+            data.__dict__.update(converted.__dict__)
+
     def finish(self, data: RowData, today: datetime.date | None = None) -> None:
         if data.pending:
             data.pending = False
             data.person = build_person(data, self.header_of, self.template, today, self.field_check)
 
     def check_chunk(
-        self, chunk: list[tuple[int, list[Any]]], *, build: bool = True
+        self, chunk: list[tuple[int, list[Any]]], *, build: bool = True, convert: bool = True
     ) -> list[RowData]:
         # "Today" (for dates in the future) is read once per chunk, not once per row: reading
         # the local date was 7% of checking a row.
         today = timezone.localdate()
-        return [self.check(number, cells, today, build=build) for number, cells in chunk]
+        return [
+            self.check(number, cells, today, build=build, convert=convert)
+            for number, cells in chunk
+        ]
 
 
 # The checker a forked worker process inherits from the import that started the pool.
@@ -564,8 +586,11 @@ def _checked_chunks(
     never held whole in memory.
     """
     if not workers:
-        # Converted only: the import judges the rows its fingerprints do not recognise.
-        yield ((checker.check_chunk(chunk, build=False), tag) for chunk, tag in chunks)
+        # Not even converted: the import converts and judges the rows its fingerprints do not
+        # recognise.
+        yield (
+            (checker.check_chunk(chunk, build=False, convert=False), tag) for chunk, tag in chunks
+        )
         return
     global _WORKER_CHECKER
     _WORKER_CHECKER = checker
@@ -750,9 +775,9 @@ class _Inserter:
             rows.append(tuple(base[f.attname] for f in self.audit_fields))
         self._write(AuditLog._meta.db_table, [str(f.column) for f in self.audit_fields], rows)
 
-    def write_fingerprints(self, rows: list[tuple[int, str]]) -> None:
-        """(person pk, digest) of new people."""
-        self._write(RowFingerprint._meta.db_table, ["person_id", "digest"], rows)
+    def write_fingerprints(self, rows: list[tuple[int, str, str]]) -> None:
+        """(person pk, digest, cells digest) of new people."""
+        self._write(RowFingerprint._meta.db_table, ["person_id", "digest", "cells"], rows)
 
     def _write(self, table: str, cols: list[str], rows: list[tuple[Any, ...]]) -> None:
         if not rows:
@@ -838,6 +863,20 @@ class _Run:
         # A later row with the same three is a likely duplicate within the file.
         self.seen_no_id: dict[tuple[str, Any, str], tuple[int, int | None]] = {}
 
+    def _registered_cells(self, digests: set[str]) -> dict[str, tuple[str, str]]:
+        """Cells digest → (ID hash, region) of the person whose fingerprint carries it."""
+        if not self.use_fingerprints or not digests:
+            return {}
+        qn = connection.ops.quote_name
+        marks = ", ".join(["%s"] * len(digests))
+        sql = (
+            f"SELECT f.cells, p.id_hash, p.region_id FROM {qn(RowFingerprint._meta.db_table)} f "  # noqa: S608
+            f"JOIN {qn(Person._meta.db_table)} p ON p.id = f.person_id WHERE f.cells IN ({marks})"
+        )
+        with connection.cursor() as cur:
+            cur.execute(sql, list(digests))
+            return {cells: (id_hash, region) for cells, id_hash, region in cur.fetchall()}
+
     @staticmethod
     def _registered(hashes: set[str]) -> dict[str, str | None]:
         """ID hash → the fingerprint of the person registered with it (None: none), for
@@ -858,20 +897,28 @@ class _Run:
     def batch(self, rows: list[RowData], header_of: Mapping[str, str]) -> None:
         result = self.result
         today = timezone.localdate()
-        looked_up = {d.id_hash for d in rows if d.id_hash}
+        # Rows whose cells are those an import last wrote, with nothing to report, to a person
+        # whose record nobody has changed since: unchanged, not even converted. (ID hash,
+        # region) of that person, by row number.
+        by_cells = self._registered_cells({d.cells_digest for d in rows if not d.converted})
+        known: dict[int, tuple[str, str]] = {}
+        for d in rows:
+            if not d.converted and d.cells_digest in by_cells:
+                known[d.number] = by_cells[d.cells_digest]
+            else:
+                self.checker.convert(d)
+        looked_up = {d.id_hash for d in rows if d.id_hash and d.number not in known}
         registered = self._registered(looked_up)
         # Rows whose fingerprint is still on the person with their ID: the record is as an
         # import with these very values left it, so the row is unchanged.
-        recognised = {
-            d.number
-            for d in rows
-            if self.use_fingerprints and d.digest and registered.get(d.id_hash) == d.digest
-        }
+        for d in rows:
+            if self.use_fingerprints and d.digest and registered.get(d.id_hash) == d.digest:
+                known[d.number] = (d.id_hash, str(d.values.get("region") or ""))
         ready: list[tuple[RowData, Person]] = []
         for data in rows:
             person: Person | None = None
-            if data.number in recognised:
-                region_id, id_hash = str(data.values.get("region") or ""), data.id_hash
+            if data.number in known:
+                id_hash, region_id = known[data.number]
             else:
                 self.checker.finish(data, today)
                 person = data.person
@@ -929,8 +976,8 @@ class _Run:
         fields = self.checker.fields
 
         new: list[Person] = []
-        # (person, digest) of the records that now equal their row, to remember after the writes.
-        remember: list[tuple[Person, str]] = []
+        # The records that now equal their row, to remember after the writes.
+        remember: list[tuple[Person, RowData]] = []
         firsts: dict[tuple[str, Any, str], Person] = {}
         held: list[tuple[RowData, Person, tuple[str, Any, str]]] = []
         for data, person in ready:
@@ -938,7 +985,7 @@ class _Run:
             if person.id_hash and person.id_hash in existing:
                 record = existing[person.id_hash]
                 if self._update(data, person, record, fields, header_of) and data.digest:
-                    remember.append((record, data.digest))
+                    remember.append((record, data))
             elif not person.id_hash and (key in self.seen_no_id or key in firsts):
                 held.append((data, person, key))  # queued once the first row has its record
             elif not person.id_hash and key in lookalikes:
@@ -963,7 +1010,7 @@ class _Run:
                     self.seen_no_id[key] = (data.number, None)
                 new.append(person)
                 if data.digest:
-                    remember.append((person, data.digest))
+                    remember.append((person, data))
         self.inserter.insert(new, self.actor, self.note)
         result.created += len(new)
         if self.use_fingerprints:
@@ -983,14 +1030,24 @@ class _Run:
                 % {"row": row},
             )
 
-    def _remember(self, pairs: list[tuple[Person, str]], created: set[int]) -> None:
+    def _remember(self, pairs: list[tuple[Person, RowData]], created: set[int]) -> None:
         """Store the fingerprints of records that now equal their row: new people in bulk,
-        others in place of the one they had (the trigger forgot it if the record changed)."""
-        self.inserter.write_fingerprints([(p.pk, d) for p, d in pairs if p.pk in created])
-        others = [RowFingerprint(person_id=p.pk, digest=d) for p, d in pairs if p.pk not in created]
+        others in place of the one they had (the trigger forgot it if the record changed).
+        The cells are remembered only for a row whose conversion had nothing to report:
+        a row recognised by its cells is not converted, so it could not report it again."""
+        rows = [(p.pk, d.digest, "" if d.problems else d.cells_digest) for p, d in pairs]
+        self.inserter.write_fingerprints([r for r in rows if r[0] in created])
+        others = [
+            RowFingerprint(person_id=pk, digest=digest, cells=cells)
+            for pk, digest, cells in rows
+            if pk not in created
+        ]
         if others:
             RowFingerprint.objects.bulk_create(
-                others, update_conflicts=True, unique_fields=["person"], update_fields=["digest"]
+                others,
+                update_conflicts=True,
+                unique_fields=["person"],
+                update_fields=["digest", "cells"],
             )
 
     def _update(
@@ -1164,6 +1221,7 @@ def roster_import(
         header_of=header_of,
         resolver=resolver,
         default_region=default_region,
+        regions_version=versions.current(["regions"]),
     )
     workers = pool_size(total)
     result.workers = workers

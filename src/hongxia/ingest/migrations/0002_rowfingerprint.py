@@ -29,6 +29,12 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("digest", models.CharField(max_length=32, verbose_name="digest")),
+                (
+                    "cells",
+                    models.CharField(
+                        blank=True, db_index=True, max_length=32, verbose_name="cells digest"
+                    ),
+                ),
             ],
             options={
                 "verbose_name": "import fingerprint",
