@@ -502,11 +502,12 @@ class RowChecker:
         *,
         build: bool = True,
         convert: bool = True,
+        cells_digest: str = "",
     ) -> RowData:
         """Convert the row, unless ``convert`` is false (then ``convert`` does it, if its cells
         are not recognised); judge it too unless ``build`` is false (then ``finish`` does, if
         its converted values are not recognised)."""
-        cells_digest = self.cells_digest(cells)
+        cells_digest = cells_digest or self.cells_digest(cells)
         if not convert:
             return RowData(number, {}, [], cells, cells_digest=cells_digest, converted=False)
         data = convert_row(
@@ -533,7 +534,9 @@ class RowChecker:
 
     def convert(self, data: RowData) -> None:
         if not data.converted:
-            converted = self.check(data.number, data.raw, build=False)
+            converted = self.check(
+                data.number, data.raw, build=False, cells_digest=data.cells_digest
+            )
             data.__dict__.update(converted.__dict__)
 
     def finish(self, data: RowData, today: datetime.date | None = None) -> None:
