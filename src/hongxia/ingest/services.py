@@ -824,6 +824,14 @@ def _scope_ok(actor: Any, region_code: str) -> bool:
     return region_code.startswith(prefix)
 
 
+def _in(column: str, values: set[str]) -> tuple[str, list[Any]]:
+    """``column`` among ``values``: one array parameter on PostgreSQL (a list of 2,000
+    parameters cost it 40 ms a batch to plan), a list of parameters on SQLite."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [list(values)]
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", list(values)
+
+
 def _compared_fields(header_of: Mapping[str, str]) -> list[str]:
     """The fields an existing record is compared on: those the file carries, and region."""
     fields = [f for f in header_of if f in PERSON_FIELDS]
@@ -871,13 +879,13 @@ class _Run:
         if not self.use_fingerprints or not digests:
             return {}
         qn = connection.ops.quote_name
-        marks = ", ".join(["%s"] * len(digests))
+        where, params = _in("f.cells", digests)
         sql = (
             f"SELECT f.cells, p.id_hash, p.region_id FROM {qn(RowFingerprint._meta.db_table)} f "  # noqa: S608
-            f"JOIN {qn(Person._meta.db_table)} p ON p.id = f.person_id WHERE f.cells IN ({marks})"
+            f"JOIN {qn(Person._meta.db_table)} p ON p.id = f.person_id WHERE {where}"
         )
         with connection.cursor() as cur:
-            cur.execute(sql, list(digests))
+            cur.execute(sql, params)
             return {cells: (id_hash, region) for cells, id_hash, region in cur.fetchall()}
 
     @staticmethod
@@ -887,14 +895,14 @@ class _Run:
         if not hashes:
             return {}
         qn = connection.ops.quote_name
-        marks = ", ".join(["%s"] * len(hashes))
+        where, params = _in("p.id_hash", hashes)
         sql = (
             f"SELECT p.id_hash, f.digest FROM {qn(Person._meta.db_table)} p "  # noqa: S608
             f"LEFT JOIN {qn(RowFingerprint._meta.db_table)} f ON f.person_id = p.id "
-            f"WHERE p.id_hash IN ({marks})"
+            f"WHERE {where}"
         )
         with connection.cursor() as cur:
-            cur.execute(sql, list(hashes))
+            cur.execute(sql, params)
             return dict(cur.fetchall())
 
     def batch(self, rows: list[RowData], header_of: Mapping[str, str]) -> None:

@@ -31,14 +31,13 @@ class Migration(migrations.Migration):
                 ("digest", models.CharField(max_length=32, verbose_name="digest")),
                 (
                     "cells",
-                    models.CharField(
-                        blank=True, db_index=True, max_length=32, verbose_name="cells digest"
-                    ),
+                    models.CharField(blank=True, max_length=32, verbose_name="cells digest"),
                 ),
             ],
             options={
                 "verbose_name": "import fingerprint",
                 "verbose_name_plural": "import fingerprints",
+                "indexes": [models.Index(fields=["cells"], name="rowfingerprint_cells")],
             },
         ),
         migrations.RunPython(fingerprints.install, fingerprints.uninstall),
