@@ -45,3 +45,17 @@ def test_a_lost_trigger_is_put_back_and_counts_again() -> None:
     versions.ensure_triggers()
     PersonFactory()
     assert versions.current(["people"]) != before
+
+
+def test_bulk_inserts_raise_the_version_and_keep_the_trigger() -> None:
+    from django.db import transaction
+
+    before_triggers = _triggers("people_person")
+    start = versions.current(["people"])
+    with transaction.atomic(), versions.one_bump_for_inserts("people", "people_person"):
+        PersonFactory()
+    after = versions.current(["people"])
+    assert after != start
+    assert _triggers("people_person") == before_triggers
+    PersonFactory()  # the trigger counts again after the block
+    assert versions.current(["people"]) != after

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import unicodedata
 
 import pytest
 from hypothesis import given, settings
@@ -194,3 +195,9 @@ def test_a_person_is_not_a_totals_row() -> None:
 def test_fold_turns_full_width_into_ascii_and_spaces_into_one() -> None:
     assert rules.fold("１３９　１２３４\u200b５６７８") == "139 12345678"
     assert rules.fold(13912345678.0) == "13912345678"
+
+
+def test_the_no_format_character_ranges_hold_none() -> None:
+    found = [hex(c) for c in range(0x10000) if rules._NO_FORMAT.fullmatch(chr(c))]
+    assert len(found) > 20_000
+    assert not [c for c in found if unicodedata.category(chr(int(c, 16))) == "Cf"]

@@ -174,6 +174,44 @@ def cached(key: str, topics: Iterable[str], compute: Callable[[], _T], timeout: 
 _MISSING = object()
 
 
+@contextlib.contextmanager
+def one_bump_for_inserts(topic: str, table: str) -> Iterator[None]:
+    """Inside a transaction: the inserts into `table` in the block raise `topic` once, not
+    once per row. On SQLite, whose triggers run per row, the insert trigger is dropped for the
+    block and put back in the same transaction, so no other connection ever sees the table
+    without it (a rollback puts it back too). PostgreSQL's trigger already runs once per
+    statement: nothing changes there."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    if not connection.in_atomic_block:
+        raise RuntimeError("one_bump_for_inserts needs a transaction")
+    name = f"hx_version_{table}_insert"
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = %s", [name]
+        )
+        installed = cur.fetchone()[0] == 1
+        if installed:
+            cur.execute(f"DROP TRIGGER {name}")
+    done = False
+    try:
+        yield
+        done = True
+    finally:
+        if installed:
+            try:
+                with connection.cursor() as cur:
+                    cur.execute(_upsert("%s"), [topic])
+                    for sql in trigger_sql("sqlite", topic, table)[0]:
+                        cur.execute(sql)
+            except Exception:
+                # After a failed insert the caller rolls the transaction back, and the DROP
+                # with it; the first error is the one to see.
+                if done:
+                    raise
+
+
 def bump(topic: str) -> None:
     """Raise a topic whose tables have no trigger (its writers call this)."""
     with connection.cursor() as cur:

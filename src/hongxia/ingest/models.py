@@ -113,3 +113,29 @@ class MergeCandidate(ScopedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class RowFingerprint(models.Model):
+    """导入指纹 — a digest of the roster row the last import wrote (or found equal) to a person;
+    deleted by a database trigger as soon as the person's record changes (ingest.fingerprints).
+    """
+
+    person = models.OneToOneField(
+        "people.Person",
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+        verbose_name=_("registered person"),
+    )
+    digest = models.CharField(_("digest"), max_length=32)
+    # The row's cells as read, when their conversion had nothing to report (else empty).
+    cells = models.CharField(_("cells digest"), max_length=32, blank=True)
+
+    class Meta:
+        verbose_name = _("import fingerprint")
+        verbose_name_plural = _("import fingerprints")
+        # A plain index: db_index would add a LIKE index on PostgreSQL, never used.
+        indexes = [models.Index(fields=["cells"], name="rowfingerprint_cells")]
+
+    def __str__(self) -> str:
+        return self.digest

@@ -30,21 +30,27 @@ class Table:
     sheet: str
     encoding: str = ""
     sheets: list[str] = field(default_factory=list)
+    # The loaded calamine sheet, shared by `height` and `rows()`: loading it is most of the
+    # cost of reading an .xlsx (0.6 s for 56,000 rows), so it is done once per table.
+    _worksheet: Any = field(default=None, init=False, repr=False)
+
+    def _sheet(self) -> Any:
+        if self._worksheet is None:
+            self._worksheet = _calamine_sheet(self.path, self.sheet)
+        return self._worksheet
 
     @property
     def height(self) -> int:
         """How many rows the sheet has (for progress), counted without reading the cells."""
         if self.path.suffix.lower() in SPREADSHEET_SUFFIXES:
-            from python_calamine import CalamineWorkbook
-
-            ws = CalamineWorkbook.from_path(str(self.path)).get_sheet_by_name(self.sheet)
+            ws = self._sheet()
             return int(ws.height) + int(ws.start[0] if ws.start else 0)
         return self.path.read_bytes().count(b"\n") + 1
 
     def rows(self) -> Iterator[list[Any]]:
         suffix = self.path.suffix.lower()
         if suffix in SPREADSHEET_SUFFIXES:
-            yield from _calamine_rows(self.path, self.sheet)
+            yield from _calamine_rows(self._sheet())
         else:
             text, _enc = rules.decode_bytes(self.path.read_bytes())
             yield from _csv_rows(text)
@@ -59,17 +65,20 @@ def _csv_rows(text: str) -> Iterator[list[Any]]:
     yield from csv.reader(io.StringIO(text, newline=""), dialect)
 
 
-def _calamine_rows(path: Path, sheet: str) -> Iterator[list[Any]]:
+def _calamine_sheet(path: Path, sheet: str) -> Any:
     from python_calamine import CalamineWorkbook
 
     try:
-        book = CalamineWorkbook.from_path(str(path))
-        ws = book.get_sheet_by_name(sheet)
+        return CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet)
+    except Exception as exc:  # calamine raises its own error types for damaged files
+        raise ReadError(str(_("The file cannot be read: %(error)s")) % {"error": exc}) from exc
+
+
+def _calamine_rows(ws: Any) -> Iterator[list[Any]]:
+    try:
         # Iterate lazily: a 56,000-row sheet is never turned into one big list here.
         yield from ws.iter_rows()
-    except ReadError:
-        raise
-    except Exception as exc:  # calamine raises its own error types for damaged files
+    except Exception as exc:
         raise ReadError(str(_("The file cannot be read: %(error)s")) % {"error": exc}) from exc
 
 

@@ -76,6 +76,9 @@ class CellError(ValueError):
 
 
 _FORMAT_CHARS = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
+# Printable ASCII, CJK punctuation, ideographs and full-width forms hold no format (Cf)
+# character (a test checks): text made of them alone needs no scan for one.
+_NO_FORMAT = re.compile("[\x20-\x7e\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff01-\uffef]*")
 
 
 def fold(value: Any) -> str:
@@ -88,7 +91,7 @@ def fold(value: Any) -> str:
     text = str(value)
     if not text.isascii():
         text = _FORMAT_CHARS.sub("", unicodedata.normalize("NFKC", text))
-        if any(unicodedata.category(ch) == "Cf" for ch in text):
+        if not _NO_FORMAT.fullmatch(text) and any(unicodedata.category(ch) == "Cf" for ch in text):
             text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
     return " ".join(text.split())
 
@@ -108,7 +111,7 @@ def fold_text(value: Any) -> str:
     text = str(value)
     if not text.isascii():
         text = _FORMAT_CHARS.sub("", text.translate(_WIDE_ALNUM))
-        if any(unicodedata.category(ch) == "Cf" for ch in text):
+        if not _NO_FORMAT.fullmatch(text) and any(unicodedata.category(ch) == "Cf" for ch in text):
             text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
     return " ".join(text.split())
 
@@ -163,8 +166,8 @@ def _plausible_chinese(text: str, at_least: int = 1) -> bool:
 
 def looks_garbled(text: str) -> bool:
     """Latin-1 letters where a Chinese roster would have ideographs, and no ideograph at all."""
-    if not text or any(_is_cjk(ch) for ch in text):
-        return False
+    if not text or text.isascii() or any(_is_cjk(ch) for ch in text):
+        return False  # ASCII has none of the Latin-1 letters counted below
     high = sum(1 for ch in text if 0x80 <= ord(ch) < 0x100 or ch in _CP1252_REVERSE)
     return high >= 2
 
