@@ -38,7 +38,7 @@ from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hongxia.core import audit, crypto, idcard, pinyin, versions
+from hongxia.core import audit, crypto, dbstats, idcard, pinyin, versions
 from hongxia.core.models import AuditLog, Region
 from hongxia.core.services import legacy_area_codes
 from hongxia.ingest import fingerprints, readers, rules
@@ -1131,6 +1131,10 @@ class _Run:
         self.result.queued += 1
 
 
+# An import that writes this many people refreshes the planner's statistics afterwards.
+ANALYZE_AFTER_ROWS = 5_000
+
+
 def roster_import(
     *,
     actor: Any,
@@ -1303,6 +1307,11 @@ def roster_import(
             note=f"{note}: {result.created} new, {result.updated} changed, "
             f"{result.rejected} refused"[:200],
         )
+        if result.created + result.updated >= ANALYZE_AFTER_ROWS:
+            # Planner statistics for what was just written (core.dbstats): without them the
+            # next import's lookups by ID scan the whole people table on PostgreSQL, whose
+            # autovacuum analyses only later, and SQLite's planner guesses.
+            dbstats.analyze(Person, SearchKey)
     return result
 
 
