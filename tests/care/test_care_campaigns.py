@@ -405,3 +405,14 @@ def test_campaigns_api(care_clerk: Any) -> None:
         1,
         1,
     )
+
+
+@pytest.mark.parametrize("path", ["/api/care/tasks/", "/api/care/campaigns/", "/api/care/visits/"])
+def test_a_page_size_that_is_not_a_number_is_a_400_not_a_500(care_clerk: Any, path: str) -> None:
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(care_clerk)
+    response = client.get(path, {"page_size": "十"})
+    assert response.status_code == 400 and "page_size" in response.json()["errors"]
+    assert client.get(path, {"page_size": "0"}).status_code == 200

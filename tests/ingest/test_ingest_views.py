@@ -203,11 +203,13 @@ def _read_elsewhere(job_id: int) -> tuple[int, int]:
     return (int(row[0]), int(row[1]))
 
 
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite has one writer at a time; the deployment with workers is PostgreSQL",
+)
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 @pytest.mark.parametrize("mode", ["check", "all_or_nothing"])
 def test_progress_is_seen_by_other_workers_while_a_stage_runs(mode: str, tmp_path: Path) -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("SQLite has one writer at a time; the deployment with workers is PostgreSQL")
     clerk = UserFactory(username="clerk_progress", role="county_clerk", region_id="431202")
     job = ImportJob.objects.create(region_id="431202", user=clerk, filename="r.xlsx")
     path = write_xlsx(tmp_path / "r.xlsx", [person_row(i, name="张三丰") for i in range(1, 6)])

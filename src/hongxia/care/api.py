@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.conf import settings
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -18,7 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from hongxia.api import schema
-from hongxia.api.paging import page_response
+from hongxia.api.paging import page_response, page_size
 from hongxia.api.views import ScopedAPIView
 from hongxia.care import selectors, services
 from hongxia.care.models import (
@@ -143,7 +142,7 @@ class _ListMixin:
     ordering: list[str] = ["id"]
 
     def page(self, request: Request, qs: Any, render: Any, **extra: Any) -> Response:
-        size = min(int(request.query_params.get("page_size") or settings.HONGXIA_PAGE_SIZE), 500)
+        size = page_size(request)
         page = paginate(
             qs, ordering=self.ordering, cursor=request.query_params.get("cursor"), page_size=size
         )
@@ -182,7 +181,7 @@ class TaskListView(_ListMixin, ScopedAPIView):
         if not request.query_params.get("when") and not request.query_params.get("status"):
             qs = qs.filter(status="open")
         qs = _filtered(selectors.TaskFilter, request, qs)
-        size = min(int(request.query_params.get("page_size") or settings.HONGXIA_PAGE_SIZE), 500)
+        size = page_size(request)
         page = selectors.task_page(
             qs, user=request.user, cursor=request.query_params.get("cursor"), page_size=size
         )
@@ -537,7 +536,7 @@ class CampaignListView(_ListMixin, ScopedAPIView):
         qs = _filtered(
             selectors.CampaignFilter, request, self.scoped_queryset().select_related("rule")
         )
-        size = min(int(request.query_params.get("page_size") or settings.HONGXIA_PAGE_SIZE), 500)
+        size = page_size(request)
         page = paginate(
             qs,
             ordering=["due", "id"],

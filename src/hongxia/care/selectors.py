@@ -122,8 +122,9 @@ def task_page(qs: QuerySet[TaskRow], *, user: Any, cursor: str | None, page_size
     task of a later one. So the page is the first rows of the stored tasks (an index) merged
     with the first rows of the campaigns taken in order, one campaign at a time (then two,
     four, ... once a filter leaves them nearly empty) until the page is full: a city's page
-    reads one county's campaign, not every covered person. The order is found on three narrow columns; then only the page's rows are read
-    whole (person, rule, branch), each found again by its person."""
+    reads one county's campaign, not every covered person. The order is found on three
+    narrow columns; then only the page's rows are read whole (person, rule, branch), each
+    found again by its person."""
     campaigns = VisitCampaign.objects.all()
     prefix = getattr(user, "scope_prefix", None)
     if prefix and getattr(user, "role", None) not in ("branch_secretary", "retiree"):

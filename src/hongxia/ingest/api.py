@@ -13,7 +13,6 @@ import tempfile
 from collections.abc import Iterable
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse
 from django.urls import path, reverse
@@ -30,7 +29,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from hongxia.api import schema
-from hongxia.api.paging import page_response
+from hongxia.api.paging import page_response, page_size
 from hongxia.api.views import ScopedAPIView
 from hongxia.core.pagination import paginate
 from hongxia.ingest import exports, jobs, readers
@@ -153,16 +152,13 @@ class JobListView(_JobView):
         responses={200: JobPageSerializer, **schema.READ_ERRORS},
     )
     def get(self, request: Request) -> Response:
-        try:
-            size = int(request.query_params.get("page_size") or settings.HONGXIA_PAGE_SIZE)
-        except ValueError as exc:
-            raise ValidationError({"page_size": [_("A whole number.")]}) from exc
+        size = page_size(request, most=200)
         page = paginate(
             self.scoped_queryset(),
             ordering=["id"],
             descending=True,
             cursor=request.query_params.get("cursor") or None,
-            page_size=max(1, min(size, 200)),
+            page_size=size,
         )
         return page_response(request, page, [job_json(j, request) for j in page.rows])
 
