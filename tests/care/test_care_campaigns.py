@@ -372,7 +372,7 @@ def test_campaigns_page_shows_progress_and_exports(care_clerk: Any) -> None:
     from openpyxl import load_workbook
 
     _only("chongyang")
-    first, _second = PersonFactory(region_id=HECHENG), PersonFactory(region_id=HECHENG)
+    first, second = PersonFactory(region_id=HECHENG), PersonFactory(region_id=HECHENG)
     PersonFactory(region_id=YUANLING)
     services.tasks_plan_for_day(actor=None, day=DAY)
     services.visit_record(
@@ -387,6 +387,11 @@ def test_campaigns_page_shows_progress_and_exports(care_clerk: Any) -> None:
     book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     rows = list(book.active.iter_rows(values_only=True))
     assert rows[1][2] == "鹤城区" and rows[1][5:8] == (2, 1, 1)
+    # The progress shown is kept between views, and a visit shows at once.
+    services.visit_record(
+        actor=care_clerk, person=second, data={"date": DAY, "mode": "home", "visitors": "王科长"}
+    )
+    assert '<progress max="2" value="2">' in client.get("/care/campaigns/").content.decode()
 
 
 def test_campaigns_api(care_clerk: Any) -> None:

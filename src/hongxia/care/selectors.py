@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import hashlib
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -278,9 +279,18 @@ def calendar_month(*, user: Any, year: int, month: int) -> list[list[dict[str, A
 
 def campaign_progress(campaigns: list[VisitCampaign]) -> dict[int, dict[str, int]]:
     """Per campaign: its tasks (stored and derived), open, done and cancelled, in one pass over
-    the people the listed campaigns cover."""
+    the people the listed campaigns cover; kept until the registry or the care data change
+    (the same for every user: the campaigns listed are already those in the user's scope)."""
     if not campaigns:
         return {}
+    ids = ",".join(str(c.pk) for c in sorted(campaigns, key=lambda c: c.pk))
+    key = hashlib.blake2b(ids.encode(), digest_size=12).hexdigest()
+    return versions.cached(
+        f"care:campaigns:{key}", ["people", "care"], lambda: _campaign_progress(campaigns)
+    )
+
+
+def _campaign_progress(campaigns: list[VisitCampaign]) -> dict[int, dict[str, int]]:
     picked = Q()
     for c in campaigns:
         picked |= Q(
