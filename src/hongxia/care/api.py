@@ -536,15 +536,9 @@ class CampaignListView(_ListMixin, ScopedAPIView):
         qs = _filtered(
             selectors.CampaignFilter, request, self.scoped_queryset().select_related("rule")
         )
-        size = page_size(request)
-        page = paginate(
-            qs,
-            ordering=["due", "id"],
-            cursor=request.query_params.get("cursor"),
-            page_size=size,
-            descending=True,
+        page = selectors.campaign_page(
+            qs, cursor=request.query_params.get("cursor"), page_size=page_size(request)
         )
-        progress = selectors.campaign_progress(page.rows)
         return page_response(
             request,
             page,
@@ -557,7 +551,7 @@ class CampaignListView(_ListMixin, ScopedAPIView):
                     "county": c.region_id,
                     "opens": _d(c.opens),
                     "due": _d(c.due),
-                    **progress.get(c.pk, {}),
+                    **c.progress,
                 }
                 for c in page.rows
             ],

@@ -277,6 +277,15 @@ def calendar_month(*, user: Any, year: int, month: int) -> list[list[dict[str, A
     return weeks
 
 
+def campaign_page(qs: QuerySet[VisitCampaign], *, cursor: str | None, page_size: int) -> Page:
+    """One page of campaigns, newest due first, each with `.progress` (`campaign_progress`)."""
+    page = paginate(qs, ordering=["due", "id"], cursor=cursor, page_size=page_size, descending=True)
+    progress = campaign_progress(page.rows)
+    for c in page.rows:
+        c.progress = progress.get(c.pk, {})
+    return page
+
+
 def campaign_progress(campaigns: list[VisitCampaign]) -> dict[int, dict[str, int]]:
     """Per campaign: its tasks (stored and derived), open, done and cancelled, in one pass over
     the people the listed campaigns cover; kept until the registry or the care data change

@@ -270,19 +270,9 @@ class CampaignListView(ExportMixin, ScopedListView):
         return ctx
 
     def get_page(self, qs: Any) -> Any:
-        from hongxia.core.pagination import paginate
-
-        page = paginate(
-            qs,
-            ordering=["due", "id"],
-            cursor=self.request.GET.get("cursor"),
-            page_size=settings.HONGXIA_PAGE_SIZE,
-            descending=True,
+        return selectors.campaign_page(
+            qs, cursor=self.request.GET.get("cursor"), page_size=settings.HONGXIA_PAGE_SIZE
         )
-        progress = selectors.campaign_progress(page.rows)
-        for c in page.rows:
-            c.progress = progress.get(c.pk)
-        return page
 
 
 # ---- visits ----------------------------------------------------------------------------------
