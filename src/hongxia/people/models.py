@@ -196,7 +196,10 @@ class SearchKey(models.Model):
     phones (as '#1234'). A B-tree range on `key` serves every kind of search on both databases.
     """
 
-    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="search_keys")
+    # No index of its own: searchkey_unique (person, key) serves every lookup by person.
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="search_keys", db_index=False
+    )
     key = models.CharField(max_length=64)
     # The person's name_pinyin, copied: a search sorts its matches on the key index alone
     # and visits only the people of the page (people.views.PersonListView).
