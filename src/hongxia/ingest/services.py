@@ -275,6 +275,7 @@ class RowData:
     # they have been converted yet: a row recognised by its cells never is.
     cells_digest: str = ""
     converted: bool = True
+    id_info: idcard.IdInfo | None = None  # the ID number's cell, parsed
 
 
 def _cell_text(value: Any, row: int, column: str, problems: list[Problem]) -> str:
@@ -317,7 +318,7 @@ def _convert_cell(fname: str, raw: Any, header: str, resolver: RegionResolver) -
             info = rules.parse_id_info(raw)
             values[fname], upgraded = (info.number, info.upgraded_from_15) if info else ("", False)
             if info:
-                values["_id_birth_date"] = info.birth_date  # spares _birth_from_id a parse
+                values["_id_info"] = info  # spares _birth_from_id and apply_derived a parse
             if upgraded:
                 problems.append(
                     Problem(
@@ -397,22 +398,24 @@ def convert_row(
                     _("No region: add a region column or choose the region to import into."),
                 )
             )
-    _birth_from_id(values)
-    return RowData(number, values, problems, cells)
+    id_info = _birth_from_id(values)
+    return RowData(number, values, problems, cells, id_info=id_info)
 
 
-def _birth_from_id(values: dict[str, Any]) -> None:
+def _birth_from_id(values: dict[str, Any]) -> idcard.IdInfo | None:
     """出生年月 often gives only the month: when the ID's birth date falls in that month (or
-    year), the ID's full date is the birth date; otherwise the mismatch is reported later."""
+    year), the ID's full date is the birth date; otherwise the mismatch is reported later.
+    Takes the cells' by-products out of ``values``; returns the parsed ID number, if any."""
     precision = values.pop("_birth_date_precision", None)
-    from_id = values.pop("_id_birth_date", None)
+    info: idcard.IdInfo | None = values.pop("_id_info", None)
     for key in [k for k in values if k.startswith("_")]:
         values.pop(key)
     born = values.get("birth_date")
-    if not (precision and born and from_id):
-        return
-    if from_id.year == born.year and (precision == "year" or from_id.month == born.month):
-        values["birth_date"] = from_id
+    if precision and born and info:
+        from_id = info.birth_date
+        if from_id.year == born.year and (precision == "year" or from_id.month == born.month):
+            values["birth_date"] = from_id
+    return info
 
 
 _VALIDATE_EXCLUDE = ["id_hash", "survivor_of", "account", "region"]
@@ -441,7 +444,7 @@ def build_person(
     person.region_id = region
     errors: dict[str, list[str]] = {}
     try:
-        people_services.apply_derived(person, today=today)
+        people_services.apply_derived(person, today=today, id_info=data.id_info)
     except ValidationError as exc:
         errors.update(exc.message_dict)
     if not errors:

@@ -48,15 +48,30 @@ EDITABLE_FIELDS = (
 )
 
 
-def apply_derived(person: Person, *, today: datetime.date | None = None) -> None:
+def apply_derived(
+    person: Person,
+    *,
+    today: datetime.date | None = None,
+    id_info: idcard.IdInfo | None = None,
+) -> None:
     """Normalise the ID, check it against birth date and gender, and fill the derived columns
-    (hashes, masks, pinyin). Raises ValidationError keyed by field."""
+    (hashes, masks, pinyin). Raises ValidationError keyed by field.
+
+    ``id_info`` is what ``idcard.parse`` already gave for the person's ID number (an import
+    parses each cell once): used when it is of that very number."""
     errors: dict[str, list[str]] = {}
     today = today or timezone.localdate()
     person.name = (person.name or "").strip()
     if person.id_number:
         try:
-            info = idcard.parse(person.id_number, today=today)
+            if (
+                id_info is not None
+                and id_info.number == person.id_number
+                and id_info.birth_date <= today
+            ):
+                info = id_info
+            else:
+                info = idcard.parse(person.id_number, today=today)
         except idcard.IdNumberError as exc:
             errors.setdefault("id_number", []).append(str(exc))
         else:
