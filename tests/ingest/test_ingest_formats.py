@@ -222,7 +222,7 @@ def test_worker_processes_check_rows_exactly_as_one_process(
         )
     path = write_xlsx(tmp_path / "r.xlsx", rows, headers=HEADERS)
     settings.HONGXIA_INGEST_POOL_MIN_ROWS = 0
-    settings.HONGXIA_INGEST_WORKERS = 1
+    settings.HONGXIA_INGEST_WORKERS = 0
     alone = services.roster_import(actor=clerk, path=path, batch_size=2, dry_run=True)
     alone_outcome = _outcome(clerk, path)
     settings.HONGXIA_INGEST_WORKERS = 2
@@ -233,3 +233,47 @@ def test_worker_processes_check_rows_exactly_as_one_process(
     assert {**pooled.summary(), "workers": 0} == alone.summary()
     assert pooled.problems == alone.problems
     assert pooled_outcome == alone_outcome
+
+
+def test_worker_processes_skip_the_rows_the_registry_already_holds(
+    clerk: Any, tmp_path: Path, settings: Any, monkeypatch: Any
+) -> None:
+    rows = [
+        [
+            seq,
+            name,
+            "男",
+            idcard.make("431202", BORN, 2 * seq + 1),
+            "1938.05",
+            "退休",
+            "怀化市教育局",
+            "科员",
+            "鹤城区",
+            f"迎丰路{seq}号",
+            f"1390000000{seq}",
+            "群众",
+            "",
+            "",
+        ]
+        for seq, name in enumerate(["王华", "李明", "赵文", "刘平", "陈东"], start=1)
+    ]
+    path = write_xlsx(tmp_path / "r.xlsx", rows, headers=HEADERS)
+    settings.HONGXIA_INGEST_POOL_MIN_ROWS = 0
+    settings.HONGXIA_INGEST_WORKERS = 1
+    first = services.roster_import(actor=clerk, path=path, batch_size=2)
+    assert (first.workers, first.created) == (1, 5)
+    convert = services._worker_check
+
+    def refuse(chunk: list[tuple[int, list[Any], str]]) -> Any:
+        raise AssertionError(f"rows {[number for number, *_ in chunk]} converted again")
+
+    # The same file again: recognised by its cells before any row is sent to a worker.
+    monkeypatch.setattr(services, "_worker_check", refuse)
+    second = services.roster_import(actor=clerk, path=path, batch_size=2)
+    assert (second.workers, second.unchanged, second.created, second.updated) == (1, 5, 0, 0)
+    # A record changed since (its fingerprint is gone) is converted again, and put back.
+    Person.objects.filter(name="赵文").update(address="人民路9号")
+    monkeypatch.setattr(services, "_worker_check", convert)
+    third = services.roster_import(actor=clerk, path=path, batch_size=2)
+    assert (third.unchanged, third.updated) == (4, 1)
+    assert Person.objects.get(name="赵文").address == "迎丰路3号"

@@ -288,6 +288,24 @@ def test_command_line_import_with_progress_and_report(clerk: Any, tmp_path: Path
     assert Person.objects.count() == 2
 
 
+def test_command_line_workers_check_the_rows_in_a_worker_process(
+    clerk: Any, tmp_path: Path, settings: Any
+) -> None:
+    rows = _rows(3)
+    rows[1][COL["性别"]] = "未知"
+    path = tmp_path / "r.csv"
+    path.write_bytes(csv_bytes(rows, "utf-8-sig"))
+    settings.HONGXIA_INGEST_POOL_MIN_ROWS = 0
+    out = io.StringIO()
+    call_command(
+        "import_roster", str(path), "--user", clerk.username, "--workers", "1", stdout=out
+    )
+    # The same report as one process gives (test_command_line_import_with_progress_and_report).
+    assert "新增 2" in out.getvalue() and "第3行 性别" in out.getvalue()
+    assert "1 个检查进程" in out.getvalue()
+    assert Person.objects.count() == 2
+
+
 def test_command_line_all_or_nothing_fails_loudly(clerk: Any, tmp_path: Path) -> None:
     rows = _rows(2)
     rows[1][COL["性别"]] = "未知"

