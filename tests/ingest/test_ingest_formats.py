@@ -8,6 +8,7 @@ from typing import Any
 
 from hongxia.core import idcard
 from hongxia.ingest import services
+from hongxia.people import services as people_services
 from hongxia.people.models import Person
 from tests.ingest.ingest_corpus import write_ods, write_xls, write_xlsx
 
@@ -262,6 +263,11 @@ def test_worker_processes_skip_the_rows_the_registry_already_holds(
     settings.HONGXIA_INGEST_WORKERS = 1
     first = services.roster_import(actor=clerk, path=path, batch_size=2)
     assert (first.workers, first.created) == (1, 5)
+    # Encrypted and keyed in the worker: read back as written, found as the registry finds.
+    wang = Person.objects.get(name="王华")
+    assert (wang.id_number, wang.phone) == (rows[0][3], "13900000001")
+    keys = set(wang.search_keys.values_list("key", flat=True))
+    assert keys == people_services.search_keys_for(wang) >= {"wanghua", "wh", "#0001"}
     convert = services._worker_check
 
     def refuse(chunk: list[tuple[int, list[Any], str]]) -> Any:
