@@ -4,6 +4,7 @@ all-or-nothing, dry runs, whole batches only, and the command line."""
 from __future__ import annotations
 
 import datetime
+import gc
 import io
 from pathlib import Path
 from typing import Any
@@ -304,6 +305,26 @@ def test_command_line_workers_check_the_rows_in_a_worker_process(
     assert "新增 2" in out.getvalue() and "第3行 性别" in out.getvalue()
     assert "1 个检查进程" in out.getvalue()
     assert Person.objects.count() == 2
+
+
+def test_an_import_puts_the_garbage_collector_back(clerk: Any, tmp_path: Path) -> None:
+    # The threshold is the whole process's: a server must not keep an import's setting.
+    path = tmp_path / "r.csv"
+    path.write_bytes(csv_bytes(_rows(3), "utf-8-sig"))
+    before = gc.get_threshold()
+    during: list[int] = []
+    result = services.roster_import(
+        actor=clerk, path=path, progress=lambda _done, _total: during.append(gc.get_threshold()[0])
+    )
+    assert result.created == 3
+    assert during and min(during) >= services.GC_THRESHOLD
+    assert gc.get_threshold() == before
+    # Two at once (web imports run in threads of one process): the last one out puts it back.
+    with services._fewer_collections():
+        with services._fewer_collections():
+            pass
+        assert gc.get_threshold()[0] >= services.GC_THRESHOLD
+    assert gc.get_threshold() == before
 
 
 def test_command_line_all_or_nothing_fails_loudly(clerk: Any, tmp_path: Path) -> None:

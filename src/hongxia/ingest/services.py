@@ -20,6 +20,7 @@ import collections
 import contextlib
 import datetime
 import functools
+import gc
 import json
 import multiprocessing
 import operator
@@ -57,6 +58,10 @@ POOL_MIN_ROWS = 5000
 # SQLite, during an import only (_sqlite_bulk_settings): page cache, and WAL checkpoint interval.
 SQLITE_CACHE_MB = 64
 SQLITE_CHECKPOINT_PAGES = 10_000
+# The garbage collector's first threshold during an import (CPython's default: 700). An import
+# allocates millions of short-lived containers, nearly all freed by reference counting; at
+# 700 the collector ran ~1,800 times over the 56,000-row roster (8-13% of the import).
+GC_THRESHOLD = 50_000
 DATE_FIELDS = ("birth_date", "retirement_date", "revolution_date", "party_joined", "death_date")
 BOOL_FIELDS = ("lives_elsewhere", "hardship")
 TEXT_FIELDS = (
@@ -651,6 +656,33 @@ def _checked_chunks(
 
 
 # --- fast writes -----------------------------------------------------------------------------
+
+
+_gc_lock = threading.Lock()
+_gc_holders = 0
+_gc_saved: tuple[int, int, int] | None = None
+
+
+@contextlib.contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """For the length of an import, the cyclic garbage collector runs only after GC_THRESHOLD
+    net new containers instead of 700; it costs the import ~15 MB more at its peak. The
+    threshold is the process's: imports running at once in one server process raise it once
+    and the last one out puts it back."""
+    global _gc_holders, _gc_saved
+    with _gc_lock:
+        if _gc_holders == 0:
+            _gc_saved = gc.get_threshold()
+            gc.set_threshold(max(GC_THRESHOLD, _gc_saved[0]), *_gc_saved[1:])
+        _gc_holders += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_holders -= 1
+            if _gc_holders == 0 and _gc_saved is not None:
+                gc.set_threshold(*_gc_saved)
+                _gc_saved = None
 
 
 @contextlib.contextmanager
@@ -1301,6 +1333,7 @@ def roster_import(
 
     def process() -> None:
         with (
+            _fewer_collections(),
             _sqlite_bulk_settings(),
             _checked_chunks(checker, chunks(), workers, run.registered_cells) as checked,
         ):
