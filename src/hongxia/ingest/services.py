@@ -26,7 +26,7 @@ import multiprocessing
 import operator
 import re
 import threading
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -280,6 +280,9 @@ class RowData:
     cells_digest: str = ""
     converted: bool = True
     id_info: idcard.IdInfo | None = None  # the ID number's cell, parsed
+    # (ID hash, region) of the person whose fingerprint carries these cells, when they were
+    # looked up before the row was sent to a worker (_checked_chunks).
+    registered: tuple[str, str] | None = None
 
 
 def _cell_text(value: Any, row: int, column: str, problems: list[Problem]) -> str:
@@ -596,13 +599,14 @@ def _checked_chunks(
     checker: RowChecker,
     chunks: Iterator[tuple[list[tuple[int, list[Any]]], Any]],
     workers: int,
-    recognised: Callable[[set[str]], Collection[str]],
+    recognised: Callable[[set[str]], Mapping[str, tuple[str, str]]],
 ) -> Iterator[Checked]:
     """Each chunk of (row number, cells) checked, in file order, with its tag.
 
-    Rows whose cells digest is ``recognised`` (an import wrote those very cells to a person
-    nobody has changed since) are not converted here: the import looks them up again and
-    counts them unchanged.
+    With workers, rows whose cells digest is ``recognised`` (an import wrote those very cells
+    to a person nobody has changed since) are not sent to them: they come back unconverted,
+    with what the lookup found (``RowData.registered``), and count as unchanged. The lookup
+    is made when the chunk is sent, at most 2 chunks per worker before it is written.
 
     Without workers, no row is converted here: the import converts and judges the rows its
     fingerprints do not recognise. With workers, the other rows are converted and judged in
@@ -630,7 +634,9 @@ def _checked_chunks(
                 def rows() -> list[RowData]:
                     checked = iter(future.get() if future is not None else ())
                     return [
-                        RowData(n, {}, [], cells, cells_digest=d, converted=False)
+                        RowData(
+                            n, {}, [], cells, cells_digest=d, converted=False, registered=known[d]
+                        )
                         if d in known
                         else next(checked)
                         for (n, cells), d in zip(chunk, digests, strict=True)
@@ -977,10 +983,14 @@ class _Run:
         # Rows whose cells are those an import last wrote, with nothing to report, to a person
         # whose record nobody has changed since: unchanged, not even converted. (ID hash,
         # region) of that person, by row number.
-        by_cells = self.registered_cells({d.cells_digest for d in rows if not d.converted})
+        by_cells = self.registered_cells(
+            {d.cells_digest for d in rows if not d.converted and d.registered is None}
+        )
         known: dict[int, tuple[str, str]] = {}
         for d in rows:
-            if not d.converted and d.cells_digest in by_cells:
+            if d.registered is not None:
+                known[d.number] = d.registered  # looked up before the chunk went to a worker
+            elif not d.converted and d.cells_digest in by_cells:
                 known[d.number] = by_cells[d.cells_digest]
             else:
                 self.checker.convert(d)
