@@ -152,3 +152,18 @@ def test_doubtful_garbled_cell_is_flagged_and_kept_as_written(clerk: Any, tmp_pa
     assert (problem.row, problem.column, problem.value) == (2, "姓名", "ÿÿÿÿ")
     assert "乱码" in problem.message
     assert Person.objects.filter(name="ÿÿÿÿ").exists()  # never guessed
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_quotes_inside_csv_cells_are_read_as_written(tmp_path: Path, delimiter: str) -> None:
+    # Doubled quotes are how every spreadsheet program writes a quote inside a cell. When the
+    # file's only quoted cell held one quote, Python's sniffer guessed otherwise: it read two.
+    from hongxia.ingest import readers
+
+    header = ["姓名", "性别", "身份证号", "出生年月", "所属区划", "联系电话", "备注"]
+    one = ["丰丰", "女", "431202196601010004", "1966-01-01", "431202", "13900000000", '""""']
+    path = tmp_path / "r.csv"
+    text = "\r\n".join(delimiter.join(row) for row in (header, one)) + "\r\n"
+    path.write_bytes(text.encode("utf-8-sig"))
+    rows = [list(r) for r in readers.open_table(path).rows()]
+    assert rows[1][-1] == '"'

@@ -57,12 +57,15 @@ class Table:
 
 
 def _csv_rows(text: str) -> Iterator[list[Any]]:
+    """The rows of a CSV text: the delimiter as sniffed, quoting as Excel writes it (a quote
+    inside a cell doubled). The sniffer guesses quoting from too little: a file whose only
+    quoted cell held one quote made it read that quote as two."""
     sample = text[:8192]
     try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t|")
+        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
     except csv.Error:
-        dialect = csv.excel
-    yield from csv.reader(io.StringIO(text, newline=""), dialect)
+        delimiter = ","
+    yield from csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=delimiter)
 
 
 def _calamine_sheet(path: Path, sheet: str) -> Any:
