@@ -8,6 +8,7 @@ walk in tests/core/test_scope_walk.py proves for each that another county's rows
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from typing import Any, ClassVar
 from urllib.parse import urlencode
 
@@ -15,15 +16,17 @@ from django.conf import settings
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.cache import cache
 from django.db.models import Model, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.views import View
 from django.views.generic import DetailView, TemplateView
 
-from hongxia.core import versions
+from hongxia.core import audit, versions
 from hongxia.core.auth import permission_key
+from hongxia.core.exports import xlsx_response
+from hongxia.core.models import AuditLog
 from hongxia.core.pagination import Page, paginate
 
 
@@ -96,6 +99,7 @@ class ScopedListView(FilteredMixin, TemplateView):
 
     lists_rows: ClassVar[bool] = True  # the scope walk expects one's own rows to show
     page_size: ClassVar[int | None] = None
+    descending: ClassVar[bool] = False  # pages in the reverse of `ordering` (newest first)
     count_cap: ClassVar[int] = 10_000  # the total is counted this far, then "more than"
     page_columns: ClassVar[tuple[str, ...]] = ()  # rows as dicts of these, not model objects
     cache_topics: ClassVar[tuple[str, ...]] = ()
@@ -149,6 +153,7 @@ class ScopedListView(FilteredMixin, TemplateView):
             cursor=self.request.GET.get("cursor"),
             page_size=size,
             count_cap=self.get_count_cap(),
+            descending=self.descending,
             columns=self.page_columns,
         )
 
@@ -160,6 +165,48 @@ class ScopedListView(FilteredMixin, TemplateView):
         f, qs = self.filtered()
         ctx.update(filter=f, page=self.get_page(qs), query=self.query_without_cursor())
         return ctx
+
+
+class ExportMixin:
+    """`?export=xlsx` on a list gives the rows its filters select (all pages, in the page's
+    order, up to settings.HONGXIA_EXPORT_MAX_ROWS) as a spreadsheet; the export is audited.
+    `export_permission`, when set, is required too."""
+
+    export_name: ClassVar[str] = "list"
+    export_headers: ClassVar[Sequence[Any]] = ()
+    export_permission: ClassVar[str] = ""
+    request: HttpRequest
+
+    def export_row(self, obj: Any) -> Sequence[Any]:
+        raise NotImplementedError
+
+    def export(self, qs: QuerySet[Any]) -> HttpResponseBase:
+        ordering: list[str] = list(getattr(self, "ordering", ["id"]))
+        if getattr(self, "descending", False):
+            ordering = [o[1:] if o.startswith("-") else f"-{o}" for o in ordering]
+        ordered = qs.order_by(*ordering)[: settings.HONGXIA_EXPORT_MAX_ROWS]
+        response = xlsx_response(
+            f"hongxia-{self.export_name}-{timezone.localdate():%Y%m%d}.xlsx",
+            self.export_name,
+            [str(h) for h in self.export_headers],
+            (self.export_row(o) for o in ordered.iterator(chunk_size=2000)),
+        )
+        audit.record_event(
+            AuditLog.Action.EXPORT,
+            actor=self.request.user,
+            note=f"{self.export_name}: {self.request.GET.urlencode()}"[:200],
+        )
+        return response
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        if request.GET.get("export") == "xlsx":
+            if self.export_permission and not request.user.has_perm(self.export_permission):
+                from django.core.exceptions import PermissionDenied
+
+                raise PermissionDenied
+            _f, qs = self.filtered()  # type: ignore[attr-defined]
+            return self.export(qs)
+        return super().get(request, *args, **kwargs)  # type: ignore[misc]
 
 
 class ScopedDetailView(ScopedObjectMixin, DetailView):

@@ -6,11 +6,13 @@ from typing import Any
 
 import django_filters
 from django import forms
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from hongxia.ingest.choices import JobStatus, MergeStatus
 from hongxia.ingest.models import ImportJob, MergeCandidate
-from hongxia.people.selectors import region_choices
+from hongxia.people.models import Person
+from hongxia.people.selectors import region_choices, search_q
 
 
 class UploadForm(forms.Form):
@@ -52,19 +54,35 @@ class MergeDecisionForm(forms.Form):
 
 
 class ImportJobFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(field_name="filename", lookup_expr="icontains", label=_("File"))
     status = django_filters.ChoiceFilter(choices=JobStatus.choices, label=_("Status"))
 
     class Meta:
         model = ImportJob
-        fields = ["status"]
+        fields = ["q", "status"]
 
     def __init__(self, *args: Any, request: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, request=request, **kwargs)
 
 
 class MergeCandidateFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="filter_q",
+        label=_("Search"),
+        help_text=_("Name, pinyin, initials, or the last 4 digits of the ID or phone."),
+    )
     status = django_filters.ChoiceFilter(choices=MergeStatus.choices, label=_("Status"))
 
     class Meta:
         model = MergeCandidate
-        fields = ["status"]
+        fields = ["q", "status"]
+
+    def filter_q(self, qs: QuerySet[MergeCandidate], name: str, value: str) -> Any:
+        """The row's name as written, or the registered person it looks like, found the way
+        the registry's search finds people."""
+        q = search_q(value)
+        if q is None:
+            return qs
+        return qs.filter(
+            Q(name__contains=value.strip()) | Q(person__in=Person.objects.filter(q).values("pk"))
+        )

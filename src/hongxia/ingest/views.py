@@ -10,9 +10,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
 
-from hongxia.core.generic import ScopedActionView, ScopedDetailView, ScopedListView
+from hongxia.core.generic import ExportMixin, ScopedActionView, ScopedDetailView, ScopedListView
 from hongxia.ingest import exports, jobs, readers, services
 from hongxia.ingest.choices import JobStatus, MergeStatus
 from hongxia.ingest.forms import (
@@ -28,14 +30,46 @@ from hongxia.people.models import Person
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class JobListView(ScopedListView):
-    """导入 — upload a roster; the list of earlier imports below."""
+class JobListView(ExportMixin, ScopedListView):
+    """导入 — upload a roster; the list of earlier imports below, newest first."""
 
     model = ImportJob
     permission_required = "people.add_person"
     filterset_class = ImportJobFilter
-    ordering = ["-id"]
+    ordering = ["id"]
+    descending = True
     template_name = "ingest/job_list.html"
+    export_name = "imports"
+    export_headers = (
+        _l("File"),
+        _l("Status"),
+        _l("Rows"),
+        _l("New"),
+        _l("Changed"),
+        _l("Unchanged"),
+        _l("Refused"),
+        _l("Region"),
+        _l("User"),
+        _l("Created"),
+    )
+
+    def get_queryset(self) -> Any:
+        return super().get_queryset().select_related("user", "region")
+
+    def export_row(self, job: ImportJob) -> list[Any]:
+        summary = job.summary or {}
+        return [
+            job.filename,
+            str(job.get_status_display()),
+            summary.get("rows"),
+            summary.get("created"),
+            summary.get("updated"),
+            summary.get("unchanged"),
+            summary.get("rejected"),
+            job.region.name if job.region_id else "",
+            job.user.get_username() if job.user else "",
+            f"{timezone.localtime(job.created_at):%Y-%m-%d %H:%M}",
+        ]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
@@ -139,17 +173,40 @@ class JobReportView(ScopedActionView):
         )
 
 
-class MergeListView(ScopedListView):
-    """待合并 — rows without an ID number that look like someone already registered."""
+class MergeListView(ExportMixin, ScopedListView):
+    """待合并 — rows without an ID number that look like someone already registered, newest
+    first."""
 
     model = MergeCandidate
     permission_required = "people.change_person"
     filterset_class = MergeCandidateFilter
-    ordering = ["-id"]
+    ordering = ["id"]
+    descending = True
     template_name = "ingest/merge_list.html"
+    export_name = "duplicates"
+    export_headers = (
+        _l("Name"),
+        _l("Registered person"),
+        _l("Birth date"),
+        _l("Region"),
+        _l("File"),
+        _l("Row"),
+        _l("Status"),
+    )
 
     def get_queryset(self) -> Any:
-        return super().get_queryset().select_related("person", "job")
+        return super().get_queryset().select_related("person", "job", "region")
+
+    def export_row(self, c: MergeCandidate) -> list[Any]:
+        return [
+            c.name,
+            c.person.name,
+            c.person.birth_date,
+            c.region.name,
+            c.job.filename if c.job else "",
+            c.row_number,
+            str(c.get_status_display()),
+        ]
 
 
 class MergeDecideView(ScopedActionView):
