@@ -8,4 +8,5 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("audit/", views.AuditListView.as_view(), name="audit"),
+    path("audit/export.xlsx", views.AuditExportView.as_view(), name="audit-export"),
 ]

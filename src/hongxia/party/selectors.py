@@ -197,13 +197,18 @@ class HomeFilter(_RegionFilterMixin):
 class RatingFilter(_RegionFilterMixin):
     region_field = "organisation__region"
 
+    q = django_filters.CharFilter(method="filter_q", label=_("Branch name"))
     region = django_filters.ChoiceFilter(method="filter_region", label=_("Region"), choices=[])
     year = django_filters.NumberFilter(label=_("Year"))
     level = django_filters.ChoiceFilter(choices=RatingLevel.choices, label=_("Level"))
 
     class Meta:
         model = Rating
-        fields = ["region", "year", "level"]
+        fields = ["q", "region", "year", "level"]
+
+    def filter_q(self, qs: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        value = value.strip()
+        return qs.filter(organisation__name__contains=value) if value else qs
 
 
 # --- compliance ----------------------------------------------------------------------------
@@ -441,6 +446,7 @@ class BranchRuleFilter(OrganisationFilter):
 
 
 class TransferRequestFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", label=_("Search"))
     status = django_filters.ChoiceFilter(choices=RequestStatus.choices, label=_("Status"))
     direction = django_filters.ChoiceFilter(
         method="filter_direction", label=_("Direction"),
@@ -448,7 +454,14 @@ class TransferRequestFilter(django_filters.FilterSet):
 
     class Meta:
         model = TransferRequest
-        fields = ["status", "direction"]
+        fields = ["q", "status", "direction"]
+
+    def filter_q(self, qs: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        """The member's name, pinyin, initials or last digits, as on the member list."""
+        q = search_q(value)
+        if q is None:
+            return qs
+        return qs.filter(member__person__in=Person.objects.filter(q).values("pk"))
 
     def filter_direction(self, qs: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
         user = getattr(self.request, "user", None)

@@ -19,7 +19,7 @@ import django_filters
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.db import connection
 from django.db.models import Count, Model, Q, QuerySet
 from django.db.models.functions import Substr
@@ -28,6 +28,8 @@ from django.utils.translation import gettext_lazy as _
 
 from hongxia.core import regions, versions
 from hongxia.core.models import Region
+from hongxia.people.models import Person
+from hongxia.people.selectors import search_q
 from hongxia.reports import registry
 from hongxia.reports.models import FiledFigure, FiledReport
 from hongxia.reports.registry import Indicator, Period
@@ -391,6 +393,44 @@ def figure_rows(*, user: Any, figure: FiledFigure) -> tuple[type[Model] | None, 
     return model, list(expand_ids(figure.row_ids))
 
 
+def person_path(model: type[Model] | None) -> str | None:
+    """How rows of `model` name a person for the search box: "pk" for people themselves,
+    "person" for rows with a `person` foreign key; None for rows about no one."""
+    if model is None:
+        return None
+    if issubclass(model, Person):
+        return "pk"
+    try:
+        field = model._meta.get_field("person")
+    except FieldDoesNotExist:
+        return None
+    if field.is_relation and field.related_model is Person:
+        return "person"
+    return None
+
+
+def person_search(model: type[Model] | None, text: str | None) -> Q | None:
+    """The registry's search (name characters, pinyin, initials, last 4 digits of ID or phone)
+    as a filter on rows of `model`; None when the text is empty or the rows name no one."""
+    path = person_path(model)
+    q = search_q(text or "") if path else None
+    if q is None:
+        return None
+    return Q(**{f"{path}__in": Person.objects.filter(q).values("pk")})
+
+
+def searched_ids(*, user: Any, model: type[Model], ids: list[int], search: Q) -> list[int]:
+    """Those of the sorted `ids` whose rows match `search` and the user may see, in order."""
+    if not ids:
+        return []
+    matched = set(
+        model._default_manager.visible_to(user)  # type: ignore[attr-defined]
+        .filter(search, pk__gte=ids[0], pk__lte=ids[-1])
+        .values_list("pk", flat=True)
+    )
+    return [i for i in ids if i in matched]
+
+
 def rows_by_ids(*, user: Any, model: type[Model], ids: list[int]) -> list[Any]:
     """Rows with these ids that still exist and the user may see, in id order."""
     qs = model._default_manager.visible_to(user).filter(pk__in=ids)  # type: ignore[attr-defined]
@@ -476,17 +516,28 @@ def region_choices(*, user: Any) -> list[Region]:
 
 
 class FiledReportFilter(django_filters.FilterSet):
-    """Filtering of filed reports: the list page and the API."""
+    """Filtering of filed reports: the list page, its export and the API."""
 
+    q = django_filters.CharFilter(
+        method="filter_q", label=_("Search"),
+        help_text=_("Title, region name, who filed it or the note"))
     year = django_filters.NumberFilter(field_name="year", label=_("Year"))
     region = django_filters.CharFilter(method="filter_region", label=_("Region code"))
 
     class Meta:
         model = FiledReport
-        fields = ["year", "region"]
+        fields = ["q", "year", "region"]
 
     def __init__(self, *args: Any, request: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, request=request, **kwargs)
+
+    def filter_q(self, qs: QuerySet[FiledReport], name: str,
+                 value: str) -> QuerySet[FiledReport]:
+        value = value.strip()
+        if not value:
+            return qs
+        return qs.filter(Q(title__contains=value) | Q(region__name__contains=value)
+                         | Q(filed_by_name__contains=value) | Q(note__contains=value))
 
     def filter_region(self, qs: QuerySet[FiledReport], name: str,
                       value: str) -> QuerySet[FiledReport]:

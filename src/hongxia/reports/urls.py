@@ -13,6 +13,7 @@ urlpatterns = [
     path("drill/export.xlsx", views.DrillView.as_view(export=True), name="drill-xlsx"),
     path("compare/", views.CompareView.as_view(), name="compare"),
     path("filed/", views.FiledListView.as_view(), name="filed-list"),
+    path("filed/export.xlsx", views.FiledListView.as_view(export=True), name="filed-list-xlsx"),
     path("filed/<int:pk>/", views.FiledDetailView.as_view(), name="filed-detail"),
     path("filed/<int:pk>/compare/", views.FiledCompareView.as_view(), name="filed-compare"),
     path("filed/<int:pk>/rows/", views.FiledRowsView.as_view(), name="filed-rows"),

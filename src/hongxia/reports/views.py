@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -185,11 +186,19 @@ class DrillView(StatsMixin, TemplateView):
     template_name = "reports/drill.html"
     export = False
 
+    def search_text(self) -> str:
+        return self.request.GET.get("q", "").strip()
+
     def rows(self) -> tuple[registry.Indicator, Any, Region | None, int]:
+        """The rows behind the figure; rows that are people or name one are narrowed by the
+        search box (`q`), on the page and in its export alike."""
         ind = indicator_or_default(self.request.GET.get("indicator"))
         region, year = self.region(), self.year()
         qs = selectors.drill_rows(user=self.request.user, key=ind.key, region=region,
                                   period=Period.year(year))
+        search = selectors.person_search(qs.model, self.search_text())
+        if search is not None:
+            qs = qs.filter(search)
         return ind, qs, region, year
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -202,9 +211,10 @@ class DrillView(StatsMixin, TemplateView):
         if hasattr(qs.model, "region"):
             qs = qs.select_related("region")
         qs = qs.order_by("pk")[: settings.HONGXIA_EXPORT_MAX_ROWS]
+        searched = f" q={self.search_text()}" if self.search_text() else ""
         audit.record_event(AuditLog.Action.EXPORT, actor=request.user,
                            region_id=region.code if region else None,
-                           note=f"drill-down {ind.key} {year}")
+                           note=f"drill-down {ind.key} {year}{searched}"[:200])
         data = ([selectors.cell(o, a) for a, _label in cols] for o in qs.iterator(chunk_size=2000))
         # A streamed FileResponse: constant memory for 200,000 rows.
         return xlsx_response(f"{ind.key}-{year}.xlsx", registry.label_of(ind),  # type: ignore[return-value]
@@ -219,12 +229,16 @@ class DrillView(StatsMixin, TemplateView):
         page = paginate(qs, ordering=["pk"], cursor=self.request.GET.get("cursor"),
                         page_size=settings.HONGXIA_PAGE_SIZE)
         cols = selectors.columns_for(ind, qs.model)
+        params = [("indicator", ind.key), ("region", ctx["region_code"]), ("year", year)]
+        q = self.search_text()
         ctx.update(
             indicator=ind, indicator_label=registry.label_of(ind), page=page,
             headers=[label for _a, label in cols],
             table=[(o, [selectors.cell(o, a) for a, _l in cols]) for o in page.rows],
             value=selectors.value(ind.key, selectors.prefix_of(ctx["region"]), Period.year(year)),
-            query=f"indicator={ind.key}&region={ctx['region_code']}&year={year}",
+            searchable=selectors.person_path(qs.model) is not None, q=q,
+            search_keep=params, clear_query=urlencode(params),
+            query=urlencode([*params, *([("q", q)] if q else [])]),
         )
         return ctx
 
@@ -260,16 +274,41 @@ class CompareView(StatsMixin, TemplateView):
 
 
 class FiledListView(ScopedListView):
-    """上报记录 — filed summaries in the user's scope."""
+    """上报记录 — filed summaries in the user's scope; with `export`, the filtered list as .xlsx
+    (for those who may also export statistics)."""
 
     model = FiledReport
     permission_required = "reports.view_filedreport"
     filterset_class = selectors.FiledReportFilter
     ordering = ["id"]
     template_name = "reports/filed_list.html"
+    export = False
 
     def get_queryset(self) -> Any:
         return super().get_queryset().select_related("region")
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not self.export:
+            return super().get(request, *args, **kwargs)
+        if not request.user.has_perm("reports.export_statistics"):
+            raise PermissionDenied
+        _f, qs = self.filtered()
+        qs = qs.order_by("-id")[: settings.HONGXIA_EXPORT_MAX_ROWS]
+        count = [0]
+
+        def data() -> Any:
+            for f in qs.iterator(chunk_size=2000):
+                count[0] += 1
+                yield [f.title, f.region.name, f.region_id, f.year, f.filed_by_name,
+                       timezone.localtime(f.filed_at).strftime("%Y-%m-%d %H:%M"), f.note]
+
+        headers = [_("Title"), _("Region"), _("Region code"), _("Year"), _("Filed by"),
+                   _("Filed at"), _("Note")]
+        response = xlsx_response(f"filed-reports-{timezone.localdate():%Y%m%d}.xlsx",
+                                 _("Filed reports"), headers, data())
+        audit.record_event(AuditLog.Action.EXPORT, actor=request.user,
+                           note=f"filed reports {count[0]} rows: {request.GET.urlencode()}"[:200])
+        return response  # type: ignore[return-value]  # a streamed file
 
     def get_page(self, qs: Any) -> Any:
         return paginate(qs, ordering=self.ordering, cursor=self.request.GET.get("cursor"),
@@ -336,6 +375,21 @@ class FiledRowsView(ScopedDetailView):
         key = self.request.GET.get("indicator")
         return next((f for f in figures if f.key == key), figures[0] if figures else None)
 
+    def search_text(self) -> str:
+        return self.request.GET.get("q", "").strip()
+
+    def frozen_rows(self, fig: Any) -> tuple[Any, list[int], list[int]]:
+        """The figure's model, its frozen ids, and those ids narrowed by the search box (`q`)
+        when the rows are people or name one (else the same list)."""
+        if fig is None:
+            return None, [], []
+        model, ids = selectors.figure_rows(user=self.request.user, figure=fig)
+        search = selectors.person_search(model, self.search_text())
+        if model is None or search is None:
+            return model, ids, ids
+        return model, ids, selectors.searched_ids(user=self.request.user, model=model, ids=ids,
+                                                  search=search)
+
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not self.export:
             return super().get(request, *args, **kwargs)
@@ -343,14 +397,15 @@ class FiledRowsView(ScopedDetailView):
         if not request.user.has_perm("reports.export_statistics"):
             raise PermissionDenied
         fig = self.figure(report)
-        model, ids = selectors.figure_rows(user=request.user, figure=fig) if fig else (None, [])
+        model, _frozen, ids = self.frozen_rows(fig)
         try:
             ind: registry.Indicator | None = registry.get(fig.key) if fig else None
         except KeyError:
             ind = None
         cols = selectors.columns_for(ind, model) if model else [("__str__", "")]
+        searched = f" q={self.search_text()}" if self.search_text() else ""
         audit.record_event(AuditLog.Action.EXPORT, actor=request.user, obj=report,
-                           note=f"filed rows {fig.key if fig else ''}")
+                           note=f"filed rows {fig.key if fig else ''}{searched}"[:200])
 
         def data() -> Any:
             for i in range(0, min(len(ids), settings.HONGXIA_EXPORT_MAX_ROWS), 1000):
@@ -369,7 +424,8 @@ class FiledRowsView(ScopedDetailView):
         ctx["figures"] = list(self.object.figures.all())
         if fig is None:
             return ctx
-        model, ids = selectors.figure_rows(user=self.request.user, figure=fig)
+        model, frozen, ids = self.frozen_rows(fig)
+        q = self.search_text()
         try:
             after = int(self.request.GET.get("after", "0"))
         except ValueError:
@@ -386,8 +442,11 @@ class FiledRowsView(ScopedDetailView):
         ctx.update(
             headers=[label for _a, label in cols],
             table=[(o, [selectors.cell(o, a) for a, _l in cols]) for o in rows],
-            total=len(ids), next_after=chunk[-1] if start + len(chunk) < len(ids) else None,
-            first_page=start == 0,
+            total=len(frozen), matching=len(ids) if ids is not frozen else None,
+            next_after=chunk[-1] if start + len(chunk) < len(ids) else None,
+            first_page=start == 0, searchable=selectors.person_path(model) is not None, q=q,
+            search_keep=[("indicator", fig.key)], clear_query=urlencode([("indicator", fig.key)]),
+            query=urlencode([("indicator", fig.key), *([("q", q)] if q else [])]),
         )
         return ctx
 
