@@ -240,3 +240,13 @@ def test_filed_reports_export_needs_the_export_permission(
     assert page.status_code == 200
     assert FILED_XLSX not in page.content.decode()
     assert client.get(FILED_XLSX, {"q": "鹤城"}).status_code == 403
+
+
+def test_changing_the_drill_downs_region_or_year_keeps_its_figure(
+        clerk: Any, people: dict[str, Any]) -> None:
+    # The region-and-year form used to send no indicator: the page fell back to the default.
+    grant(clerk)
+    html = _client(clerk).get(DRILL, {"indicator": "people.lixiu"}).content.decode()
+    scope_form = html.split('<form class="filters" method="get">', 1)[1].split("</form>", 1)[0]
+    assert 'name="region"' in scope_form and 'name="year"' in scope_form
+    assert '<input type="hidden" name="indicator" value="people.lixiu">' in scope_form
