@@ -73,7 +73,8 @@ def test_transfer_requests_are_searched_by_the_members_name_pinyin_initials_or_p
 def test_transfer_requests_export_has_only_the_searched_rows(
         clerk: Any, requests_world: Any) -> None:
     rows = _xlsx_rows(_client(clerk).get(REQUESTS_XLSX, {"q": "lxy"}))
-    assert rows[0][:2] == ("申请日期", "姓名")
+    # 转出, not 起: "From" of a transfer is a branch, not the start of a period.
+    assert rows[0][:4] == ("申请日期", "姓名", "转出", "转入")
     assert [r[1:4] for r in rows[1:]] == [("李秀英", "鹤城城北支部", "沅陵县城关支部")]
     assert len(_xlsx_rows(_client(clerk).get(REQUESTS_XLSX))) == 3
 

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from hongxia.core.crypto import EncryptedCharField
 from hongxia.core.scope import ScopedManagerMixin, ScopedModel, ScopedQuerySet, scope_q
@@ -206,7 +207,7 @@ class Transfer(ScopedModel):
                                verbose_name=_("member"))
     from_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT,
                                           related_name="transfers_out",
-                                          verbose_name=_("from"))
+                                          verbose_name=pgettext_lazy("transfer", "from"))
     to_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT,
                                         related_name="transfers_in", verbose_name=_("to"))
     date = models.DateField(_("date"))
@@ -465,7 +466,8 @@ class TransferRequest(ScopedModel):
     member = models.ForeignKey(Member, on_delete=models.CASCADE,
                                related_name="transfer_requests", verbose_name=_("member"))
     from_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT,
-                                          related_name="+", verbose_name=_("from"))
+                                          related_name="+",
+                                          verbose_name=pgettext_lazy("transfer", "from"))
     to_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT,
                                         related_name="+", verbose_name=_("to"))
     date = models.DateField(_("requested on"))

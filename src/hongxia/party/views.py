@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.generic import TemplateView
 
 from hongxia.core import audit
@@ -965,7 +965,7 @@ class TransferRequestExportView(ExportMixin, TransferRequestListView):
     export_columns = [
         gettext_lazy("Requested on"),
         gettext_lazy("Name"),
-        gettext_lazy("From"),
+        pgettext_lazy("transfer", "From"),
         gettext_lazy("To"),
         gettext_lazy("Reason"),
         gettext_lazy("Status"),
