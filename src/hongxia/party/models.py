@@ -209,7 +209,8 @@ class Transfer(ScopedModel):
                                           related_name="transfers_out",
                                           verbose_name=pgettext_lazy("transfer", "from"))
     to_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT,
-                                        related_name="transfers_in", verbose_name=_("to"))
+                                        related_name="transfers_in",
+                                        verbose_name=pgettext_lazy("transfer", "to"))
     date = models.DateField(_("date"))
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
@@ -469,7 +470,8 @@ class TransferRequest(ScopedModel):
                                           related_name="+",
                                           verbose_name=pgettext_lazy("transfer", "from"))
     to_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT,
-                                        related_name="+", verbose_name=_("to"))
+                                        related_name="+",
+                                        verbose_name=pgettext_lazy("transfer", "to"))
     date = models.DateField(_("requested on"))
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=RequestStatus.choices,

@@ -966,7 +966,7 @@ class TransferRequestExportView(ExportMixin, TransferRequestListView):
         gettext_lazy("Requested on"),
         gettext_lazy("Name"),
         pgettext_lazy("transfer", "From"),
-        gettext_lazy("To"),
+        pgettext_lazy("transfer", "To"),
         gettext_lazy("Reason"),
         gettext_lazy("Status"),
         gettext_lazy("Decided on"),
