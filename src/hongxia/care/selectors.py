@@ -13,6 +13,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from hongxia.care.choices import (
     LeaderStatus,
@@ -474,7 +475,7 @@ class VisitFilter(_SearchPersonMixin, django_filters.FilterSet):
 
 class PairingFilter(_SearchPersonMixin, django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
-    active = django_filters.BooleanFilter(label=_("Current"))
+    active = django_filters.BooleanFilter(label=pgettext_lazy("care record", "Current"))
 
     class Meta:
         model = Pairing
@@ -492,7 +493,7 @@ class LeaderFilter(django_filters.FilterSet):
 
 class PlanFilter(_SearchPersonMixin, django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
-    current = django_filters.BooleanFilter(label=_("Current"))
+    current = django_filters.BooleanFilter(label=pgettext_lazy("care record", "Current"))
     review_due = django_filters.BooleanFilter(method="filter_review", label=_("Review due"))
 
     class Meta:

@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.generic import TemplateView
 
 from hongxia.care import forms, selectors, services
@@ -764,7 +764,7 @@ class PaymentListView(ExportMixin, ScopedListView):
         return [
             _("Name"),
             _("Programme"),
-            _("Period"),
+            pgettext("aid payment", "Period"),
             _("Amount (yuan)"),
             _("Status"),
             _("Paid on"),
