@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from hongxia.care.models import AidPayment, AidProgramme
 from tests.care.conftest import grant
-from tests.conftest import HECHENG, YUANLING
+from tests.conftest import HECHENG
 from tests.factories import PersonFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -73,8 +73,8 @@ def paid_aid(care_clerk: Any) -> AidPayment:
 def test_care_words_are_not_taken_from_the_party_catalogue(
     care_clerk: Any, paid_aid: AidPayment
 ) -> None:
-    """"Period" and "Current" mean something else in party work (存续期间, 现存), and the party
-    catalogue comes first: care's own readings are asked for by context."""
+    """Party work reads "Period" and "Current" as 存续期间 and 现存, and the party catalogue
+    comes first: care asks for its own readings (期次, 现行) by context."""
     client = _login(care_clerk)
     body = client.get("/care/aid/payments/").content.decode()
     assert "期次" in body and "存续期间" not in body
@@ -82,3 +82,31 @@ def test_care_words_are_not_taken_from_the_party_catalogue(
     assert "现行" in body and "现存" not in body
     rows = _sheet(client.get("/care/aid/payments/?export=xlsx"))
     assert rows[0][2] == "期次"
+
+
+# ---- the export permission ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("url", ["/care/aid/ledger/", "/care/aid/payments/"])
+def test_aid_export_needs_the_export_permission(url: str, paid_aid: AidPayment) -> None:
+    """Seeing the aid lists is not enough to take them away as a file: without
+    care.export_aidpayment the page has no button and ?export=xlsx is refused."""
+    viewer = grant(
+        UserFactory(username="viewer", role="branch_secretary", region_id=HECHENG),
+        {"care.view_aidpayment"},
+    )
+    client = _login(viewer)
+    page = client.get(url)
+    assert page.status_code == 200
+    assert "export=xlsx" not in page.content.decode()
+    assert client.get(url + "?export=xlsx").status_code == 403
+
+
+@pytest.mark.parametrize("url", ["/care/aid/ledger/", "/care/aid/payments/"])
+def test_aid_export_with_the_permission(url: str, care_clerk: Any, paid_aid: AidPayment) -> None:
+    client = _login(care_clerk)
+    assert "export=xlsx" in client.get(url).content.decode()
+    rows = _sheet(client.get(url + "?export=xlsx&status=paid"))
+    assert rows[0] == ("姓名", "项目", "期次", "金额（元）", "状态", "发放日期", "凭证号")
+    assert [r[0] for r in rows[1:]] == ["受助人"]
+    assert rows[1][3] == 123.45 and rows[1][6] == "V-1"
