@@ -50,6 +50,11 @@ def _errors(request: HttpRequest, exc: ValidationError | Any, form: Any = None) 
     errors_to_messages(request, exc, form)
 
 
+def _region_name(obj: Any) -> str:
+    # `region` is declared through a kwargs dict (models._REGION), which the stubs cannot type.
+    return str(obj.region.name)
+
+
 def _yuan(fen: int | None) -> str:
     return f"{Decimal(fen or 0) / 100:,.2f}"  # never through a float
 
@@ -369,12 +374,28 @@ class VisitCreateView(ScopedDetailView):
 # ---- leaders and pairing ---------------------------------------------------------------------
 
 
-class LeaderListView(ScopedListView):
+class LeaderListView(ExportMixin, ScopedListView):
     model = Leader  # type: ignore[misc]
     permission_required = "care.view_leader"
     filterset_class = selectors.LeaderFilter
     ordering = ["name", "id"]
     template_name = "care/leader_list.html"
+    export_name = "leaders"
+
+    @property
+    def export_headers(self) -> list[str]:  # type: ignore[override]
+        return [_("Name"), _("Post"), _("Unit"), _("Phone"), _("Status"), _("Status since")]
+
+    def export_row(self, leader: Leader) -> list[Any]:
+        # The masked phone, as the list shows it: the stored number is never shown.
+        return [
+            leader.name,
+            leader.post,
+            leader.unit,
+            leader.phone_masked,
+            leader.get_status_display(),
+            leader.status_date,
+        ]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
@@ -475,7 +496,7 @@ class LeaderHandoverView(ScopedActionView):
         return redirect(leader)
 
 
-class PairingListView(ScopedListView):
+class PairingListView(ExportMixin, ScopedListView):
     """结对 — coverage per county, the unpaired, pairs needing a new leader, and all pairs."""
 
     model = Pairing  # type: ignore[misc]
@@ -483,6 +504,28 @@ class PairingListView(ScopedListView):
     filterset_class = selectors.PairingFilter
     ordering = ["id"]
     template_name = "care/pairing_list.html"
+    export_name = "pairs"
+
+    @property
+    def export_headers(self) -> list[str]:  # type: ignore[override]
+        return [
+            _("Name"),
+            _("Leader"),
+            _("Post"),
+            _("From"),
+            _("Until"),
+            pgettext("care record", "Current"),
+        ]
+
+    def export_row(self, p: Pairing) -> list[Any]:
+        return [
+            p.person.name,
+            p.leader.name,
+            p.leader.post,
+            p.start,
+            p.end,
+            _("Yes") if p.active else _("No"),
+        ]
 
     def get_queryset(self) -> Any:
         return super().get_queryset().select_related("person", "leader", "region")
@@ -532,12 +575,36 @@ class PairingCreateView(ScopedDetailView):
 # ---- 一人一策 --------------------------------------------------------------------------------
 
 
-class PlanListView(ScopedListView):
+class PlanListView(ExportMixin, ScopedListView):
     model = ServicePlan  # type: ignore[misc]
     permission_required = "care.view_serviceplan"
     filterset_class = selectors.PlanFilter
     ordering = ["review_date", "id"]
     template_name = "care/plan_list.html"
+    export_name = "plans"
+
+    @property
+    def export_headers(self) -> list[str]:  # type: ignore[override]
+        return [
+            _("Name"),
+            _("Version"),
+            pgettext("care record", "Current"),
+            _("Needs"),
+            _("Measures"),
+            _("Responsible"),
+            _("Next review"),
+        ]
+
+    def export_row(self, p: ServicePlan) -> list[Any]:
+        return [
+            p.person.name,
+            p.version,
+            _("Yes") if p.current else _("No"),
+            p.needs,
+            p.measures,
+            p.responsible,
+            p.review_date,
+        ]
 
     def get_queryset(self) -> Any:
         qs = super().get_queryset().select_related("person")
@@ -606,12 +673,39 @@ class PlanCreateView(ScopedDetailView):
 # ---- aid -------------------------------------------------------------------------------------
 
 
-class ProgrammeListView(ScopedListView):
+class ProgrammeListView(ExportMixin, ScopedListView):
     model = AidProgramme  # type: ignore[misc]
     permission_required = "care.view_aidprogramme"
     filterset_class = selectors.ProgrammeFilter
-    ordering = ["-year", "id"]
+    ordering = ["-year", "-id"]  # the export's order; the page's is the same (get_page)
     template_name = "care/programme_list.html"
+    export_name = "programmes"
+
+    @property
+    def export_headers(self) -> list[str]:  # type: ignore[override]
+        return [
+            pgettext("aid programme", "Name"),
+            _("Year"),
+            _("Kind"),
+            _("Region"),
+            _("Budget (yuan)"),
+            _("Approved so far (yuan)"),
+            _("Status"),
+        ]
+
+    def export_row(self, p: AidProgramme) -> list[Any]:
+        return [
+            p.name,
+            p.year,
+            p.get_kind_display(),
+            _region_name(p),
+            Decimal(p.budget_fen) / 100,
+            Decimal(p.committed_fen) / 100,
+            p.get_status_display(),
+        ]
+
+    def get_queryset(self) -> Any:
+        return super().get_queryset().select_related("region")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
@@ -869,12 +963,35 @@ class PaymentPayView(ScopedActionView):
 # ---- rules -----------------------------------------------------------------------------------
 
 
-class RuleListView(ScopedListView):
+class RuleListView(ExportMixin, ScopedListView):
     model = VisitRule  # type: ignore[misc]
     permission_required = "care.view_visittask"
     filterset_class = selectors.RuleFilter
     ordering = ["order", "id"]
     template_name = "care/rule_list.html"
+    export_name = "rules"
+
+    @property
+    def export_headers(self) -> list[str]:  # type: ignore[override]
+        return [
+            pgettext("visit rule", "Name"),
+            _("Trigger"),
+            _("Region"),
+            _("Owner"),
+            _("In use"),
+        ]
+
+    def export_row(self, r: VisitRule) -> list[Any]:
+        return [
+            r.name,
+            r.get_trigger_display(),
+            _region_name(r),
+            r.get_owner_display(),
+            _("Yes") if r.active else _("No"),
+        ]
+
+    def get_queryset(self) -> Any:
+        return super().get_queryset().select_related("region")
 
 
 class RuleDetailView(ScopedDetailView):
@@ -927,12 +1044,23 @@ class RuleCopyView(RuleEditView):
 # ---- 荣誉退休 --------------------------------------------------------------------------------
 
 
-class CeremonyListView(ScopedListView):
+class CeremonyListView(ExportMixin, ScopedListView):
     model = Ceremony  # type: ignore[misc]
     permission_required = "care.view_ceremony"
     filterset_class = selectors.CeremonyFilter
     ordering = ["date", "id"]
     template_name = "care/ceremony_list.html"
+    export_name = "ceremonies"
+
+    @property
+    def export_headers(self) -> list[str]:  # type: ignore[override]
+        return [_("Date"), _("Unit"), _("Place"), _("Region")]
+
+    def export_row(self, c: Ceremony) -> list[Any]:
+        return [c.date, c.unit, c.place, _region_name(c)]
+
+    def get_queryset(self) -> Any:
+        return super().get_queryset().select_related("region")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
