@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from hongxia.care.choices import (
     HONOUR_CHECKLIST,
@@ -175,7 +176,7 @@ class ApplyForm(forms.Form):
     person = forms.IntegerField(label=_("Record number"))
     amount = forms.DecimalField(label=_("Amount (yuan)"), min_value=0, decimal_places=2)
     period = forms.CharField(
-        label=_("Period"),
+        label=pgettext_lazy("aid payment", "Period"),
         max_length=20,
         help_text=_("e.g. 2026 or 2026春节: one payment per person per period."),
     )
@@ -186,7 +187,7 @@ class UploadForm(forms.Form):
     file = forms.FileField(
         label=_("List (.xlsx or .csv)"), help_text=_("Columns: 编号 or 身份证号, 金额, 事由.")
     )
-    period = forms.CharField(label=_("Period"), max_length=20)
+    period = forms.CharField(label=pgettext_lazy("aid payment", "Period"), max_length=20)
 
 
 class PayForm(forms.Form):

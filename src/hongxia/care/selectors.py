@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import functools
 import hashlib
+import unicodedata
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -13,6 +15,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Substr
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from hongxia.care.choices import (
     LeaderStatus,
@@ -35,7 +38,7 @@ from hongxia.care.models import (
     VisitCampaign,
     VisitRule,
 )
-from hongxia.core import versions
+from hongxia.core import masking, pinyin, versions
 from hongxia.core.models import Region
 from hongxia.core.pagination import Page, paginate
 from hongxia.party.choices import MemberStatus
@@ -474,7 +477,7 @@ class VisitFilter(_SearchPersonMixin, django_filters.FilterSet):
 
 class PairingFilter(_SearchPersonMixin, django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
-    active = django_filters.BooleanFilter(label=_("Current"))
+    active = django_filters.BooleanFilter(label=pgettext_lazy("care record", "Current"))
 
     class Meta:
         model = Pairing
@@ -482,17 +485,57 @@ class PairingFilter(_SearchPersonMixin, django_filters.FilterSet):
 
 
 class LeaderFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(field_name="name", lookup_expr="icontains", label=_("Name"))
+    q = django_filters.CharFilter(method="filter_q", label=_("Search"))
     status = django_filters.ChoiceFilter(choices=LeaderStatus.choices, label=_("Status"))
 
     class Meta:
         model = Leader
         fields = ["q", "status"]
 
+    def filter_q(self, qs: QuerySet[Any], name: str, value: str) -> QuerySet[Any]:
+        return leader_search(qs, value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _leader_name_keys(name: str) -> frozenset[str]:
+    return frozenset(pinyin.name_search_keys(name))
+
+
+def leader_search(qs: QuerySet[Leader], text: str) -> QuerySet[Leader]:
+    """The leaders in `qs` a search box's text finds: any part of the name, its pinyin or
+    initials from a syllable on (as people are found: 建国, jianguo, zjg), or the last 4
+    digits of the phone.
+
+    Leaders have no search-key table: a region's leaders are a few hundred at most, so their
+    names and masked phones are read and matched here, and the list stays a queryset (ids),
+    filtered and paginated as before. The phone is matched on its masked form, which shows
+    the last 4 digits of any number long enough to have them; the number itself is never
+    decrypted for a search."""
+    raw = (text or "").strip()
+    folded = unicodedata.normalize("NFKC", raw).replace(" ", "")
+    if folded.isdecimal():
+        if len(folded) != 4:
+            return qs.none()  # only a phone's last 4 digits; other numbers say nothing
+        ids = [
+            pk
+            for pk, masked in qs.order_by().values_list("pk", "phone_masked")
+            if masking.tail(masked) == folded
+        ]
+        return qs.filter(pk__in=ids)
+    key = pinyin.normalize_query(raw)
+    if not key:
+        return qs
+    ids = [
+        pk
+        for pk, leader_name in qs.order_by().values_list("pk", "name")
+        if any(k.startswith(key) for k in _leader_name_keys(leader_name))
+    ]
+    return qs.filter(pk__in=ids)
+
 
 class PlanFilter(_SearchPersonMixin, django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", label=_("Search"))
-    current = django_filters.BooleanFilter(label=_("Current"))
+    current = django_filters.BooleanFilter(label=pgettext_lazy("care record", "Current"))
     review_due = django_filters.BooleanFilter(method="filter_review", label=_("Review due"))
 
     class Meta:

@@ -9,12 +9,12 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.generic import TemplateView
 
 from hongxia.care import forms, selectors, services
@@ -50,16 +50,28 @@ def _errors(request: HttpRequest, exc: ValidationError | Any, form: Any = None) 
     errors_to_messages(request, exc, form)
 
 
+def _region_name(obj: Any) -> str:
+    # `region` is declared through a kwargs dict (models._REGION), which the stubs cannot type.
+    return str(obj.region.name)
+
+
 def _yuan(fen: int | None) -> str:
     return f"{Decimal(fen or 0) / 100:,.2f}"  # never through a float
 
 
 class ExportMixin:
-    """`?export=xlsx` on a list gives the same filtered rows as a spreadsheet, logged."""
+    """`?export=xlsx` on a list gives the same filtered rows as a spreadsheet, logged.
+
+    A list whose export needs more than seeing the list names `export_permission`: without it
+    `?export=xlsx` answers 403 (the template hides the button with the same permission)."""
 
     export_name: ClassVar[str] = "care"
     export_headers: ClassVar[Sequence[str]] = ()
+    export_permission: ClassVar[str] = ""
     request: HttpRequest
+
+    def can_export(self) -> bool:
+        return not self.export_permission or self.request.user.has_perm(self.export_permission)
 
     def export_row(self, obj: Any) -> Sequence[Any]:
         raise NotImplementedError
@@ -81,6 +93,8 @@ class ExportMixin:
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         if request.GET.get("export") == "xlsx":
+            if not self.can_export():
+                raise PermissionDenied
             _f, qs = self.filtered()  # type: ignore[attr-defined]
             return self.export(qs)
         return super().get(request, *args, **kwargs)  # type: ignore[misc]
@@ -360,12 +374,28 @@ class VisitCreateView(ScopedDetailView):
 # ---- leaders and pairing ---------------------------------------------------------------------
 
 
-class LeaderListView(ScopedListView):
+class LeaderListView(ExportMixin, ScopedListView):
     model = Leader  # type: ignore[misc]
     permission_required = "care.view_leader"
     filterset_class = selectors.LeaderFilter
     ordering = ["name", "id"]
     template_name = "care/leader_list.html"
+    export_name = "leaders"
+
+    @property
+    def export_headers(self) -> list[str]:  # type: ignore[override]
+        return [_("Name"), _("Post"), _("Unit"), _("Phone"), _("Status"), _("Status since")]
+
+    def export_row(self, leader: Leader) -> list[Any]:
+        # The masked phone, as the list shows it: the stored number is never shown.
+        return [
+            leader.name,
+            leader.post,
+            leader.unit,
+            leader.phone_masked,
+            leader.get_status_display(),
+            leader.status_date,
+        ]
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
@@ -466,7 +496,7 @@ class LeaderHandoverView(ScopedActionView):
         return redirect(leader)
 
 
-class PairingListView(ScopedListView):
+class PairingListView(ExportMixin, ScopedListView):
     """结对 — coverage per county, the unpaired, pairs needing a new leader, and all pairs."""
 
     model = Pairing  # type: ignore[misc]
@@ -474,6 +504,28 @@ class PairingListView(ScopedListView):
     filterset_class = selectors.PairingFilter
     ordering = ["id"]
     template_name = "care/pairing_list.html"
+    export_name = "pairs"
+
+    @property
+    def export_headers(self) -> list[str]:  # type: ignore[override]
+        return [
+            _("Name"),
+            _("Leader"),
+            _("Post"),
+            _("From"),
+            _("Until"),
+            pgettext("care record", "Current"),
+        ]
+
+    def export_row(self, p: Pairing) -> list[Any]:
+        return [
+            p.person.name,
+            p.leader.name,
+            p.leader.post,
+            p.start,
+            p.end,
+            _("Yes") if p.active else _("No"),
+        ]
 
     def get_queryset(self) -> Any:
         return super().get_queryset().select_related("person", "leader", "region")
@@ -523,12 +575,36 @@ class PairingCreateView(ScopedDetailView):
 # ---- 一人一策 --------------------------------------------------------------------------------
 
 
-class PlanListView(ScopedListView):
+class PlanListView(ExportMixin, ScopedListView):
     model = ServicePlan  # type: ignore[misc]
     permission_required = "care.view_serviceplan"
     filterset_class = selectors.PlanFilter
     ordering = ["review_date", "id"]
     template_name = "care/plan_list.html"
+    export_name = "plans"
+
+    @property
+    def export_headers(self) -> list[str]:  # type: ignore[override]
+        return [
+            _("Name"),
+            _("Version"),
+            pgettext("care record", "Current"),
+            _("Needs"),
+            _("Measures"),
+            _("Responsible"),
+            _("Next review"),
+        ]
+
+    def export_row(self, p: ServicePlan) -> list[Any]:
+        return [
+            p.person.name,
+            p.version,
+            _("Yes") if p.current else _("No"),
+            p.needs,
+            p.measures,
+            p.responsible,
+            p.review_date,
+        ]
 
     def get_queryset(self) -> Any:
         qs = super().get_queryset().select_related("person")
@@ -597,12 +673,39 @@ class PlanCreateView(ScopedDetailView):
 # ---- aid -------------------------------------------------------------------------------------
 
 
-class ProgrammeListView(ScopedListView):
+class ProgrammeListView(ExportMixin, ScopedListView):
     model = AidProgramme  # type: ignore[misc]
     permission_required = "care.view_aidprogramme"
     filterset_class = selectors.ProgrammeFilter
-    ordering = ["-year", "id"]
+    ordering = ["-year", "-id"]  # the export's order; the page's is the same (get_page)
     template_name = "care/programme_list.html"
+    export_name = "programmes"
+
+    @property
+    def export_headers(self) -> list[str]:  # type: ignore[override]
+        return [
+            pgettext("aid programme", "Name"),
+            _("Year"),
+            _("Kind"),
+            _("Region"),
+            _("Budget (yuan)"),
+            _("Approved so far (yuan)"),
+            _("Status"),
+        ]
+
+    def export_row(self, p: AidProgramme) -> list[Any]:
+        return [
+            p.name,
+            p.year,
+            p.get_kind_display(),
+            _region_name(p),
+            Decimal(p.budget_fen) / 100,
+            Decimal(p.committed_fen) / 100,
+            p.get_status_display(),
+        ]
+
+    def get_queryset(self) -> Any:
+        return super().get_queryset().select_related("region")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
@@ -758,13 +861,15 @@ class PaymentListView(ExportMixin, ScopedListView):
     ordering = ["id"]
     template_name = "care/payment_list.html"
     export_name = "aid"
+    # The ledger is this list with status=paid: one permission guards both exports.
+    export_permission = "care.export_aidpayment"
 
     @property
     def export_headers(self) -> list[str]:  # type: ignore[override]
         return [
             _("Name"),
             _("Programme"),
-            _("Period"),
+            pgettext("aid payment", "Period"),
             _("Amount (yuan)"),
             _("Status"),
             _("Paid on"),
@@ -858,12 +963,35 @@ class PaymentPayView(ScopedActionView):
 # ---- rules -----------------------------------------------------------------------------------
 
 
-class RuleListView(ScopedListView):
+class RuleListView(ExportMixin, ScopedListView):
     model = VisitRule  # type: ignore[misc]
     permission_required = "care.view_visittask"
     filterset_class = selectors.RuleFilter
     ordering = ["order", "id"]
     template_name = "care/rule_list.html"
+    export_name = "rules"
+
+    @property
+    def export_headers(self) -> list[str]:  # type: ignore[override]
+        return [
+            pgettext("visit rule", "Name"),
+            _("Trigger"),
+            _("Region"),
+            _("Owner"),
+            _("In use"),
+        ]
+
+    def export_row(self, r: VisitRule) -> list[Any]:
+        return [
+            r.name,
+            r.get_trigger_display(),
+            _region_name(r),
+            r.get_owner_display(),
+            _("Yes") if r.active else _("No"),
+        ]
+
+    def get_queryset(self) -> Any:
+        return super().get_queryset().select_related("region")
 
 
 class RuleDetailView(ScopedDetailView):
@@ -916,12 +1044,23 @@ class RuleCopyView(RuleEditView):
 # ---- 荣誉退休 --------------------------------------------------------------------------------
 
 
-class CeremonyListView(ScopedListView):
+class CeremonyListView(ExportMixin, ScopedListView):
     model = Ceremony  # type: ignore[misc]
     permission_required = "care.view_ceremony"
     filterset_class = selectors.CeremonyFilter
     ordering = ["date", "id"]
     template_name = "care/ceremony_list.html"
+    export_name = "ceremonies"
+
+    @property
+    def export_headers(self) -> list[str]:  # type: ignore[override]
+        return [_("Date"), _("Unit"), _("Place"), _("Region")]
+
+    def export_row(self, c: Ceremony) -> list[Any]:
+        return [c.date, c.unit, c.place, _region_name(c)]
+
+    def get_queryset(self) -> Any:
+        return super().get_queryset().select_related("region")
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
