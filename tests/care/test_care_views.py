@@ -204,7 +204,7 @@ def test_aid_pages_programme_apply_upload_approve_pay_ledger(
     b.post(f"/care/aid/payments/{pay.pk}/pay/", {"voucher": "V1"})
     assert AidPayment.objects.get(pk=pay.pk).status == "paid"
     body = b.get("/care/aid/ledger/").content.decode()
-    assert "受助人" in body and "50000" in body
+    assert "受助人" in body and "500.00" in body and "50000" not in body  # yuan, not fen
     export = b.get("/care/aid/ledger/?export=xlsx")
     assert "受助人" in _content(export)
 

@@ -43,6 +43,7 @@ from hongxia.core.generic import (
     errors_to_messages,
 )
 from hongxia.core.models import AuditLog
+from hongxia.core.templatetags.money import yuan
 from hongxia.people.models import Person
 
 
@@ -56,7 +57,7 @@ def _region_name(obj: Any) -> str:
 
 
 def _yuan(fen: int | None) -> str:
-    return f"{Decimal(fen or 0) / 100:,.2f}"  # never through a float
+    return yuan(fen or 0)  # never through a float
 
 
 class ExportMixin:
