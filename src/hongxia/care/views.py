@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any, ClassVar
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -33,8 +33,7 @@ from hongxia.care.models import (
     VisitRule,
     VisitTask,
 )
-from hongxia.core import audit
-from hongxia.core.exports import xlsx_response
+from hongxia.core import generic
 from hongxia.core.generic import (
     ScopedActionView,
     ScopedDetailView,
@@ -42,7 +41,6 @@ from hongxia.core.generic import (
     ScopedMixin,
     errors_to_messages,
 )
-from hongxia.core.models import AuditLog
 from hongxia.core.templatetags.money import yuan
 from hongxia.people.models import Person
 
@@ -60,45 +58,10 @@ def _yuan(fen: int | None) -> str:
     return yuan(fen or 0)  # never through a float
 
 
-class ExportMixin:
-    """`?export=xlsx` on a list gives the same filtered rows as a spreadsheet, logged.
-
-    A list whose export needs more than seeing the list names `export_permission`: without it
-    `?export=xlsx` answers 403 (the template hides the button with the same permission)."""
+class ExportMixin(generic.ExportMixin):
+    """`?export=xlsx` on a care list (core.generic.ExportMixin)."""
 
     export_name: ClassVar[str] = "care"
-    export_headers: ClassVar[Sequence[str]] = ()
-    export_permission: ClassVar[str] = ""
-    request: HttpRequest
-
-    def can_export(self) -> bool:
-        return not self.export_permission or self.request.user.has_perm(self.export_permission)
-
-    def export_row(self, obj: Any) -> Sequence[Any]:
-        raise NotImplementedError
-
-    def export(self, qs: Any) -> HttpResponseBase:
-        ordered = qs.order_by(*self.ordering)[: settings.HONGXIA_EXPORT_MAX_ROWS]  # type: ignore[attr-defined]
-        response = xlsx_response(
-            f"hongxia-{self.export_name}-{timezone.localdate():%Y%m%d}.xlsx",
-            self.export_name,
-            [str(h) for h in self.export_headers],
-            (self.export_row(o) for o in ordered.iterator(chunk_size=2000)),
-        )
-        audit.record_event(
-            AuditLog.Action.EXPORT,
-            actor=self.request.user,
-            note=f"care {self.export_name}: {self.request.GET.urlencode()}"[:200],
-        )
-        return response
-
-    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        if request.GET.get("export") == "xlsx":
-            if not self.can_export():
-                raise PermissionDenied
-            _f, qs = self.filtered()  # type: ignore[attr-defined]
-            return self.export(qs)
-        return super().get(request, *args, **kwargs)  # type: ignore[misc]
 
 
 # ---- tasks -----------------------------------------------------------------------------------
