@@ -4,38 +4,18 @@ columns; and the export permission where a list has one."""
 from __future__ import annotations
 
 import datetime
-import io
 from typing import Any
 
-import openpyxl
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from hongxia.care.models import AidPayment, AidProgramme
 from tests.care.conftest import grant
 from tests.conftest import HECHENG, YUANLING
 from tests.factories import PersonFactory, UserFactory
+from tests.http import logged_in, xlsx_rows
 
 pytestmark = pytest.mark.django_db
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _login(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def _sheet(response: Any) -> list[tuple[Any, ...]]:
-    """The exported rows, header first, as a user opening the file would read them."""
-    assert response.status_code == 200
-    assert response["Content-Type"] == XLSX
-    body = b"".join(response.streaming_content)
-    book = openpyxl.load_workbook(io.BytesIO(body), read_only=True)
-    return [tuple(row) for row in book.active.iter_rows(values_only=True)]
-
 
 def _paid(region: str, name: str, programme: AidProgramme, user: Any) -> AidPayment:
     return AidPayment.objects.create(
@@ -76,12 +56,12 @@ def test_care_words_are_not_taken_from_the_party_catalogue(
 ) -> None:
     """Party work reads "Period" and "Current" as 存续期间 and 现存, and the party catalogue
     comes first: care asks for its own readings (期次, 现行) by context."""
-    client = _login(care_clerk)
+    client = logged_in(care_clerk)
     body = client.get("/care/aid/payments/").content.decode()
     assert "期次" in body and "存续期间" not in body
     body = client.get("/care/plans/").content.decode()
     assert "现行" in body and "现存" not in body
-    rows = _sheet(client.get("/care/aid/payments/?export=xlsx"))
+    rows = xlsx_rows(client.get("/care/aid/payments/?export=xlsx"))
     assert rows[0][2] == "期次"
 
 
@@ -96,7 +76,7 @@ def test_aid_export_needs_the_export_permission(url: str, paid_aid: AidPayment) 
         UserFactory(username="viewer", role="branch_secretary", region_id=HECHENG),
         {"care.view_aidpayment"},
     )
-    client = _login(viewer)
+    client = logged_in(viewer)
     page = client.get(url)
     assert page.status_code == 200
     assert "export=xlsx" not in page.content.decode()
@@ -105,9 +85,9 @@ def test_aid_export_needs_the_export_permission(url: str, paid_aid: AidPayment) 
 
 @pytest.mark.parametrize("url", ["/care/aid/ledger/", "/care/aid/payments/"])
 def test_aid_export_with_the_permission(url: str, care_clerk: Any, paid_aid: AidPayment) -> None:
-    client = _login(care_clerk)
+    client = logged_in(care_clerk)
     assert "export=xlsx" in client.get(url).content.decode()
-    rows = _sheet(client.get(url + "?export=xlsx&status=paid"))
+    rows = xlsx_rows(client.get(url + "?export=xlsx&status=paid"))
     assert rows[0] == ("姓名", "项目", "期次", "金额（元）", "状态", "发放日期", "凭证号")
     assert [r[0] for r in rows[1:]] == ["受助人"]
     assert rows[1][3] == 123.45 and rows[1][6] == "V-1"
@@ -136,10 +116,10 @@ def test_leader_export_follows_the_filter_with_masked_phones(
         _leader(care_admin, name, phone)
     _leader(care_admin, "张建设", "13700002222", status="retired")
     _leader(care_admin, "李四", "13600003333")
-    client = _login(care_admin)
+    client = logged_in(care_admin)
     page = client.get("/care/leaders/?q=张&status=serving").content.decode()
     assert "export=xlsx" in page and "q=%E5%BC%A0&amp;status=serving&amp;export=xlsx" in page
-    rows = _sheet(client.get("/care/leaders/?q=张&status=serving&export=xlsx"))
+    rows = xlsx_rows(client.get("/care/leaders/?q=张&status=serving&export=xlsx"))
     assert rows[0] == ("姓名", "职务", "单位", "电话", "状态", "状态起始日期")
     # In name order, which is the database's collation: compared as a set.
     assert len(rows) == 4 and set(rows[1:]) == {
@@ -152,7 +132,7 @@ def test_leader_export_follows_the_filter_with_masked_phones(
 def test_leader_export_stays_in_the_users_region(care_clerk: Any, care_admin: Any) -> None:
     _leader(care_admin, "鹤城领导")
     _leader(care_admin, "沅陵领导", region=YUANLING)
-    rows = _sheet(_login(care_clerk).get("/care/leaders/?export=xlsx"))
+    rows = xlsx_rows(logged_in(care_clerk).get("/care/leaders/?export=xlsx"))
     assert [r[0] for r in rows[1:]] == ["鹤城领导"]
 
 
@@ -172,14 +152,14 @@ def test_pairing_export_follows_the_filter(care_clerk: Any, small_pages: None) -
             active=i != 3,
             end=None if i != 3 else datetime.date(2026, 3, 1),
         )
-    client = _login(care_clerk)
+    client = logged_in(care_clerk)
     assert "export=xlsx" in client.get("/care/pairs/").content.decode()
-    rows = _sheet(client.get("/care/pairs/?active=true&export=xlsx"))
+    rows = xlsx_rows(client.get("/care/pairs/?active=true&export=xlsx"))
     assert rows[0] == ("姓名", "领导", "职务", "起始日期", "止", "现行")
     assert [(r[0], r[1], r[2], r[3].date(), r[4], r[5]) for r in rows[1:]] == [
         (name, "结对领导", "副区长", start, None, "是") for name in names[:3]
     ]
-    rows = _sheet(client.get("/care/pairs/?active=false&export=xlsx"))
+    rows = xlsx_rows(client.get("/care/pairs/?active=false&export=xlsx"))
     assert [(r[0], r[4].date(), r[5]) for r in rows[1:]] == [
         ("丁离休", datetime.date(2026, 3, 1), "否")
     ]
@@ -199,9 +179,9 @@ def test_plan_export_follows_the_filter(care_clerk: Any, small_pages: None) -> N
             responsible="社区",
             review_date=review,
         )
-    client = _login(care_clerk)
+    client = logged_in(care_clerk)
     assert "export=xlsx" in client.get("/care/plans/").content.decode()
-    rows = _sheet(client.get("/care/plans/?review_due=true&export=xlsx"))
+    rows = xlsx_rows(client.get("/care/plans/?review_due=true&export=xlsx"))
     assert rows[0] == ("姓名", "版本", "现行", "需求", "措施", "责任人", "下次复核")
     assert [(r[0], r[1], r[2], r[3], r[4], r[5], r[6].date()) for r in rows[1:]] == [
         (f"{n}老", 1, "是", f"{n}需求", "送餐", "社区", soon) for n in "甲乙丙"
@@ -227,10 +207,10 @@ def test_programme_export_follows_the_filter(care_admin: Any, small_pages: None)
     programme("重阳慰问", 2026, status="draft")
     programme("困难帮扶", 2026, kind="hardship", region=YUANLING)
     programme("往年慰问", 2025)
-    client = _login(care_admin)
+    client = logged_in(care_admin)
     page = client.get("/care/aid/programmes/").content.decode()
     assert "export=xlsx" in page and "项目名称" in page  # a programme's name, not a person's
-    rows = _sheet(client.get("/care/aid/programmes/?year=2026&export=xlsx"))
+    rows = xlsx_rows(client.get("/care/aid/programmes/?year=2026&export=xlsx"))
     assert rows[0] == ("项目名称", "年度", "类别", "地区", "预算（元）", "已批准（元）", "状态")
     assert rows[1:] == [
         ("困难帮扶", 2026, "困难帮扶金", "沅陵县", 12345.67, 0, "已批准"),
@@ -254,10 +234,10 @@ def test_rule_export_follows_the_filter(care_admin: Any, small_pages: None) -> N
             active=active,
             order=900 + i,
         )
-    client = _login(care_admin)
+    client = logged_in(care_admin)
     page = client.get("/care/rules/").content.decode()
     assert "export=xlsx" in page and "规则名称" in page
-    rows = _sheet(client.get("/care/rules/?q=导出&trigger=periodic&export=xlsx"))
+    rows = xlsx_rows(client.get("/care/rules/?q=导出&trigger=periodic&export=xlsx"))
     assert rows[0] == ("规则名称", "触发条件", "地区", "责任方", "启用")
     assert rows[1:] == [
         ("导出甲", "定期定人", "鹤城区", "县级老干部局", "是"),
@@ -277,9 +257,9 @@ def test_ceremony_export_follows_the_filter(care_clerk: Any, small_pages: None) 
     Ceremony.objects.create(
         region_id=HECHENG, date=datetime.date(2026, 6, 1), place="会议室", unit="鹤城区卫健局"
     )
-    client = _login(care_clerk)
+    client = logged_in(care_clerk)
     assert "export=xlsx" in client.get("/care/ceremonies/").content.decode()
-    rows = _sheet(client.get("/care/ceremonies/?q=教育&year=2026&export=xlsx"))
+    rows = xlsx_rows(client.get("/care/ceremonies/?q=教育&year=2026&export=xlsx"))
     assert rows[0] == ("日期", "单位", "地点", "地区")
     assert [(r[0].date(), *r[1:]) for r in rows[1:]] == [
         (day, "鹤城区教育局", "区委礼堂", "鹤城区") for day in days

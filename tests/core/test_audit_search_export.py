@@ -4,14 +4,12 @@ for those who may read the trail."""
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
-import openpyxl
 import pytest
-from django.test import Client
 from tests.conftest import HECHENG, YUANLING
 from tests.factories import PersonFactory
+from tests.http import logged_in, xlsx_rows
 
 from hongxia.core.models import AuditLog
 from hongxia.people import services
@@ -22,19 +20,6 @@ pytestmark = pytest.mark.django_db
 PAGE = "/audit/"
 EXPORT = "/audit/export.xlsx"
 HEADERS = ("时间", "用户", "地址", "操作", "记录类型", "记录", "人员编号", "变更内容", "备注")
-
-
-def _client(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def _xlsx_rows(response: Any) -> list[tuple[Any, ...]]:
-    assert response.status_code == 200
-    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
-    return list(book.active.iter_rows(values_only=True))
 
 
 @pytest.fixture
@@ -50,7 +35,7 @@ def two(city_admin: Any) -> dict[str, Person]:
 def test_search_finds_entries_about_the_person(
     city_admin: Any, two: dict[str, Person], text: str
 ) -> None:
-    response = _client(city_admin).get(PAGE, {"q": text})
+    response = logged_in(city_admin).get(PAGE, {"q": text})
     assert response.status_code == 200
     rows = response.context["page"].rows
     assert rows and {r.person_id for r in rows} == {two["zhang"].pk}
@@ -61,7 +46,7 @@ def test_search_finds_entries_about_the_person(
 
 def test_search_by_the_id_number_tail(city_admin: Any, two: dict[str, Person]) -> None:
     tail = two["li"].id_number[-4:]
-    rows = _client(city_admin).get(PAGE, {"q": tail}).context["page"].rows
+    rows = logged_in(city_admin).get(PAGE, {"q": tail}).context["page"].rows
     assert rows and {r.person_id for r in rows} == {two["li"].pk}
 
 
@@ -73,7 +58,7 @@ def test_search_keeps_keyset_pages(city_admin: Any, two: dict[str, Person], sett
         AuditLog.objects.filter(person_id=two["zhang"].pk).values_list("pk", flat=True)
     )
     assert len(wanted) >= 2
-    client = _client(city_admin)
+    client = logged_in(city_admin)
     params: dict[str, Any] = {"q": "zjg"}
     seen: list[int] = []
     for _ in range(len(wanted) + 2):
@@ -86,10 +71,10 @@ def test_search_keeps_keyset_pages(city_admin: Any, two: dict[str, Person], sett
 
 
 def test_export_holds_exactly_the_filtered_rows(city_admin: Any, two: dict[str, Person]) -> None:
-    client = _client(city_admin)
+    client = logged_in(city_admin)
     html = client.get(PAGE, {"q": "lxy", "action": "update"}).content.decode()
     assert f'href="{EXPORT}?q=lxy&amp;action=update"' in html
-    rows = _xlsx_rows(client.get(EXPORT, {"q": "lxy", "action": "update"}))
+    rows = xlsx_rows(client.get(EXPORT, {"q": "lxy", "action": "update"}))
     assert rows[0] == HEADERS
     body = rows[1:]
     assert len(body) == 1
@@ -99,18 +84,18 @@ def test_export_holds_exactly_the_filtered_rows(city_admin: Any, two: dict[str, 
     assert row[4] == "people.Person" and row[5] == "李秀英"
     assert row[6] == two["li"].pk
     assert "address:" in row[7] and row[7].endswith("→ 沅陵路乙号")
-    everything = _xlsx_rows(client.get(EXPORT, {"action": "update"}))
+    everything = xlsx_rows(client.get(EXPORT, {"action": "update"}))
     assert {r[5] for r in everything[1:]} == {"张建国", "李秀英"}
 
 
 def test_export_is_itself_audited(city_admin: Any, two: dict[str, Person]) -> None:
-    _xlsx_rows(_client(city_admin).get(EXPORT, {"q": "zjg"}))
+    xlsx_rows(logged_in(city_admin).get(EXPORT, {"q": "zjg"}))
     entry = AuditLog.objects.filter(action="export").latest("id")
     assert entry.actor == city_admin and entry.note.startswith("audit trail ")
     assert "q=zjg" in entry.note
 
 
 def test_export_needs_the_audit_permission(clerk: Any, two: dict[str, Person]) -> None:
-    client = _client(clerk)
+    client = logged_in(clerk)
     assert client.get(PAGE).status_code == 403
     assert client.get(EXPORT, {"q": "zjg"}).status_code == 403

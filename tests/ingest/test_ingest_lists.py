@@ -4,24 +4,17 @@ and exported as the filters select."""
 from __future__ import annotations
 
 import datetime
-import io
 import re
 import urllib.parse
 from typing import Any
 
-import openpyxl
 from django.test import Client
 from django.urls import reverse
 
 from hongxia.core.models import AuditLog
 from hongxia.ingest.models import ImportJob, MergeCandidate
 from tests.factories import PersonFactory
-
-
-def _client(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+from tests.http import logged_in, xlsx_rows
 
 
 def _pages(client: Client, url: str, params: dict[str, str]) -> list[list[str]]:
@@ -40,12 +33,6 @@ def _pages(client: Client, url: str, params: dict[str, str]) -> list[list[str]]:
         query = {**params, "cursor": urllib.parse.unquote(after.group(1))}
 
 
-def _xlsx(response: Any) -> list[tuple[Any, ...]]:
-    assert response.status_code == 200
-    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
-    return list(book.active.iter_rows(values_only=True))
-
-
 def _jobs(region: str = "431202") -> None:
     for i in range(1, 6):
         ImportJob.objects.create(
@@ -59,7 +46,7 @@ def _jobs(region: str = "431202") -> None:
 def test_imports_page_newest_first_across_pages(clerk: Any, settings: Any) -> None:
     settings.HONGXIA_PAGE_SIZE = 2
     _jobs()
-    pages = _pages(_client(clerk), reverse("ingest:jobs"), {})
+    pages = _pages(logged_in(clerk), reverse("ingest:jobs"), {})
     assert pages == [
         ["花名册5.xlsx", "离休干部.csv"],
         ["花名册3.xlsx", "花名册2.xlsx"],
@@ -70,11 +57,11 @@ def test_imports_page_newest_first_across_pages(clerk: Any, settings: Any) -> No
 def test_imports_are_searched_filtered_and_exported_as_shown(clerk: Any) -> None:
     _jobs()
     _jobs(region="431221")  # another county: never shown to this clerk
-    client = _client(clerk)
+    client = logged_in(clerk)
     html = client.get(reverse("ingest:jobs"), {"q": "花名册", "status": "done"}).content.decode()
     assert "花名册5.xlsx" in html and "花名册1.xlsx" in html
     assert "花名册2.xlsx" not in html and "离休干部.csv" not in html
-    rows = _xlsx(client.get(reverse("ingest:jobs"), {"status": "done", "export": "xlsx"}))
+    rows = xlsx_rows(client.get(reverse("ingest:jobs"), {"status": "done", "export": "xlsx"}))
     assert rows[0][:3] == ("文件", "状态", "行数")
     assert [r[0] for r in rows[1:]] == ["花名册5.xlsx", "花名册3.xlsx", "花名册1.xlsx"]
     assert rows[1][2] == 50
@@ -103,7 +90,7 @@ def test_merge_queue_is_searched_like_the_registry(clerk: Any) -> None:
     made = _candidates()
     made["李建国"].status = "dismissed"
     made["李建国"].save()
-    client = _client(clerk)
+    client = logged_in(clerk)
     url = reverse("ingest:duplicates")
 
     def shown(**params: str) -> set[str]:
@@ -120,15 +107,15 @@ def test_merge_queue_is_searched_like_the_registry(clerk: Any) -> None:
 def test_merge_queue_pages_and_exports(clerk: Any, settings: Any) -> None:
     settings.HONGXIA_PAGE_SIZE = 2
     _candidates()
-    client = _client(clerk)
+    client = logged_in(clerk)
     pages = _pages(client, reverse("ingest:duplicates"), {})
     assert pages == [["曾国华", "李建国"], ["王秀英"]]
-    rows = _xlsx(client.get(reverse("ingest:duplicates"), {"q": "wxy", "export": "xlsx"}))
+    rows = xlsx_rows(client.get(reverse("ingest:duplicates"), {"q": "wxy", "export": "xlsx"}))
     assert rows[0][:3] == ("姓名", "已登记人员", "出生日期")
     assert [r[:2] for r in rows[1:]] == [("王秀英", "王秀英")]
 
 
 def test_exports_need_the_list_permission(leader: Any) -> None:
-    client = _client(leader)
+    client = logged_in(leader)
     assert client.get(reverse("ingest:jobs"), {"export": "xlsx"}).status_code == 403
     assert client.get(reverse("ingest:duplicates"), {"export": "xlsx"}).status_code == 403

@@ -4,14 +4,12 @@ pages and the .xlsx export alike, inside the user's region."""
 from __future__ import annotations
 
 import datetime
-import io
 from typing import Any
 
-import openpyxl
 import pytest
-from django.test import Client
 from tests.conftest import HECHENG, YUANLING
 from tests.factories import PersonFactory
+from tests.http import logged_in, xlsx_rows
 from tests.party.party_factories import make_branch
 
 from hongxia.party import services
@@ -24,18 +22,6 @@ REQUESTS = "/party/transfer-requests/"
 REQUESTS_XLSX = "/party/transfer-requests.xlsx"
 RATINGS = "/party/ratings/"
 RATINGS_XLSX = "/party/ratings.xlsx"
-
-
-def _client(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def _xlsx_rows(response: Any) -> list[tuple[Any, ...]]:
-    assert response.status_code == 200
-    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
-    return list(book.active.iter_rows(values_only=True))
 
 
 def _member(org: Organisation, name: str, phone: str) -> Member:
@@ -61,7 +47,7 @@ def requests_world(clerk: Any) -> dict[str, Any]:
 @pytest.mark.parametrize("text", ["张建", "zhangjianguo", "zjg", "7788"])
 def test_transfer_requests_are_searched_by_the_members_name_pinyin_initials_or_phone(
         clerk: Any, requests_world: Any, text: str) -> None:
-    response = _client(clerk).get(REQUESTS, {"q": text})
+    response = logged_in(clerk).get(REQUESTS, {"q": text})
     assert response.status_code == 200
     names = [r.member.person.name for r in response.context["page"].rows]
     assert names == ["张建国"]
@@ -72,11 +58,11 @@ def test_transfer_requests_are_searched_by_the_members_name_pinyin_initials_or_p
 
 def test_transfer_requests_export_has_only_the_searched_rows(
         clerk: Any, requests_world: Any) -> None:
-    rows = _xlsx_rows(_client(clerk).get(REQUESTS_XLSX, {"q": "lxy"}))
+    rows = xlsx_rows(logged_in(clerk).get(REQUESTS_XLSX, {"q": "lxy"}))
     # 转出, not 起: "From" of a transfer is a branch, not the start of a period.
     assert rows[0][:4] == ("申请日期", "姓名", "转出", "转入")
     assert [r[1:4] for r in rows[1:]] == [("李秀英", "鹤城城北支部", "沅陵县城关支部")]
-    assert len(_xlsx_rows(_client(clerk).get(REQUESTS_XLSX))) == 3
+    assert len(xlsx_rows(logged_in(clerk).get(REQUESTS_XLSX))) == 3
 
 
 def test_transfer_request_search_keeps_keyset_pages(
@@ -86,7 +72,7 @@ def test_transfer_request_search_keeps_keyset_pages(
     there = Organisation.objects.get(name="沅陵县城关支部")
     other = _member(home, "张建华", "13907310001")
     services.transfer_request_send(actor=clerk, member=other, to_organisation=there, date=DAY)
-    client = _client(clerk)
+    client = logged_in(clerk)
     params: dict[str, Any] = {"q": "zhangjian"}
     seen: list[str] = []
     for _ in range(4):
@@ -111,7 +97,7 @@ def ratings_world(db: Any) -> dict[str, Any]:
 
 def test_ratings_are_searched_by_branch_name_within_the_region(
         clerk: Any, ratings_world: Any) -> None:
-    response = _client(clerk).get(RATINGS, {"q": "城北"})
+    response = logged_in(clerk).get(RATINGS, {"q": "城北"})
     assert response.status_code == 200
     assert [r.organisation.name for r in response.context["page"].rows] == [
         "城北社区离退休干部党支部"]
@@ -121,12 +107,12 @@ def test_ratings_are_searched_by_branch_name_within_the_region(
 
 
 def test_ratings_export_has_only_the_searched_rows(clerk: Any, ratings_world: Any) -> None:
-    rows = _xlsx_rows(_client(clerk).get(RATINGS_XLSX, {"q": "城南"}))
+    rows = xlsx_rows(logged_in(clerk).get(RATINGS_XLSX, {"q": "城南"}))
     assert rows[0] == ("年度", "级别", "党支部", "备注")
     assert [(r[2], r[3]) for r in rows[1:]] == [("城南社区离退休干部党支部", "南")]
 
 
 def test_ratings_export_needs_the_export_permission(secretary: Any, ratings_world: Any) -> None:
-    client = _client(secretary)
+    client = logged_in(secretary)
     assert client.get(RATINGS, {"q": "城南"}).status_code == 200
     assert client.get(RATINGS_XLSX, {"q": "城南"}).status_code == 403

@@ -5,12 +5,9 @@ pages and its .xlsx alike, inside the user's region."""
 from __future__ import annotations
 
 import datetime
-import io
 from typing import Any
 
-import openpyxl
 import pytest
-from django.test import Client
 from django.utils import timezone
 
 from hongxia.core.models import AuditLog, Region
@@ -20,6 +17,7 @@ from hongxia.reports.models import FiledReport
 from hongxia.reports.registry import Period
 from tests.conftest import HECHENG, YUANLING
 from tests.factories import PersonFactory, UserFactory
+from tests.http import logged_in, xlsx_rows
 from tests.party.party_factories import make_branch
 from tests.reports.conftest import grant
 
@@ -29,19 +27,6 @@ DRILL = "/reports/drill/"
 DRILL_XLSX = "/reports/drill/export.xlsx"
 FILED = "/reports/filed/"
 FILED_XLSX = "/reports/filed/export.xlsx"
-
-
-def _client(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def _xlsx_rows(response: Any) -> list[tuple[Any, ...]]:
-    assert response.status_code == 200
-    body = b"".join(response.streaming_content) if response.streaming else response.content
-    book = openpyxl.load_workbook(io.BytesIO(body))
-    return list(book.active.iter_rows(values_only=True))
 
 
 def _cadre(region: str, name: str, phone: str, day: int) -> Any:
@@ -66,7 +51,7 @@ def people(db: Any) -> dict[str, Any]:
 def test_drill_down_is_searched_by_name_pinyin_initials_or_phone_tail(
         clerk: Any, people: dict[str, Any], text: str) -> None:
     grant(clerk)
-    response = _client(clerk).get(DRILL, {"indicator": "people.cadres", "q": text})
+    response = logged_in(clerk).get(DRILL, {"indicator": "people.cadres", "q": text})
     assert response.status_code == 200
     assert [o.pk for o, _cells in response.context["table"]] == [people["zhang"].pk]
     assert response.context["page"].total == 1
@@ -78,7 +63,7 @@ def test_drill_down_is_searched_by_name_pinyin_initials_or_phone_tail(
 
 def test_drill_down_search_stays_in_the_users_region(clerk: Any, people: dict[str, Any]) -> None:
     grant(clerk)
-    response = _client(clerk).get(DRILL, {"indicator": "people.cadres", "q": "zhangjian"})
+    response = logged_in(clerk).get(DRILL, {"indicator": "people.cadres", "q": "zhangjian"})
     names = sorted(o.name for o, _cells in response.context["table"])
     assert names == ["张建华", "张建国"]  # not 沅陵's 张建军
 
@@ -87,7 +72,7 @@ def test_drill_down_search_keeps_keyset_pages(
         city_admin: Any, people: dict[str, Any], settings: Any) -> None:
     settings.HONGXIA_PAGE_SIZE = 1
     grant(city_admin)
-    client = _client(city_admin)
+    client = logged_in(city_admin)
     params: dict[str, Any] = {"indicator": "people.cadres", "q": "zhangjian"}
     seen: list[int] = []
     for _ in range(5):
@@ -102,7 +87,7 @@ def test_drill_down_search_keeps_keyset_pages(
 def test_drill_down_export_has_only_the_searched_rows(
         clerk: Any, people: dict[str, Any]) -> None:
     grant(clerk)
-    rows = _xlsx_rows(_client(clerk).get(DRILL_XLSX, {"indicator": "people.cadres",
+    rows = xlsx_rows(logged_in(clerk).get(DRILL_XLSX, {"indicator": "people.cadres",
                                                       "q": "lxy"}))
     assert rows[0][0] == "姓名"
     assert [r[0] for r in rows[1:]] == ["李秀英"]
@@ -120,7 +105,7 @@ def test_drill_down_of_rows_naming_a_person_is_searched_through_it(
         person.save()
         Member.objects.create(person=person, organisation=branch,
                               since=datetime.date(2016, 1, 1))
-    client = _client(clerk)
+    client = logged_in(clerk)
     response = client.get(DRILL, {"indicator": "party_members", "q": "lixiuying"})
     assert [o.person_id for o, _cells in response.context["table"]] == [people["li"].pk]
     everyone = client.get(DRILL, {"indicator": "party_members"}).context["table"]
@@ -130,7 +115,7 @@ def test_drill_down_of_rows_naming_a_person_is_searched_through_it(
 def test_drill_down_of_rows_naming_no_one_shows_no_search_box(clerk: Any) -> None:
     grant(clerk)
     make_branch(HECHENG, "城北社区离退休干部党支部")
-    response = _client(clerk).get(DRILL, {"indicator": "party_orgs_branch", "q": "zjg"})
+    response = logged_in(clerk).get(DRILL, {"indicator": "party_orgs_branch", "q": "zjg"})
     assert response.status_code == 200
     assert response.context["searchable"] is False
     assert 'name="q"' not in response.content.decode()
@@ -149,7 +134,7 @@ def filed(clerk: Any, people: dict[str, Any]) -> FiledReport:
 
 def test_filed_rows_are_searched_and_exported_as_searched(
         clerk: Any, filed: FiledReport, people: dict[str, Any]) -> None:
-    client = _client(clerk)
+    client = logged_in(clerk)
     url = f"/reports/filed/{filed.pk}/rows/"
     response = client.get(url, {"indicator": "people.cadres", "q": "zjg"})
     assert response.status_code == 200
@@ -158,10 +143,10 @@ def test_filed_rows_are_searched_and_exported_as_searched(
     html = response.content.decode()
     assert 'name="q"' in html
     assert f"/reports/filed/{filed.pk}/rows.xlsx?indicator=people.cadres&amp;q=zjg" in html
-    rows = _xlsx_rows(client.get(f"/reports/filed/{filed.pk}/rows.xlsx",
+    rows = xlsx_rows(client.get(f"/reports/filed/{filed.pk}/rows.xlsx",
                                  {"indicator": "people.cadres", "q": "4455"}))
     assert rows[0][0] == "姓名" and [r[0] for r in rows[1:]] == ["李秀英"]
-    unsearched = _xlsx_rows(client.get(f"/reports/filed/{filed.pk}/rows.xlsx",
+    unsearched = xlsx_rows(client.get(f"/reports/filed/{filed.pk}/rows.xlsx",
                                        {"indicator": "people.cadres"}))
     assert sorted(r[0] for r in unsearched[1:]) == ["张建华", "张建国", "李秀英"]
 
@@ -169,7 +154,7 @@ def test_filed_rows_are_searched_and_exported_as_searched(
 def test_filed_rows_search_keeps_its_pages(
         clerk: Any, filed: FiledReport, people: dict[str, Any], settings: Any) -> None:
     settings.HONGXIA_PAGE_SIZE = 1
-    client = _client(clerk)
+    client = logged_in(clerk)
     url = f"/reports/filed/{filed.pk}/rows/"
     params: dict[str, Any] = {"indicator": "people.cadres", "q": "zhangjian"}
     seen: list[int] = []
@@ -202,7 +187,7 @@ def two_filings(city_admin: Any) -> dict[str, FiledReport]:
 def test_filed_reports_are_searched_by_region_name_or_note(
         city_admin: Any, two_filings: dict[str, FiledReport]) -> None:
     grant(city_admin)
-    client = _client(city_admin)
+    client = logged_in(city_admin)
     response = client.get(FILED, {"q": "沅陵"})
     assert [f.pk for f in response.context["page"].rows] == [two_filings["yl"].pk]
     html = response.content.decode()
@@ -214,7 +199,7 @@ def test_filed_reports_are_searched_by_region_name_or_note(
 def test_filed_reports_export_has_the_filtered_rows(
         city_admin: Any, two_filings: dict[str, FiledReport]) -> None:
     grant(city_admin)
-    rows = _xlsx_rows(_client(city_admin).get(FILED_XLSX, {"q": "鹤城"}))
+    rows = xlsx_rows(logged_in(city_admin).get(FILED_XLSX, {"q": "鹤城"}))
     assert rows[0] == ("标题", "地区", "区划代码", "年度", "上报人", "上报时间", "备注")
     year = timezone.localdate().year
     assert [r[:5] for r in rows[1:]] == [
@@ -227,7 +212,7 @@ def test_filed_reports_export_has_the_filtered_rows(
 def test_filed_reports_export_stays_in_the_users_region(
         clerk: Any, two_filings: dict[str, FiledReport]) -> None:
     grant(clerk)
-    rows = _xlsx_rows(_client(clerk).get(FILED_XLSX))
+    rows = xlsx_rows(logged_in(clerk).get(FILED_XLSX))
     assert [r[1] for r in rows[1:]] == ["鹤城区"]
 
 
@@ -235,7 +220,7 @@ def test_filed_reports_export_needs_the_export_permission(
         two_filings: dict[str, FiledReport]) -> None:
     viewer = grant(UserFactory(username="filed_viewer", role="branch_secretary",
                                region_id=HECHENG), "view_filedreport")
-    client = _client(viewer)
+    client = logged_in(viewer)
     page = client.get(FILED, {"q": "鹤城"})
     assert page.status_code == 200
     assert FILED_XLSX not in page.content.decode()
@@ -246,7 +231,7 @@ def test_changing_the_drill_downs_region_or_year_keeps_its_figure(
         clerk: Any, people: dict[str, Any]) -> None:
     # The region-and-year form used to send no indicator: the page fell back to the default.
     grant(clerk)
-    html = _client(clerk).get(DRILL, {"indicator": "people.lixiu"}).content.decode()
+    html = logged_in(clerk).get(DRILL, {"indicator": "people.lixiu"}).content.decode()
     scope_form = html.split('<form class="filters" method="get">', 1)[1].split("</form>", 1)[0]
     assert 'name="region"' in scope_form and 'name="year"' in scope_form
     assert '<input type="hidden" name="indicator" value="people.lixiu">' in scope_form
