@@ -155,7 +155,7 @@ def test_pairing_export_follows_the_filter(care_clerk: Any, small_pages: None) -
     client = logged_in(care_clerk)
     assert "export=xlsx" in client.get("/care/pairs/").content.decode()
     rows = xlsx_rows(client.get("/care/pairs/?active=true&export=xlsx"))
-    assert rows[0] == ("姓名", "领导", "职务", "起始日期", "止", "现行")
+    assert rows[0] == ("姓名", "领导", "职务", "起始日期", "截止日期", "现行")
     assert [(r[0], r[1], r[2], r[3].date(), r[4], r[5]) for r in rows[1:]] == [
         (name, "结对领导", "副区长", start, None, "是") for name in names[:3]
     ]
