@@ -136,6 +136,27 @@ def test_leader_phone_masked_in_api(care_clerk: Any) -> None:
     assert body["results"][0]["phone"] == "137****5678"
 
 
+def test_leaders_are_searched_in_the_api_as_on_the_page(care_clerk: Any) -> None:
+    for name, phone in (("曾国华", "13712345678"), ("王秀英", "13700001111")):
+        services.leader_save(
+            actor=care_clerk,
+            leader=None,
+            data={"region_id": HECHENG, "name": name, "post": "书记", "unit": "区委",
+                  "phone": phone},
+        )
+    client = _api(care_clerk)
+
+    def found(q: str) -> list[str]:
+        return [r["name"] for r in client.get("/api/care/leaders", {"q": q}).json()["results"]]
+
+    assert found("zgh") == ["曾国华"]
+    assert found("zengguohua") == ["曾国华"]
+    assert found("1111") == ["王秀英"]
+    assert sorted(found("")) == ["曾国华", "王秀英"]
+    bad = client.get("/api/care/leaders", {"status": "nonsense"})
+    assert bad.status_code == 400 and "status" in bad.json()["errors"]
+
+
 def test_without_permission_is_forbidden(db: Any) -> None:
     from tests.factories import UserFactory
 

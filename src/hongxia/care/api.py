@@ -322,14 +322,15 @@ class LeaderListView(_ListMixin, ScopedAPIView):
 
     @extend_schema(
         operation_id="care_leaders_list",
-        summary="Paired leaders (phones masked)",
-        parameters=schema.PAGE_PARAMETERS,
+        summary="Paired leaders (phones masked); `q` finds a name, its pinyin or initials, or "
+        "a phone's last 4 digits, as the leaders page does",
+        parameters=[*schema.filter_parameters(selectors.LeaderFilter), *schema.PAGE_PARAMETERS],
         responses=LIST,
     )
     def get(self, request: Request) -> Response:
         return self.page(
             request,
-            self.scoped_queryset().defer("phone"),
+            _filtered(selectors.LeaderFilter, request, self.scoped_queryset().defer("phone")),
             lambda x: {
                 "id": x.pk,
                 "name": x.name,
