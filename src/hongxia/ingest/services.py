@@ -603,16 +603,16 @@ def _checked_chunks(
 ) -> Iterator[Checked]:
     """Each chunk of (row number, cells) checked, in file order, with its tag.
 
-    With workers, rows whose cells digest is ``recognised`` (an import wrote those very cells
-    to a person nobody has changed since) are not sent to them: they come back unconverted,
-    with what the lookup found (``RowData.registered``), and count as unchanged. The lookup
-    is made when the chunk is sent, at most 2 chunks per worker before it is written.
-
     Without workers, no row is converted here: the import converts and judges the rows its
-    fingerprints do not recognise. With workers, the other rows are converted and judged in
-    forked processes (which inherit the settings, the region resolver and the language, and
-    never touch the database) while this process writes the previous chunks; at most 2
-    chunks per worker are in flight, so the file is never held whole in memory.
+    fingerprints do not recognise.
+
+    With workers, the chunk's cells digests are looked up first (``recognised``: an import
+    wrote those very cells to a person nobody has changed since). Those rows come back
+    unconverted, with what the lookup found (``RowData.registered``); the others are
+    converted and judged in forked processes (which inherit the settings, the region resolver
+    and the language, and never touch the database) while this process writes the previous
+    chunks. At most 2 chunks per worker are in flight, so the file is never held whole in
+    memory, and a lookup is at most that far ahead of the writes.
     """
     if not workers:
         yield (
