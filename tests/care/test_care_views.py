@@ -115,6 +115,23 @@ def test_task_pages_and_visit_flow(care_clerk: Any) -> None:
     assert client.get(visit.get_absolute_url()).status_code == 200
 
 
+def test_pairing_side_list_says_when_it_shows_only_the_first(
+    care_clerk: Any, monkeypatch: Any
+) -> None:
+    from hongxia.care import views
+
+    monkeypatch.setattr(views, "SIDE_LIST", 2)
+    for name in ("甲离休", "乙离休", "丙离休"):
+        PersonFactory(region_id=HECHENG, category="lixiu", name=name)
+    html = _login(care_clerk).get("/care/pairs/").content.decode()
+    not_paired = html.split("<h2>未结对</h2>", 1)[1].split("</ul>", 1)[0]
+    assert not_paired.count("<li>") == 2
+    assert "仅显示前 2 人，共 3 人。" in html
+    PersonFactory(region_id=HECHENG, category="tuixiu", name="退休不计")
+    monkeypatch.setattr(views, "SIDE_LIST", 3)
+    assert "仅显示前" not in _login(care_clerk).get("/care/pairs/").content.decode()
+
+
 def test_pairing_coverage_page(care_clerk: Any) -> None:
     from hongxia.care import services
 

@@ -498,9 +498,19 @@ class PairingListView(ExportMixin, ScopedListView):
         ctx = super().get_context_data(**kwargs)
         cov = selectors.pairing_coverage(user=self.request.user)
         ctx["coverage"] = cov
-        ctx["unpaired"] = cov["unpaired"][:200]
-        ctx["needs_new_leader"] = cov["needs_new_leader"][:200]
+        ctx["unpaired"], ctx["unpaired_total"] = _first(cov["unpaired"])
+        ctx["needs_new_leader"], ctx["needs_new_leader_total"] = _first(cov["needs_new_leader"])
         return ctx
+
+
+SIDE_LIST = 200
+
+
+def _first(qs: Any) -> tuple[list[Any], int]:
+    """A side list's first SIDE_LIST rows, and how many there are in all (counted only when
+    there are more)."""
+    rows = list(qs[: SIDE_LIST + 1])
+    return rows[:SIDE_LIST], (qs.count() if len(rows) > SIDE_LIST else len(rows))
 
 
 class PairingCreateView(ScopedDetailView):
