@@ -125,6 +125,20 @@ def test_record_a_meeting_with_attendance(secretary: Any, branch: Any) -> None:
     assert meeting.recorded_by == secretary
 
 
+@pytest.mark.parametrize("junk", ["abc", "2026-13-45", "9" * 20])
+def test_meeting_for_an_organisation_that_is_not_an_id_is_a_field_error(
+    secretary: Any, branch: Any, junk: str
+) -> None:
+    grant(secretary, *PARTY_ROLE_PERMISSIONS["branch_secretary"])
+    client = _client(secretary)
+    assert client.get("/party/meetings/new/", {"organisation": junk}).status_code == 200
+    page = _page(client.post("/party/meetings/new/", {
+        "organisation": junk, "kind": "theme_day", "date": "2026-01-05", "topic": "重温入党誓词"}))
+    errors = page[page.find('name="organisation"') - 1500:page.find('name="organisation"') + 1500]
+    assert "选择一个有效的选项" in errors
+    assert not Meeting.objects.exists()
+
+
 def test_compliance_overview_lists_counties_and_branches_behind(city_admin: Any) -> None:
     behind = make_branch(HECHENG, "鹤城落后支部", start=datetime.date(2020, 1, 1))
     make_branch(YUANLING, "沅陵落后支部")

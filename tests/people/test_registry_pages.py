@@ -282,3 +282,15 @@ def test_a_search_counts_only_so_far(clerk: Any, monkeypatch: Any) -> None:
     assert page.total == 2 and page.total_capped
     page = client.get("/people/").context["page"]
     assert page.total == 3 and not page.total_capped
+
+
+def test_a_toggle_that_is_not_a_tag_id_is_not_found(city_admin: Any) -> None:
+    from hongxia.people.models import Tag
+
+    tag = Tag.objects.create(code="veteran_soldier", name="退役军人", active=True)
+    client = _client(city_admin)
+    for junk in ("abc", "2026-13-45", "9" * 20):
+        assert client.post("/people/tags/", {"toggle": junk}).status_code == 404
+    tag.refresh_from_db()
+    assert tag.active
+    assert not AuditLog.objects.filter(model="people.Tag").exists()

@@ -642,6 +642,12 @@ class MeetingCreateView(ScopedMixin, TemplateView):
     template_name = "party/meeting_form.html"
 
     def _members(self, org_id: Any) -> list[Member]:
+        try:
+            org_id = int(org_id) if org_id else None
+        except (TypeError, ValueError):
+            # Not an id at all (a hand-made ?organisation=abc): no rows to mark; the form's
+            # organisation field says what is wrong with it.
+            org_id = None
         org = (
             selectors.organisation_choices(user=self.request.user).filter(pk=org_id).first()
             if org_id

@@ -432,7 +432,10 @@ class TagListView(LoginRequiredMixin, PermissionRequiredMixin, TemplateView):
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         toggle = request.POST.get("toggle")
         if toggle:
-            tag = Tag.objects.filter(pk=toggle).first()
+            try:
+                tag = Tag.objects.filter(pk=int(toggle)).first()
+            except (TypeError, ValueError):
+                tag = None  # the buttons post a tag's id; anything else is no tag
             if tag is None:
                 raise Http404
             services.tag_save(actor=request.user, tag=tag, data={"active": not tag.active})
