@@ -139,6 +139,16 @@ def test_meeting_for_an_organisation_that_is_not_an_id_is_a_field_error(
     assert not Meeting.objects.exists()
 
 
+def test_home_covering_a_branch_id_too_large_for_the_database_is_a_field_error(
+    clerk: Any,
+) -> None:
+    page = _page(_client(clerk).post("/party/homes/new/", {
+        "name": "城北老党员之家", "region": HECHENG, "address": "人民路1号",
+        "branches": ["9" * 20]}))
+    assert f"选择一个有效的选项。 {'9' * 20} 不在可用的选项中。" in page
+    assert not PartyHome.objects.exists()
+
+
 def test_compliance_overview_lists_counties_and_branches_behind(city_admin: Any) -> None:
     behind = make_branch(HECHENG, "鹤城落后支部", start=datetime.date(2020, 1, 1))
     make_branch(YUANLING, "沅陵落后支部")

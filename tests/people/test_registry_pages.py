@@ -64,6 +64,8 @@ def test_create_fills_birth_date_and_gender_from_the_id(clerk: Any) -> None:
         ("name", "名" * 65, "64"),
         ("region", "431222", "选择一个有效的选项"),
         ("party_joined", "not-a-date", "有效的日期"),
+        # An id past any integer column: SQLite could not even look it up (it was a 500).
+        ("tags", "9" * 20, f"选择一个有效的选项。 {'9' * 20} 不在可用的选项中。"),
     ],
 )
 def test_bad_input_is_named_on_its_field_and_nothing_is_saved(

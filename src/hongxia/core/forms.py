@@ -10,6 +10,29 @@ from django.utils.translation import gettext_lazy as _
 
 from hongxia.core.models import AuditLog, User
 
+# The largest id any of the database's integer columns can hold (a signed 64-bit integer).
+MAX_ID = 2**63 - 1
+
+
+class ModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    """Django's field, saying "not one of the choices" for an id too large for any integer
+    column instead of failing: Django's `__in` lookup passes such a number to SQLite, which
+    raises OverflowError (a 500) where it should find no row."""
+
+    def _check_values(self, value: Any) -> Any:
+        for val in value if isinstance(value, (list, tuple)) else ():
+            try:
+                too_large = abs(int(str(val).strip())) > MAX_ID
+            except ValueError:
+                continue  # not a number: Django's own check names it
+            if too_large:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": val},
+                )
+        return super()._check_values(value)  # type: ignore[misc]
+
 
 class LoginForm(AuthenticationForm):
     """Django's login form, saying so when an account is locked rather than 'wrong password'."""

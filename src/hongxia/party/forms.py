@@ -8,6 +8,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from hongxia.core.forms import ModelMultipleChoiceField
 from hongxia.core.models import Region, User
 from hongxia.party.choices import (
     BRANCH_KINDS,
@@ -209,10 +210,10 @@ ATTENDANCE_CHOICES = [("", "—"), *Attendance.choices]
 
 class HomeForm(forms.ModelForm):
     region = RegionField(queryset=Region.objects.none(), label=_("Region"))
-    communities = forms.ModelMultipleChoiceField(
+    communities = ModelMultipleChoiceField(
         label=_("Communities covered"), required=False, queryset=Region.objects.none(),
         widget=forms.SelectMultiple(attrs={"size": 8}))
-    branches = forms.ModelMultipleChoiceField(
+    branches = ModelMultipleChoiceField(
         label=_("Branches covered"), required=False, queryset=Organisation.objects.none(),
         widget=forms.SelectMultiple(attrs={"size": 8}))
 

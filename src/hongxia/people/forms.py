@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hongxia.core.forms import ModelMultipleChoiceField
 from hongxia.core.models import Region
 from hongxia.people.models import Contact, Person, Tag
 
@@ -68,7 +69,7 @@ class PersonForm(forms.ModelForm):
         max_length=20,
         widget=forms.TextInput(attrs={"type": "tel"}),
     )
-    tags = forms.ModelMultipleChoiceField(
+    tags = ModelMultipleChoiceField(
         queryset=Tag.objects.filter(active=True),
         required=False,
         widget=forms.CheckboxSelectMultiple,
