@@ -260,7 +260,8 @@ class VisitListView(ExportMixin, ScopedListView):
     model = Visit  # type: ignore[misc]
     permission_required = "care.view_visit"
     filterset_class = selectors.VisitFilter
-    ordering = ["-date", "-id"]
+    ordering = ["date", "id"]
+    descending = True  # newest first, on the page and in the export
     template_name = "care/visit_list.html"
     export_name = "visits"
 
@@ -273,17 +274,6 @@ class VisitListView(ExportMixin, ScopedListView):
 
     def get_queryset(self) -> Any:
         return super().get_queryset().select_related("person", "leader")
-
-    def get_page(self, qs: Any) -> Any:
-        from hongxia.core.pagination import paginate
-
-        return paginate(
-            qs,
-            ordering=["date", "id"],
-            cursor=self.request.GET.get("cursor"),
-            page_size=settings.HONGXIA_PAGE_SIZE,
-            descending=True,
-        )
 
 
 class VisitDetailView(ScopedDetailView):
@@ -651,7 +641,8 @@ class ProgrammeListView(ExportMixin, ScopedListView):
     model = AidProgramme  # type: ignore[misc]
     permission_required = "care.view_aidprogramme"
     filterset_class = selectors.ProgrammeFilter
-    ordering = ["-year", "-id"]  # the export's order; the page's is the same (get_page)
+    ordering = ["year", "id"]
+    descending = True  # newest first, on the page and in the export
     template_name = "care/programme_list.html"
     export_name = "programmes"
 
@@ -687,17 +678,6 @@ class ProgrammeListView(ExportMixin, ScopedListView):
             user=self.request.user, initial={"year": timezone.localdate().year}
         )
         return ctx
-
-    def get_page(self, qs: Any) -> Any:
-        from hongxia.core.pagination import paginate
-
-        return paginate(
-            qs,
-            ordering=["year", "id"],
-            cursor=self.request.GET.get("cursor"),
-            page_size=settings.HONGXIA_PAGE_SIZE,
-            descending=True,
-        )
 
 
 class ProgrammeCreateView(ScopedMixin, TemplateView):

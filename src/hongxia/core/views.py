@@ -69,21 +69,9 @@ class AuditListView(ScopedListView):
     model = AuditLog
     permission_required = "core.view_auditlog"
     filterset_class = AuditFilter
-    ordering = ["-at", "-id"]
+    ordering = ["at", "id"]
+    descending = True  # newest first
     template_name = "core/audit_list.html"
-
-    def get_page(self, qs: Any) -> Any:
-        from django.conf import settings
-
-        from hongxia.core.pagination import paginate
-
-        return paginate(
-            qs,
-            ordering=["at", "id"],
-            cursor=self.request.GET.get("cursor"),
-            page_size=settings.HONGXIA_PAGE_SIZE,
-            descending=True,
-        )
 
 
 def _changes_text(changes: Any) -> str:

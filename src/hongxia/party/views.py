@@ -28,7 +28,6 @@ from hongxia.core.generic import (
     errors_to_messages,
 )
 from hongxia.core.models import AuditLog
-from hongxia.core.pagination import Page, paginate
 from hongxia.party import rules, selectors, services
 from hongxia.party.choices import ATTENDED, MemberStatus
 from hongxia.party.forms import (
@@ -127,14 +126,7 @@ class ExportMixin:
 
 
 class DescendingListView(ScopedListView):
-    def get_page(self, qs: QuerySet[Any]) -> Page:
-        return paginate(
-            qs,
-            ordering=self.ordering,
-            cursor=self.request.GET.get("cursor"),
-            page_size=settings.HONGXIA_PAGE_SIZE,
-            descending=True,
-        )
+    descending = True  # newest first
 
 
 # --- organisations -------------------------------------------------------------------------

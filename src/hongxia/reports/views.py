@@ -281,6 +281,7 @@ class FiledListView(ScopedListView):
     permission_required = "reports.view_filedreport"
     filterset_class = selectors.FiledReportFilter
     ordering = ["id"]
+    descending = True  # newest first
     template_name = "reports/filed_list.html"
     export = False
 
@@ -309,10 +310,6 @@ class FiledListView(ScopedListView):
         audit.record_event(AuditLog.Action.EXPORT, actor=request.user,
                            note=f"filed reports {count[0]} rows: {request.GET.urlencode()}"[:200])
         return response  # type: ignore[return-value]  # a streamed file
-
-    def get_page(self, qs: Any) -> Any:
-        return paginate(qs, ordering=self.ordering, cursor=self.request.GET.get("cursor"),
-                        page_size=settings.HONGXIA_PAGE_SIZE, descending=True)
 
 
 class FiledDetailView(ScopedDetailView):
