@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from hongxia.care.models import AidPayment, AidProgramme
 from tests.care.conftest import grant
+from tests.care.scope_factories import SCOPE_FACTORIES as CARE_FACTORIES
 from tests.conftest import HECHENG, YUANLING
 from tests.factories import PersonFactory, UserFactory
 from tests.http import logged_in, xlsx_rows
@@ -33,19 +34,8 @@ def _paid(region: str, name: str, programme: AidProgramme, user: Any) -> AidPaym
 
 @pytest.fixture
 def paid_aid(care_clerk: Any) -> AidPayment:
-    applicant = UserFactory(username="applicant", region_id=HECHENG)
-    programme = AidProgramme.objects.create(
-        region_id=HECHENG,
-        name="春节慰问",
-        kind="festival",
-        year=2026,
-        budget_fen=1_000_000,
-        amount_min_fen=10_000,
-        amount_max_fen=100_000,
-        status="approved",
-        created_by=applicant,
-    )
-    return _paid(HECHENG, "受助人", programme, applicant)
+    programme = CARE_FACTORIES[AidProgramme](HECHENG, "春节慰问")  # an approved programme
+    return _paid(HECHENG, "受助人", programme, programme.created_by)
 
 
 # ---- words shared with other apps --------------------------------------------------------
