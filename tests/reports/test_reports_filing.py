@@ -136,3 +136,29 @@ def test_other_clerk_cannot_open_a_filing(filed: FiledReport, other_clerk: Any) 
     for url in (f"/reports/filed/{filed.pk}/", f"/reports/filed/{filed.pk}/compare/",
                 f"/reports/filed/{filed.pk}/export.pdf", f"/api/reports/filed/{filed.pk}"):
         assert client.get(url).status_code == 404, url
+
+
+@pytest.mark.parametrize(("post", "says"), [
+    ({"region": "abc", "year": "{year}"}, "地区：不是区划代码。"),
+    ({"year": "{year}"}, "地区：该字段是必填项。"),
+    ({"region": HECHENG, "year": "2026-13-45"}, "年度：输入整数。"),
+    ({"region": HECHENG, "year": "1900"}, "年度：确保该值大于或等于1949。"),
+    ({"region": HECHENG, "year": "{next_next}"}, "年度：不晚于{next}年。"),
+    ({"region": HECHENG, "year": "{year}", "note": "长" * 201}, "备注"),
+])
+def test_a_filing_post_that_does_not_name_region_and_year_files_nothing(
+        registry_world: Any, clerk: Any, post: dict[str, str], says: str) -> None:
+    """The hidden region and year are not replaced by defaults: a bad one is refused by name,
+    in Chinese, and the clerk is sent back to the annual page."""
+    grant(clerk)
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    client.force_login(clerk)
+    year = timezone.localdate().year
+    values = {"year": year, "next": year + 1, "next_next": year + 2}
+    response = client.post("/reports/annual/file/",
+                           {k: v.format(**values) for k, v in post.items()}, follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain[0][0].startswith("/reports/annual/")
+    shown = [str(m) for m in response.context["messages"]]
+    assert any(m.startswith("未上报。") and says.format(**values) in m for m in shown), shown
+    assert not FiledReport.objects.exists()

@@ -16,6 +16,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
@@ -26,6 +27,7 @@ from hongxia.core.generic import ScopedDetailView, ScopedListView, ScopedMixin
 from hongxia.core.models import AuditLog, Region
 from hongxia.core.pagination import paginate
 from hongxia.reports import charts, exports, registry, selectors, services
+from hongxia.reports.forms import FileReportForm
 from hongxia.reports.models import FiledReport
 from hongxia.reports.registry import Period
 
@@ -170,12 +172,24 @@ class FileReportView(StatsMixin, TemplateView):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        region = selectors.region_in_scope(user=request.user, code=request.POST.get("region"))
+        # The region and year come from the annual page's hidden fields; a post that does not
+        # name both exactly is refused with the reason, never filed for a default region or
+        # year, and a note longer than the field is not cut.
+        form = FileReportForm(request.POST)
+        if not form.is_valid():
+            for field, errors in form.errors.items():
+                label = form.fields[field].label if field in form.fields else field
+                messages.error(request, _("Not filed. %(field)s: %(error)s")
+                               % {"field": label, "error": " ".join(errors)})
+            back = {k: request.POST[k] for k in ("region", "year")
+                    if k in request.POST and k not in form.errors}
+            return redirect(f"{reverse('reports:annual')}?{urlencode(back)}")
+        region = selectors.region_in_scope(user=request.user, code=form.cleaned_data["region"])
         if region is None:
             raise Http404
-        year = parse_year(request.POST.get("year"))
-        report = services.report_file(actor=request.user, region=region, year=year,
-                                      note=request.POST.get("note", ""))
+        report = services.report_file(actor=request.user, region=region,
+                                      year=form.cleaned_data["year"],
+                                      note=form.cleaned_data["note"])
         messages.success(request, _("The summary was filed."))
         return redirect(report.get_absolute_url())
 
