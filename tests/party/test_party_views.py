@@ -174,6 +174,24 @@ def test_requirement_edit_from_the_compliance_page(city_admin: Any, clerk: Any) 
     assert req.per == "quarter"
 
 
+@pytest.mark.parametrize(("requirement", "says"), [
+    (None, "频次要求：未收到是哪一项，请刷新页面。"),
+    ("abc", "频次要求：该项已不存在，请刷新页面。"),
+    ("999999", "频次要求：该项已不存在，请刷新页面。"),
+])
+def test_requirement_edit_of_a_stale_row_names_what_is_wrong(
+        city_admin: Any, requirement: str | None, says: str) -> None:
+    post = {"times": 1, "per": "quarter", "active": "on"}
+    if requirement is not None:
+        post["requirement"] = requirement
+    before = list(MeetingRequirement.objects.values_list("times", "per", "active"))
+    response = _client(city_admin).post("/party/requirements/", post, follow=True,
+                                         HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.redirect_chain[-1][0] == "/party/compliance/"
+    assert [str(m) for m in response.context["messages"]] == [says]
+    assert list(MeetingRequirement.objects.values_list("times", "per", "active")) == before
+
+
 def test_home_panel_for_secretary_and_clerk(secretary: Any, branch: Any, clerk: Any) -> None:
     from django.test import RequestFactory
 

@@ -234,8 +234,12 @@ class HomeForm(forms.ModelForm):
 
 
 class RequirementForm(forms.Form):
-    requirement = forms.ModelChoiceField(queryset=MeetingRequirement.objects.all(),
-                                         widget=forms.HiddenInput)
+    # Hidden: sent by the row's own form, so a bad one means a stale or altered page.
+    requirement = forms.ModelChoiceField(
+        queryset=MeetingRequirement.objects.all(), widget=forms.HiddenInput,
+        label=_("Required frequency"),
+        error_messages={"required": _("Which one was not sent; reload the page."),
+                        "invalid_choice": _("It no longer exists; reload the page.")})
     times = forms.IntegerField(label=_("Times"), min_value=0, max_value=31)
     per = forms.ChoiceField(label=_("Per"), choices=Per.choices)
     active = forms.BooleanField(label=_("In force"), required=False)
