@@ -251,6 +251,27 @@ def test_ceremony_and_honoree_enters_registry(care_clerk: Any) -> None:
     assert "荣退者" in client.get(ceremony.get_absolute_url()).content.decode()
 
 
+@pytest.mark.parametrize(("item", "says"), [
+    (None, "清单：未收到是哪一项，请刷新页面。"),
+    ("abc", "清单：没有此清单项。"),
+])
+def test_a_checklist_post_of_a_stale_item_says_so(care_clerk: Any, item: str | None,
+                                                  says: str) -> None:
+    from hongxia.care.models import Ceremony, Honoree
+
+    ceremony = Ceremony.objects.create(region_id=HECHENG, date=datetime.date(2026, 6, 30),
+                                       place="区委礼堂", unit="鹤城区教育局")
+    honoree = Honoree.objects.create(ceremony=ceremony, region_id=HECHENG,
+                                     person=PersonFactory(region_id=HECHENG))
+    post = {"done": "on"} if item is None else {"item": item, "done": "on"}
+    response = _login(care_clerk).post(f"/care/honorees/{honoree.pk}/check/", post,
+                                       follow=True, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.redirect_chain[-1][0] == ceremony.get_absolute_url()
+    assert [str(m) for m in response.context["messages"]] == [says]
+    honoree.refresh_from_db()
+    assert honoree.checklist == {}
+
+
 def test_rule_edit_and_copy(care_admin: Any) -> None:
     from hongxia.care.models import VisitRule
 

@@ -232,7 +232,11 @@ class HonoreeForm(forms.Form):
 
 
 class ChecklistForm(forms.Form):
-    item = forms.ChoiceField(choices=HONOUR_CHECKLIST)
+    # Sent by the item's own button: a bad one means a stale or altered page.
+    item = forms.ChoiceField(
+        choices=HONOUR_CHECKLIST, label=_("Checklist"),
+        error_messages={"required": _("Which item was not sent; reload the page."),
+                        "invalid_choice": _("No such checklist item.")})
     done = forms.BooleanField(required=False)
 
 

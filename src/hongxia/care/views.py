@@ -1117,4 +1117,6 @@ class HonoreeCheckView(ScopedActionView):
                 item=form.cleaned_data["item"],
                 done=form.cleaned_data["done"],
             )
+        else:
+            _errors(request, form.errors, form)
         return redirect(honoree.ceremony)
