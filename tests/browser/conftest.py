@@ -55,3 +55,17 @@ def browser() -> Iterator[Any]:
         )
         yield b
         b.close()
+
+
+@pytest.fixture(autouse=True)
+def _request_threads_close_their_connections() -> Iterator[None]:
+    """The live server answers each request in a thread of its own; with the production
+    setting (connections kept for 10 minutes) every such thread would leave a PostgreSQL
+    session open, and the test database could not be dropped at the end of the run."""
+    from django.db import DEFAULT_DB_ALIAS, connections
+
+    db = connections.settings[DEFAULT_DB_ALIAS]
+    saved = db["CONN_MAX_AGE"]
+    db["CONN_MAX_AGE"] = 0
+    yield
+    db["CONN_MAX_AGE"] = saved
