@@ -37,6 +37,7 @@ def test_clerk_searches_the_merge_queue_and_exports_it(browser: Any, live_server
 
     page.fill("input[name=q]", "zgh")
     page.click("form.filters button[type=submit]")
+    page.wait_for_url("**q=zgh**")  # the results page, not the one being left
     rows = page.locator("table.data tbody tr")
     assert rows.count() == 1 and "曾国华" in rows.first.inner_text()
     assert rows.first.bounding_box()["y"] < 768, "the match shows above the fold"

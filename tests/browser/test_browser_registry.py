@@ -31,6 +31,7 @@ def test_clerk_searches_opens_and_reveals(browser: Any, live_server: Any) -> Non
     page.goto(live_server.url + "/people/")
     page.fill("input[name=q]", "zgh")
     page.click("form.filters button[type=submit]")
+    page.wait_for_url("**q=zgh**")  # the results page, not the one being left
     rows = page.locator("table.data tbody tr")
     assert rows.count() == 1
     assert "曾国华" in rows.first.inner_text()
@@ -52,8 +53,8 @@ def test_language_switch_and_large_text(browser: Any, live_server: Any) -> None:
     _login(page, live_server.url, clerk.username)
     assert "信息库" in page.inner_text("nav.mainnav"), "Chinese by default, whatever the browser"
     page.select_option("#language-select", "en")
-    page.click("form.lang button")
-    page.wait_for_load_state()
+    with page.expect_navigation():  # the switch posts, then comes back to this page
+        page.click("form.lang button")
     assert "Registry" in page.inner_text("nav.mainnav")
 
     size = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
