@@ -15,6 +15,20 @@ YUANLING = "431222"  # 沅陵县
 CITY = "431200"
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None,
+                                 tmp_path_factory: pytest.TempPathFactory) -> None:
+    """On SQLite the test database is a file, in WAL mode like the embedded default, not
+    Django's shared in-memory database. There, a live server's background import writing
+    beside a request reading failed the request with "database table is locked" (shared-cache
+    table locks do not wait); WAL lets readers run beside the writer, as in production."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        db.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
 @pytest.fixture(autouse=True)
 def _english_off(settings: Any) -> None:
     settings.LANGUAGE_CODE = "zh-hans"
