@@ -180,7 +180,7 @@ class FileReportView(StatsMixin, TemplateView):
             for field, errors in form.errors.items():
                 label = form.fields[field].label if field in form.fields else field
                 messages.error(request, _("Not filed. %(field)s: %(error)s")
-                               % {"field": label, "error": " ".join(errors)})
+                               % {"field": label, "error": " ".join(map(str, errors))})
             back = {k: request.POST[k] for k in ("region", "year")
                     if k in request.POST and k not in form.errors}
             return redirect(f"{reverse('reports:annual')}?{urlencode(back)}")
