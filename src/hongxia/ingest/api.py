@@ -122,7 +122,7 @@ def job_json(job: ImportJob, request: Request) -> dict[str, Any]:
         "problems": job.problems,
         "message": job.message,
         "report": request.build_absolute_uri(reverse("api:import-job-report", args=[job.pk]))
-        if job.problems
+        if job.problems and jobs.may_take_report(actor=request.user, job=job)
         else None,
         "created_at": job.created_at.isoformat() if job.created_at else None,
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
@@ -257,15 +257,16 @@ class JobReportView(_JobView):
     )
     def get(self, request: Request, pk: int) -> FileResponse:
         job = self.get_object(pk)
+        if not jobs.may_take_report(actor=request.user, job=job):
+            raise PermissionDenied(
+                _(
+                    "The problem report holds the file's ID numbers and phones unmasked: only "
+                    "the clerk who uploaded it, or someone who may see them, may take it."
+                )
+            )
         tmp = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
         try:
-            exports.problem_report(
-                job.path,
-                job.sheet or None,
-                job.problems,
-                tmp,
-                header_row=int(job.summary.get("header_row") or 0),
-            )
+            jobs.problem_report(actor=request.user, job=job, out=tmp)
         except (readers.ReadError, OSError, ValueError) as exc:
             tmp.close()
             raise Gone from exc

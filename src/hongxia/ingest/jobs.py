@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -24,8 +24,9 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hongxia.core.models import Region
-from hongxia.ingest import readers, services
+from hongxia.core import audit
+from hongxia.core.models import AuditLog, Region
+from hongxia.ingest import exports, readers, services
 from hongxia.ingest.choices import JobStatus
 from hongxia.ingest.models import ImportJob
 
@@ -84,6 +85,35 @@ def job_create(
     )
     launch(job, STAGE_CHECK)
     return job
+
+
+def may_take_report(*, actor: Any, job: ImportJob) -> bool:
+    """The problem report is the uploaded file's own rows, ID numbers and phones unmasked: the
+    clerk who uploaded the file may take it back; anyone else in scope needs the permission to
+    see those fields unmasked."""
+    return actor.has_perm("people.add_person") and (
+        job.user_id == actor.pk or actor.has_perm("people.view_sensitive")
+    )
+
+
+def problem_report(*, actor: Any, job: ImportJob, out: BinaryIO) -> None:
+    """Write the job's problem report (the original rows plus a problem column) to `out`,
+    audited as an unmasked export. Raises ReadError or OSError when the file is gone."""
+    if not may_take_report(actor=actor, job=job):
+        raise PermissionDenied
+    exports.problem_report(
+        job.path,
+        job.sheet or None,
+        job.problems,
+        out,
+        header_row=int(job.summary.get("header_row") or 0),
+    )
+    audit.record_event(
+        AuditLog.Action.EXPORT,
+        actor=actor,
+        region_id=job.region_id,
+        note=f"import problem report, unmasked: job {job.pk} {job.filename}",
+    )
 
 
 def can_confirm(*, actor: Any, job: ImportJob) -> bool:

@@ -119,6 +119,7 @@ class JobDetailView(ScopedDetailView):
         ctx["problems"] = job.problems[:2000]
         ctx["more_problems"] = max(len(job.problems) - 2000, 0)
         ctx["can_confirm"] = jobs.can_confirm(actor=self.request.user, job=job)
+        ctx["can_take_report"] = jobs.may_take_report(actor=self.request.user, job=job)
         return ctx
 
     def render_to_response(self, context: dict[str, Any], **kwargs: Any) -> HttpResponse:
@@ -155,18 +156,16 @@ class JobReportView(ScopedActionView):
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         job = self.get_object()
+        tmp = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
         try:
-            tmp = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
-            exports.problem_report(
-                job.path,
-                job.sheet or None,
-                job.problems,
-                tmp,
-                header_row=int(job.summary.get("header_row") or 0),
-            )
+            jobs.problem_report(actor=request.user, job=job, out=tmp)
         except (readers.ReadError, OSError, ValueError):
+            tmp.close()
             messages.error(request, _("The uploaded file is no longer available."))
             return redirect(job)
+        except PermissionDenied:
+            tmp.close()
+            raise
         tmp.seek(0)
         return FileResponse(
             tmp, as_attachment=True, content_type=XLSX, filename=f"problems-{job.pk}.xlsx"
