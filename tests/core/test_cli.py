@@ -203,3 +203,17 @@ def test_a_fresh_data_directory_end_to_end(tmp_path: Path) -> None:
     assert (data / "hongxia.sqlite3").exists()
     again = _run(data, "seed", "--scale", "small", "--quiet", "--force")
     assert again.returncode == 1 and "nothing is ever deleted" in again.stderr
+
+
+@pytest.mark.parametrize("words", sorted(cli.ALIASES))
+def test_each_command_explains_itself(words: tuple[str, str]) -> None:
+    """`hongxia import roster --help` and the like print their options (a literal % in a help
+    text once made argparse fail instead)."""
+    from django.core.management import get_commands, load_command_class
+
+    name = cli.ALIASES[words][0]
+    command = load_command_class(get_commands()[name], name)
+    text = " ".join(command.create_parser("hongxia", name).format_help().split())
+    assert command.help in text
+    assert all(f"--{a.dest.replace('_', '-')}" in text for a in command.create_parser(
+        "hongxia", name)._actions if a.option_strings and a.dest != "help")

@@ -34,7 +34,7 @@ class Command(BaseCommand):
             "--workers",
             type=int,
             help="processes that check rows while this one writes (default 0: none); "
-            "1 takes about 15% off a large new file on 2 cores, "
+            "1 takes about 15%% off a large new file on 2 cores, "
             "for about 100 MB more memory",
         )
 
