@@ -10,10 +10,10 @@ import re
 from typing import Any
 
 from django.test import Client
-
-from hongxia.core.models import AuditLog
 from tests.conftest import HECHENG, YUANLING
 from tests.factories import PersonFactory
+
+from hongxia.core.models import AuditLog
 
 
 def _links(client: Client, query: str) -> dict[str, str]:
