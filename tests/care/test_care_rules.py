@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from hongxia.care import rules
@@ -165,9 +165,19 @@ def test_lunar_birthday_keeps_the_lunar_day(birth: D, year: int) -> None:
 
 @settings(max_examples=200, deadline=None)
 @given(births, days)
-def test_xusui_is_at_most_two_more_than_zhousui(birth: D, day: D) -> None:
+# Born 1975-02-01, before that year's Spring Festival (Feb 11): lunar year 1974. On 2031-01-23,
+# the Spring Festival, before the birthday: 虚岁 58, 周岁 55. Three apart, and right.
+@example(birth=D(1975, 2, 1), day=D(2031, 1, 23))
+def test_xusui_against_zhousui(birth: D, day: D) -> None:
+    """虚岁 is one more than 周岁, less one when the day falls before its year's Spring
+    Festival, plus one when the birth did, plus one before the birthday: 0 to 3 more."""
+    def before_festival(d: D) -> int:
+        return int(rules.lunar_of(d).year < d.year)
+
+    not_yet = int((day.month, day.day) < (birth.month, birth.day))
     diff = rules.age_on(birth, day, "xusui") - rules.age_on(birth, day, "zhousui")
-    assert diff in (0, 1, 2)  # 0: birthday passed, Spring Festival not yet
+    assert diff == 1 - before_festival(day) + before_festival(birth) + not_yet
+    assert diff in (0, 1, 2, 3)
 
 
 @settings(max_examples=100, deadline=None)
