@@ -136,6 +136,21 @@ def test_leader_phone_masked_in_api(care_clerk: Any) -> None:
     assert body["results"][0]["phone"] == "137****5678"
 
 
+def test_a_leader_with_a_masked_phone_is_refused(care_clerk: Any) -> None:
+    from django.core.exceptions import ValidationError
+
+    from hongxia.care.models import Leader
+
+    with pytest.raises(ValidationError) as refused:
+        services.leader_save(
+            actor=care_clerk, leader=None,
+            data={"region_id": HECHENG, "name": "领导", "post": "书记", "unit": "区委",
+                  "phone": "137****5678"},
+        )
+    assert set(refused.value.message_dict) == {"phone"}
+    assert not Leader.objects.exists()
+
+
 def test_leaders_are_searched_in_the_api_as_on_the_page(care_clerk: Any) -> None:
     for name, phone in (("曾国华", "13712345678"), ("王秀英", "13700001111")):
         services.leader_save(

@@ -64,3 +64,51 @@ def test_masks_never_return_the_original(value: str) -> None:
     if value.strip():
         assert mask_id(value) != value.strip()
     assert len(mask_phone(value)) == len(value.strip())
+
+
+# --- what may be stored as a phone ----------------------------------------------------------
+
+mobiles = st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True)
+landlines = st.from_regex(r"0[1-9][0-9]{1,2}-[2-8][0-9]{6,7}", fullmatch=True)
+
+
+@pytest.mark.parametrize("phone", [
+    "13812345678", "138 1234 5678", "+86 138-1234-5678", "0745-2712345", "(0745)2712345",
+    "0745-2712345转8021", "0745-2712345 ext. 21", "13812345678、0745-2712345",
+    "１３８１２３４５６７８", "2712345", "",
+])
+def test_phones_as_rosters_write_them_may_be_stored(phone: str) -> None:
+    from hongxia.core.masking import phone_problem
+
+    assert phone_problem(phone) is None
+
+
+@pytest.mark.parametrize(("phone", "problem"), [
+    ("138****5678", "masked"), ("074*-***2345", "masked"), ("无", "words"), ("不详", "words"),
+    ("abc", "words"), ("123456", "words"), ("电话13812345678", "words"),
+])
+def test_not_phones_are_refused_and_a_masked_one_says_so(phone: str, problem: str) -> None:
+    from django.utils import translation
+
+    from hongxia.core.masking import phone_problem
+
+    with translation.override("zh-hans"):
+        message = phone_problem(phone)
+    assert message is not None
+    assert ("遮盖" in message) == (problem == "masked"), message
+
+
+@settings(max_examples=200)
+@given(st.one_of(mobiles, landlines))
+def test_every_real_number_passes_and_its_mask_never_does(phone: str) -> None:
+    from hongxia.core.masking import normalize_phone, phone_problem
+
+    assert phone_problem(phone) is None and phone_problem(normalize_phone(phone)) is None
+    assert phone_problem(mask_phone(phone)) is not None
+
+
+@given(st.text())
+def test_phone_problem_answers_any_text(text: str) -> None:
+    from hongxia.core.masking import phone_problem
+
+    assert phone_problem(text) is None or isinstance(phone_problem(text), str)

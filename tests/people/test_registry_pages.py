@@ -64,6 +64,9 @@ def test_create_fills_birth_date_and_gender_from_the_id(clerk: Any) -> None:
         ("name", "名" * 65, "64"),
         ("region", "431222", "选择一个有效的选项"),
         ("party_joined", "not-a-date", "有效的日期"),
+        # Copied from a masked page or export, it would have overwritten the real number.
+        ("phone", "139****5678", "这是遮盖后的号码（如 138****5678），请填写完整号码。"),
+        ("landline", "不详", "不是电话号码"),
         # An id past any integer column: SQLite could not even look it up (it was a 500).
         ("tags", "9" * 20, f"选择一个有效的选项。 {'9' * 20} 不在可用的选项中。"),
     ],
@@ -241,6 +244,10 @@ def test_contacts_are_added_and_removed_from_the_detail_page(clerk: Any, person:
     assert "李明" in page and "138****1111" in page and "13800001111" not in page
     assert client.post(url, {"name": "", "relation": "son"}).status_code == 302
     assert person.contacts.count() == 1, "a contact without a name is refused"
+    masked = client.post(url, {"name": "李红", "relation": "daughter", "phone": "138****1111"},
+                         follow=True)
+    assert "这是遮盖后的号码" in _names(masked)
+    assert person.contacts.count() == 1, "a masked number copied from the page is refused"
     client.post(f"/people/contacts/{contact.pk}/delete/")
     assert not person.contacts.exists()
     actions = list(AuditLog.objects.filter(model="people.Contact").values_list("action", flat=True))

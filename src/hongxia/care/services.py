@@ -820,6 +820,9 @@ def leader_save(*, actor: Any, leader: Leader | None, data: dict[str, Any]) -> L
     for key in ("region", "region_id", "name", "post", "unit", "phone", "status", "status_date"):
         if key in data:
             setattr(obj, key, data[key])
+    problem = masking.phone_problem(obj.phone or "")
+    if problem:
+        raise ValidationError({"phone": [problem]})
     obj.phone = masking.normalize_phone(obj.phone or "")
     obj.phone_masked = masking.mask_phone(obj.phone)
     obj.full_clean()

@@ -6,9 +6,12 @@ seen) the full one: the ID as 4312**********123X, a phone as 138****5678.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
-__all__ = ["mask_id", "mask_phone", "normalize_phone", "tail"]
+from django.utils.translation import gettext as _
+
+__all__ = ["mask_id", "mask_phone", "normalize_phone", "phone_problem", "tail"]
 
 STAR = "*"
 
@@ -68,3 +71,23 @@ def normalize_phone(phone: str) -> str:
     if len(digits) == 11 and digits.startswith("1"):
         return digits
     return value.replace("—", "-").replace("－", "-")
+
+
+_EXTENSION_WORDS = re.compile(r"转|分机|ext\.?|x", re.IGNORECASE)
+
+
+def phone_problem(phone: str) -> str | None:
+    """Why a phone as entered is not one, or None when it may be stored.
+
+    Lenient with what rosters hold: separators, an extension (转 8021) and two numbers in one
+    cell pass. Refused: a masked number copied from a page or an export (138****5678), which
+    would overwrite the real one; words (无, 不详); fewer than 7 digits."""
+    value = unicodedata.normalize("NFKC", phone or "").strip()
+    if not value:
+        return None
+    if STAR in value:
+        return _("This is a masked number (like 138****5678): enter the whole number.")
+    words = _EXTENSION_WORDS.sub("", value)
+    if any(ch.isalpha() for ch in words) or sum(ch.isdecimal() for ch in value) < 7:
+        return _("Not a phone number: write its digits, e.g. 13812345678 or 0745-2345678.")
+    return None

@@ -101,6 +101,10 @@ def apply_derived(
         errors.setdefault("party_joined", []).append(
             _("The party joining date is before the birth date.")
         )
+    for field in ("phone", "landline"):
+        problem = masking.phone_problem(getattr(person, field))
+        if problem:
+            errors.setdefault(field, []).append(problem)
     if errors:
         raise ValidationError(errors)
 
@@ -287,6 +291,9 @@ def contact_save(
     for key in ("name", "relation", "phone", "is_emergency", "address"):
         if key in data:
             setattr(obj, key, data[key])
+    problem = masking.phone_problem(obj.phone)
+    if problem:
+        raise ValidationError({"phone": [problem]})
     obj.phone = masking.normalize_phone(obj.phone)
     obj.phone_masked = masking.mask_phone(obj.phone)
     obj.full_clean(exclude=["person"])

@@ -1,0 +1,37 @@
+"""A roster's phone cells: what rosters write passes; a masked number copied from a page or a
+masked export is refused on its row and column, and never overwrites the registered one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from hongxia.ingest import services
+from hongxia.people.models import Person
+from tests.ingest.ingest_corpus import HEADERS, person_row, write_xlsx
+
+COL = {h: i for i, h in enumerate(HEADERS)}
+
+
+def test_a_masked_phone_is_refused_and_the_registered_one_kept(clerk: Any,
+                                                               tmp_path: Path) -> None:
+    row = person_row(1, phone="13812345678")
+    services.roster_import(actor=clerk, path=write_xlsx(tmp_path / "a.xlsx", [row]))
+    again = list(row)
+    again[COL["手机"]] = "138****5678"
+    again[COL["现住址"]] = "鹤城区迎丰路2号"
+    result = services.roster_import(actor=clerk, path=write_xlsx(tmp_path / "b.xlsx", [again]))
+    assert result.rejected == 1 and result.updated == 0
+    [problem] = [p for p in result.problems if p.column == "手机"]
+    assert problem.message == "这是遮盖后的号码（如 138****5678），请填写完整号码。"
+    person = Person.objects.get()
+    assert person.phone == "13812345678" and person.address != "鹤城区迎丰路2号"
+
+
+def test_phones_as_rosters_write_them_come_in(clerk: Any, tmp_path: Path) -> None:
+    rows = [person_row(1, phone="0745-2712345转8021"),
+            person_row(2, name="李建国", phone="138 1234 5678")]
+    result = services.roster_import(actor=clerk, path=write_xlsx(tmp_path / "a.xlsx", rows))
+    assert result.created == 2, [p.message for p in result.problems]
+    assert set(Person.objects.values_list("phone", flat=True)) == {
+        "0745-2712345转8021", "13812345678"}
