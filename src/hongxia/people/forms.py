@@ -31,8 +31,14 @@ def region_label_map() -> dict[str, str]:
 
 
 class RegionField(forms.ModelChoiceField):
+    _labels: dict[str, str] | None = None
+
     def label_from_instance(self, obj: Any) -> str:
-        return region_label_map().get(obj.code, obj.name)
+        # Read the labels once per form, not once per option: each cache read unpickles the
+        # whole map, and a city-wide select has some 900 options.
+        if self._labels is None:
+            self._labels = region_label_map()
+        return self._labels.get(obj.code, obj.name)
 
 
 def scoped_regions(user: Any) -> Any:
