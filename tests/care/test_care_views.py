@@ -226,6 +226,66 @@ def test_aid_pages_programme_apply_upload_approve_pay_ledger(
     assert "受助人" in _content(export)
 
 
+def _approved_programme(care_clerk: Any, care_admin: Any) -> AidProgramme:
+    from hongxia.care import services
+
+    prog = services.programme_save(
+        actor=care_clerk,
+        programme=None,
+        data={"region_id": HECHENG, "name": "特困帮扶", "kind": "hardship", "year": 2026,
+              "budget_fen": 1_000_000, "amount_min_fen": 10_000, "amount_max_fen": 100_000},
+    )  # fmt: skip
+    return services.programme_approve(actor=care_admin, programme=prog)
+
+
+def _messages(response: Any) -> list[str]:
+    return [str(m) for m in response.context["messages"]]
+
+
+def test_payment_upload_of_a_damaged_workbook_is_the_file_fields_error(
+    care_clerk: Any, care_admin: Any
+) -> None:
+    """It was a 500 (openpyxl's BadZipFile), found by tests/core/test_bad_posts_deep.py."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    prog = _approved_programme(care_clerk, care_admin)
+    r = _login(care_clerk).post(
+        f"/care/aid/programmes/{prog.pk}/upload/",
+        {"file": SimpleUploadedFile("名单.xlsx", b"not a workbook"), "period": "2026"},
+        follow=True,
+    )
+    assert r.status_code == 200
+    assert _messages(r) == ["名单（.xlsx 或 .csv）：此文件无法作为 .xlsx 工作簿读取。"]
+    assert not AidPayment.objects.exists()
+
+
+def test_payment_upload_reads_the_whole_list_before_applying_for_anyone(
+    care_clerk: Any, care_admin: Any
+) -> None:
+    """A cell the list cannot hold (an ID number stored as a number) in its third row used to
+    stop the import after the second row was applied for: now nothing is."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    prog = _approved_programme(care_clerk, care_admin)
+    good = PersonFactory(region_id=HECHENG)
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["编号", "身份证号", "金额"])
+    sheet.append([good.pk, None, 200])
+    sheet.append([None, 431202194001010011, 200])
+    buf = io.BytesIO()
+    book.save(buf)
+    r = _login(care_clerk).post(
+        f"/care/aid/programmes/{prog.pk}/upload/",
+        {"file": SimpleUploadedFile("名单.xlsx", buf.getvalue()), "period": "2026"},
+        follow=True,
+    )
+    assert r.status_code == 200
+    assert _messages(r) == ["名单（.xlsx 或 .csv）：身份证号被存成了数字，请把该列设为文本格式。"]
+    assert not AidPayment.objects.exists()
+
+
 def test_ceremony_and_honoree_enters_registry(care_clerk: Any) -> None:
     from hongxia.core import idcard
     from hongxia.people.models import Person

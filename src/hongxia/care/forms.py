@@ -17,6 +17,7 @@ from hongxia.care.choices import (
     OwnerKind,
     ProgrammeKind,
 )
+from hongxia.care.imports import read_rows
 from hongxia.care.models import AidProgramme, Ceremony, Leader, VisitRule
 from hongxia.people.choices import Category, EventKind, Gender
 from hongxia.people.forms import DATE, RegionField, scoped_regions
@@ -188,6 +189,14 @@ class UploadForm(forms.Form):
         label=_("List (.xlsx or .csv)"), help_text=_("Columns: 编号 or 身份证号, 金额, 事由.")
     )
     period = forms.CharField(label=pgettext_lazy("aid payment", "Period"), max_length=20)
+    rows: list[dict[str, str]]
+
+    def clean_file(self) -> Any:
+        """The whole list is read here, so a file that cannot be read is this field's error
+        and nothing is applied for; `rows` holds what was read."""
+        upload = self.cleaned_data["file"]
+        self.rows = list(read_rows(upload.name, upload))
+        return upload
 
 
 class PayForm(forms.Form):

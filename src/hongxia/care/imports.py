@@ -30,8 +30,11 @@ def read_rows(filename: str, data: IO[bytes]) -> Iterator[dict[str, str]]:
     if name.endswith(".xlsx"):
         import openpyxl
 
-        book = openpyxl.load_workbook(data, read_only=True, data_only=True)
-        rows = book.active.iter_rows(values_only=True)
+        try:
+            book = openpyxl.load_workbook(data, read_only=True, data_only=True)
+            rows = iter(list(book.active.iter_rows(values_only=True)))
+        except Exception as exc:  # openpyxl raises zip, XML and its own errors for a bad file
+            raise ValidationError(_("The file cannot be read as an .xlsx workbook.")) from exc
         header = [_text(h) for h in next(rows, ())]
         for row in rows:
             if any(v not in (None, "") for v in row):

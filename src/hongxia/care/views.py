@@ -784,19 +784,16 @@ class PaymentUploadView(ScopedActionView):
     http_method_names = ["post"]
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        from hongxia.care.imports import read_rows
-
         prog = self.get_object()
         form = forms.UploadForm(request.POST, request.FILES)
         if not form.is_valid():
             _errors(request, form.errors, form)
             return redirect(prog)
-        upload = form.cleaned_data["file"]
         try:
             made, errors = services.payments_import(
                 actor=request.user,
                 programme=prog,
-                rows=read_rows(upload.name, upload),
+                rows=form.rows,
                 period=form.cleaned_data["period"],
             )
         except ValidationError as exc:
