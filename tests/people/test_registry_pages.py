@@ -59,6 +59,9 @@ def test_create_fills_birth_date_and_gender_from_the_id(clerk: Any) -> None:
     [
         ("id_number", "431202193805011233", "校验码"),
         ("id_number", "4.31202E+17", "表格"),
+        # VALID leaves gender and birth date to the ID; without one, each is asked for by name.
+        ("id_number", "", "没有身份证号时，请填写性别。"),
+        ("id_number", "", "没有身份证号时，请填写出生日期。"),
         ("birth_date", "1950-02-30", "有效的日期"),
         ("name", "", "必填"),
         ("name", "名" * 65, "64"),

@@ -89,6 +89,16 @@ def apply_derived(
                 errors.setdefault("gender", []).append(
                     _("The gender does not match the ID number.")
                 )
+    else:
+        # Without an ID number nothing else can supply them.
+        if not person.gender:
+            errors.setdefault("gender", []).append(
+                _("Without an ID number, enter the gender.")
+            )
+        if person.birth_date is None:
+            errors.setdefault("birth_date", []).append(
+                _("Without an ID number, enter the birth date.")
+            )
     if person.birth_date and person.birth_date > today:
         errors.setdefault("birth_date", []).append(_("The birth date is in the future."))
     if person.birth_date and person.birth_date < idcard.EARLIEST_BIRTH:
