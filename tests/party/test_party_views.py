@@ -217,3 +217,28 @@ def test_home_create_with_coverage(clerk: Any) -> None:
     assert response.status_code == 302, response.content.decode()[:2000]
     home = PartyHome.objects.get(name="城北老党员之家")
     assert list(home.branches.all()) == [branch]
+
+
+@pytest.mark.parametrize("url", ["/party/organisations.xlsx", "/party/branch-rules.xlsx",
+                                 "/party/compliance.xlsx?period=2026Q1"])
+def test_an_export_reads_the_region_labels_once(city_admin: Any, monkeypatch: Any,
+                                                url: str) -> None:
+    """Each read of the cached labels unpickles the whole code → label map; read once per
+    row, a city's 798 branches cost 798 of them."""
+    from hongxia.party import views
+
+    for n in range(5):
+        make_branch(HECHENG, f"鹤城第{n}支部")
+    reads = []
+    real = views.region_label_map
+
+    def counted() -> dict[str, str]:
+        reads.append(1)
+        return real()
+
+    monkeypatch.setattr(views, "region_label_map", counted)
+    response = _client(city_admin).get(url)
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    rows = list(book.active.iter_rows(values_only=True))
+    assert sum("鹤城区" in str(cell) for row in rows for cell in row) >= 5
+    assert len(reads) == 1

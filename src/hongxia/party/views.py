@@ -4,6 +4,7 @@ secretary's own branch) comes from the core base classes."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import cached_property
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -98,6 +99,11 @@ class ExportMixin:
     def export_queryset(self, qs: QuerySet[Any]) -> QuerySet[Any]:
         return qs
 
+    @cached_property
+    def region_labels(self) -> dict[str, str]:
+        """Region labels for the rows, read once per export, not once per row."""
+        return region_label_map()
+
     def export_row(self, obj: Any) -> list[Any]:
         raise NotImplementedError
 
@@ -162,7 +168,7 @@ class OrganisationExportView(ExportMixin, OrganisationListView):
     ]
 
     def export_row(self, o: Organisation) -> list[Any]:
-        labels = region_label_map()
+        labels = self.region_labels
         return [
             o.name,
             o.get_kind_display(),
@@ -1096,7 +1102,7 @@ class BranchRulesExportView(ExportMixin, BranchRulesView):
         return [
             o.name,
             o.get_kind_display(),
-            region_label_map().get(o.region_id, o.region_id),
+            self.region_labels.get(o.region_id, o.region_id),
             o.full_members,
             o.seats,
             o.term_ends,
@@ -1172,7 +1178,7 @@ class HomeExportView(ExportMixin, HomeListView):
     def export_row(self, h: Any) -> list[Any]:
         return [
             h.name,
-            region_label_map().get(h.region_id, h.region_id),
+            self.region_labels.get(h.region_id, h.region_id),
             h.address,
             h.n_branches,
             h.n_communities,
@@ -1315,7 +1321,7 @@ class ComplianceExportView(ExportMixin, ComplianceView):
         return [
             o.name,
             o.get_kind_display(),
-            region_label_map().get(o.region_id, o.region_id),
+            self.region_labels.get(o.region_id, o.region_id),
             o.required,
             o.held,
             o.behind,
