@@ -156,6 +156,8 @@ class JobReportView(ScopedActionView):
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         job = self.get_object()
+        if not jobs.may_take_report(actor=request.user, job=job):
+            raise PermissionDenied
         tmp = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
         try:
             jobs.problem_report(actor=request.user, job=job, out=tmp)
@@ -163,9 +165,6 @@ class JobReportView(ScopedActionView):
             tmp.close()
             messages.error(request, _("The uploaded file is no longer available."))
             return redirect(job)
-        except PermissionDenied:
-            tmp.close()
-            raise
         tmp.seek(0)
         return FileResponse(
             tmp, as_attachment=True, content_type=XLSX, filename=f"problems-{job.pk}.xlsx"
