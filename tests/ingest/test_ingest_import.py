@@ -407,3 +407,12 @@ def test_in_file_duplicate_is_in_the_problem_report(clerk: Any, tmp_path: Path) 
     problem_column = [sheet.cell(r, sheet.max_column).value for r in (5, 6)]
     assert problem_column[0] in (None, "")
     assert "本文件第5行" in problem_column[1]
+
+
+@pytest.mark.parametrize("command", ["import_roster", "export_roster"])
+def test_command_help_prints(command: str) -> None:
+    # `hongxia import roster --help` crashed: argparse read the "%" of "15%" as a format.
+    from django.core.management import load_command_class
+
+    parser = load_command_class("hongxia.ingest", command).create_parser("hongxia", command)
+    assert "--user" in parser.format_help()
