@@ -298,9 +298,7 @@ def test_command_line_workers_check_the_rows_in_a_worker_process(
     path.write_bytes(csv_bytes(rows, "utf-8-sig"))
     settings.HONGXIA_INGEST_POOL_MIN_ROWS = 0
     out = io.StringIO()
-    call_command(
-        "import_roster", str(path), "--user", clerk.username, "--workers", "1", stdout=out
-    )
+    call_command("import_roster", str(path), "--user", clerk.username, "--workers", "1", stdout=out)
     # The same report as one process gives (test_command_line_import_with_progress_and_report).
     assert "新增 2" in out.getvalue() and "第3行 性别" in out.getvalue()
     assert "1 个检查进程" in out.getvalue()
@@ -416,3 +414,16 @@ def test_command_help_prints(command: str) -> None:
 
     parser = load_command_class("hongxia.ingest", command).create_parser("hongxia", command)
     assert "--user" in parser.format_help()
+
+
+def test_dates_typed_as_numbers_come_in_as_written(clerk: Any, tmp_path: Path) -> None:
+    # 199805 typed into a number cell was read as the Excel serial 199805 (the year 2447), and
+    # 98.05 as the serial 98 (1900-04-07): both stored without a word.
+    rows = [[*person_row(1, name="张三丰"), 199805], [*person_row(2, name="李建国"), "98.05"]]
+    path = write_xlsx(tmp_path / "r.xlsx", rows, headers=[*HEADERS, "退休时间"])
+    result = services.roster_import(actor=clerk, path=path)
+    assert result.created == 1
+    assert Person.objects.get(name="张三丰").retirement_date == datetime.date(1998, 5, 1)
+    assert _errors(result) == [
+        (6, "退休时间", "日期“98.05”的年份只有两位，请写完整的四位年份，例如 1938.05。")
+    ]

@@ -33,10 +33,51 @@ MAY_1938 = datetime.date(1938, 5, 1)
         14001.0,
         14001,
         datetime.datetime(1938, 5, 1, 0, 0),
+        # A month typed as a 6-digit number (not the Excel serial 193805: the year 2430).
+        193805,
+        193805.0,
+        "193805",
+        # What databases export: the date with a time of day.
+        "1938-05-01 00:00:00",
+        "1938/5/1 0:00",
+        "1938-05-01T00:00:00",
+        # A Chinese full stop, and 号 for 日.
+        "1938。05",
+        "1938年5月1号",
     ],
 )
 def test_every_date_form_reads_as_may_1938(raw: object) -> None:
     assert rules.parse_date(raw) == MAY_1938
+
+
+@pytest.mark.parametrize(
+    "raw", ["38.05", 38.05, "38.5", "38-5-1", "38/05/01", "38年5月", "38年5月1日"]
+)
+def test_a_two_digit_year_is_refused_not_read_as_a_serial(raw: object) -> None:
+    # 38.05 was read as the Excel serial 38: 1900-02-06, stored without a word.
+    with pytest.raises(rules.CellError) as err:
+        rules.parse_date(raw)
+    assert err.value.code == "date_short_year"
+    assert err.value.message == (f"日期“{raw}”的年份只有两位，请写完整的四位年份，例如 1938.05。")
+
+
+@settings(deadline=None)
+@given(st.one_of(st.integers(), st.floats(allow_nan=True, allow_infinity=True)))
+def test_no_number_is_read_as_a_date_outside_1800_to_2200(raw: float) -> None:
+    try:
+        day = rules.parse_date(raw)
+    except rules.CellError:
+        return
+    assert day is not None and datetime.date(1799, 12, 31) <= day <= datetime.date(2200, 12, 31)
+
+
+@settings(deadline=None)
+@given(st.dates(min_value=datetime.date(1800, 1, 1), max_value=datetime.date(2200, 12, 31)))
+def test_year_and_month_typed_as_a_number_is_that_month(day: datetime.date) -> None:
+    first = day.replace(day=1)
+    assert rules.parse_date(int(f"{day:%Y%m}")) == first
+    assert rules.parse_date(float(f"{day:%Y%m}")) == first
+    assert rules.parse_date(f"{day:%Y-%m-%d} 00:00:00") == day
 
 
 def test_excel_serial_number_counts_from_1899_12_30() -> None:

@@ -38,6 +38,9 @@ __all__ = [
 MESSAGES: dict[str, Promise] = {
     "date": _("Not a date we can read: %(value)s. Write it as 1938-05-01, 1938.05 or 1938年5月."),
     "date_range": _("The date %(value)s is out of range."),
+    "date_short_year": _(
+        "The year of the date %(value)s has only two digits: write all four, e.g. 1938.05."
+    ),
     "date_ambiguous": _(
         "The number %(value)s may mean January or October (Excel drops the "
         "trailing 0 of 1938.10): write the date as text, e.g. 1938年10月."
@@ -373,13 +376,21 @@ def is_total_row(cells: Sequence[Any]) -> bool:
 # --- dates -----------------------------------------------------------------------------------
 
 EXCEL_EPOCH = datetime.date(1899, 12, 30)
+FIRST_YEAR, LAST_YEAR = 1800, 2200
+# The Excel serial number of the last day a roster date may fall on.
+LAST_SERIAL = (datetime.date(LAST_YEAR, 12, 31) - EXCEL_EPOCH).days
 _DATE_PATTERNS = [
-    re.compile(r"(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})\s*日?"),
-    re.compile(r"(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*月?"),
+    re.compile(r"(?P<y>\d{4})\s*[-/.。年]\s*(?P<m>\d{1,2})\s*[-/.。月]\s*(?P<d>\d{1,2})\s*[日号]?"),
+    re.compile(r"(?P<y>\d{4})\s*[-/.。年]\s*(?P<m>\d{1,2})\s*月?"),
     re.compile(r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})"),
     re.compile(r"(?P<y>\d{4})(?P<m>\d{2})"),
     re.compile(r"(?P<y>\d{4})\s*年?"),
 ]
+# 38.05, 38-5-1, 38年5月: a two-digit year, 1938 or 2038 (or a retirement in 2008?): never
+# guessed. As a number 38.05 would otherwise be read as the Excel serial 38 (1900-02-06).
+_SHORT_YEAR = re.compile(r"\d{2}\s*[-/.。年]\s*\d{1,2}(\s*[-/.。月]\s*\d{1,2}\s*[日号]?|\s*月)?")
+# A time of day after the date, as databases export it: 1938-05-01 00:00:00.
+_TIME_OF_DAY = re.compile(r"(?<=\d)(\s+|T)\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$")
 
 
 def _make_date(y: int, m: int, d: int, raw: Any) -> datetime.date:
@@ -392,8 +403,9 @@ def _make_date(y: int, m: int, d: int, raw: Any) -> datetime.date:
 def parse_date(value: Any) -> datetime.date | None:
     """A date cell in any of the forms clerks use; a month alone means its first day.
 
-    1938.05 and 1938.5 are May; an Excel serial number (a float or int between 1 and 2958465)
-    counts days from 1899-12-30. Empty → None; anything else unreadable raises CellError.
+    1938.05 and 1938.5 are May; 193805 and 19380501 typed as numbers are read as written; an
+    Excel serial number (up to the year 2200) counts days from 1899-12-30. Empty → None;
+    anything else unreadable raises CellError.
     """
     return parse_date_precision(value)[0]
 
@@ -412,25 +424,33 @@ def parse_date_precision(value: Any) -> tuple[datetime.date | None, str]:
     if isinstance(value, int | float):
         if isinstance(value, float) and value != value:  # NaN
             raise CellError("date", value)
-        number = float(value)
-        if 1000 <= number <= 9999 and number == int(number):
+        try:
+            number = float(value)
+        except OverflowError:
+            raise CellError("date_range", value) from None
+        whole = abs(number) < 1e300 and number == int(number)
+        if whole and FIRST_YEAR <= number <= LAST_YEAR:
             return _make_date(int(number), 1, 1, value), "year"  # a bare year
-        if 1800 <= number < 2200 and number != int(number):
+        if FIRST_YEAR <= number < LAST_YEAR + 1 and not whole:
             # 1938.05 typed into a number cell. 1938.1 is either January or 1938.10 with the
             # trailing zero dropped by Excel: refuse to guess.
             text = repr(round(number, 2))
             if text.endswith(".1"):
                 raise CellError("date_ambiguous", value)
             return parse_date_precision(text)
-        if 19000101 <= number <= 21001231 and number == int(number):
+        if whole and FIRST_YEAR * 100 + 1 <= number <= LAST_YEAR * 100 + 12:
+            return parse_date_precision(str(int(number)))  # 193805: Excel never shows a serial
+        if whole and FIRST_YEAR * 10000 + 101 <= number <= LAST_YEAR * 10000 + 1231:
             return parse_date_precision(str(int(number)))
-        if 1 <= number < 2958466:
+        if 0 < number < 100 and not whole:
+            raise CellError("date_short_year", value)
+        if 1 <= number <= LAST_SERIAL:
             return EXCEL_EPOCH + datetime.timedelta(days=int(number)), "day"
         raise CellError("date_range", value)
     text = fold(value)
     if not text:
         return None, "day"
-    text = text.replace(" ", "")
+    text = _TIME_OF_DAY.sub("", text).replace(" ", "")
     for pattern in _DATE_PATTERNS:
         m = pattern.fullmatch(text)
         if m:
@@ -438,10 +458,12 @@ def parse_date_precision(value: Any) -> tuple[datetime.date | None, str]:
             year = int(parts["y"])
             month = int(parts.get("m") or 1)
             day = int(parts.get("d") or 1)
-            if not 1800 <= year <= 2200:
+            if not FIRST_YEAR <= year <= LAST_YEAR:
                 raise CellError("date_range", value)
             precision = "day" if parts.get("d") else ("month" if parts.get("m") else "year")
             return _make_date(year, month, day, value), precision
+    if _SHORT_YEAR.fullmatch(text):
+        raise CellError("date_short_year", value)
     if re.fullmatch(r"\d+(\.\d+)?", text):
         return parse_date_precision(float(text))
     raise CellError("date", value)
