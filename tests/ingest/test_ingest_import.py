@@ -427,3 +427,60 @@ def test_dates_typed_as_numbers_come_in_as_written(clerk: Any, tmp_path: Path) -
     assert _errors(result) == [
         (6, "退休时间", "日期“98.05”的年份只有两位，请写完整的四位年份，例如 1938.05。")
     ]
+
+
+DEATH_HEADERS = [*HEADERS, "去世时间", "生存状态"]
+
+
+def test_a_date_of_death_without_a_status_means_deceased(clerk: Any, tmp_path: Path) -> None:
+    # A date of death beside no life status broke the database's check: the import crashed.
+    rows = [[*person_row(1, name="张三丰"), "2020.01.05"], [*person_row(2, name="李建国"), ""]]
+    path = write_xlsx(tmp_path / "r.xlsx", rows, headers=[*HEADERS, "去世时间"])
+    result = services.roster_import(actor=clerk, path=path)
+    assert (result.created, result.rejected) == (2, 0), _errors(result)
+    dead = Person.objects.get(name="张三丰")
+    assert (dead.life_status, dead.death_date) == ("deceased", datetime.date(2020, 1, 5))
+    assert Person.objects.get(name="李建国").life_status == "alive"
+
+
+def test_a_date_of_death_beside_alive_or_before_birth_is_refused(
+    clerk: Any, tmp_path: Path
+) -> None:
+    rows = [
+        [*person_row(1, name="张三丰"), "2020.01", "在世"],
+        [*person_row(2, name="李建国"), "1930.01", "已故"],
+        [*person_row(3, name="曾国华"), "2020.01", "已故"],
+    ]
+    path = write_xlsx(tmp_path / "r.xlsx", rows, headers=DEATH_HEADERS)
+    result = services.roster_import(actor=clerk, path=path)
+    assert (result.created, result.rejected) == (1, 2)
+    assert _errors(result) == [
+        (5, "生存状态", "填写了去世时间，但生存状态不是“已故”。"),
+        (6, "去世时间", "去世日期不能早于出生日期。"),
+    ]
+
+
+def test_an_update_keeps_the_death_rules(clerk: Any, tmp_path: Path) -> None:
+    # A registered death, then a file that says 在世 without the date (and one that gives a
+    # date without the status): a write that broke the database's check crashed the import.
+    rows = [[*person_row(1, name="张三丰"), "2020.01.05", "已故"]]
+    services.roster_import(
+        actor=clerk, path=write_xlsx(tmp_path / "a.xlsx", rows, headers=DEATH_HEADERS)
+    )
+    alive = [[*person_row(1, name="张三丰"), "在世"]]
+    path = write_xlsx(tmp_path / "c.xlsx", alive, headers=[*HEADERS, "生存状态"])
+    result = services.roster_import(actor=clerk, path=path)
+    assert (result.updated, result.rejected) == (0, 1)
+    assert _errors(result) == [(5, "生存状态", "填写了去世时间，但生存状态不是“已故”。")]
+    person = Person.objects.get(name="张三丰")
+    assert (person.life_status, person.death_date) == ("deceased", datetime.date(2020, 1, 5))
+    other = PersonFactory(region_id="431202", name="李建国", birth_date=datetime.date(1940, 1, 1))
+    row = person_row(2, name="李建国", birth=other.birth_date, id_number=other.id_number)
+    row[COL["性别"]] = "男" if other.gender == "M" else "女"
+    path = write_xlsx(tmp_path / "d.xlsx", [[*row, "2021.03.04"]], headers=[*HEADERS, "去世时间"])
+    result = services.roster_import(actor=clerk, path=path)
+    assert result.updated == 1, _errors(result)
+    other.refresh_from_db()
+    assert (other.life_status, other.death_date) == ("deceased", datetime.date(2021, 3, 4))
+    log = AuditLog.objects.filter(person_id=other.pk).latest("id")
+    assert {"life_status", "death_date"} <= set(log.changes)

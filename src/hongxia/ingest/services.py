@@ -47,6 +47,7 @@ from hongxia.ingest.choices import MergeStatus, Severity
 from hongxia.ingest.fieldcheck import FieldChecker
 from hongxia.ingest.models import ImportJob, MergeCandidate, RowFingerprint
 from hongxia.people import services as people_services
+from hongxia.people.choices import LifeStatus
 from hongxia.people.models import Person, SearchKey
 
 BATCH_SIZE = 2000
@@ -428,6 +429,25 @@ def _birth_from_id(values: dict[str, Any]) -> idcard.IdInfo | None:
 _VALIDATE_EXCLUDE = ["id_hash", "survivor_of", "account", "region"]
 
 
+def death_errors(person: Person, *, infer: bool) -> dict[str, list[str]]:
+    """What the database's checks on a death (person_death_*) would refuse, as field errors,
+    before a write that would fail on them. A date of death in a file that says nothing of
+    the life status means the person is deceased (``infer``); one beside 在世 is refused."""
+    errors: dict[str, list[str]] = {}
+    if not person.death_date:
+        return errors
+    if person.life_status != LifeStatus.DECEASED:
+        if infer:
+            person.life_status = LifeStatus.DECEASED
+        else:
+            errors["life_status"] = [
+                _("A date of death is given, but the life status is not deceased.")
+            ]
+    if person.birth_date and person.death_date < person.birth_date:
+        errors["death_date"] = [_("The date of death is before the birth date.")]
+    return errors
+
+
 def build_person(
     data: RowData,
     headers_by_field: Mapping[str, str],
@@ -465,6 +485,7 @@ def build_person(
             errors.update(exc.message_dict)
         if not person.category:
             errors.setdefault("category", []).append(_("This field cannot be blank."))
+        errors.update(death_errors(person, infer="life_status" not in data.values))
     for fname, messages in errors.items():
         column = headers_by_field.get(
             fname,
@@ -1161,9 +1182,19 @@ class _Run:
             self.result.unchanged += 1
             return True
         before = audit.snapshot(existing)
+        status = existing.life_status
         for fname in changed:
             attname = "region_id" if fname == "region" else fname
             setattr(existing, attname, getattr(person, attname))
+        refused = death_errors(existing, infer="life_status" not in fields)
+        if refused:
+            for fname, messages in refused.items():
+                column = header_of.get(fname) or header_of.get("birth_date", "")
+                data.problems.extend(Problem(data.number, column, m) for m in messages)
+            existing.refresh_from_db()
+            return False
+        if existing.life_status != status:
+            changed.append("life_status")  # a date of death in a file without the status
         people_services.apply_derived(existing)
         attnames = ["region_id" if f == "region" else f for f in changed]
         existing.save(
