@@ -161,3 +161,43 @@ def test_mapping_file_with_unknown_field_is_refused(tmp_path: Path) -> None:
     bad.write_text('{"姓名": "nickname"}', encoding="utf-8")
     with pytest.raises(ValueError, match="nickname"):
         services.load_mapping(bad)
+
+
+def test_two_row_header_with_merged_cells(clerk: Any, tmp_path: Path) -> None:
+    # Title, unit line, then a header of two rows: 联系方式 over 手机 and 固定电话, the other
+    # headers merged down over both rows. The lower row was read as a refused person, and
+    # the phones were lost under the unknown column 联系方式.
+    import datetime
+
+    import xlsxwriter
+
+    from hongxia.core import idcard
+
+    born = datetime.date(1938, 5, 17)
+    path = tmp_path / "two-rows.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("花名册")
+    sheet.merge_range(0, 0, 0, 7, "鹤城区离退休干部花名册")
+    sheet.write(1, 0, "填报单位：鹤城区委老干部局")
+    for col, text in enumerate(["序号", "姓名", "性别", "身份证号码", "出生年月", "离退休类别"]):
+        sheet.merge_range(2, col, 3, col, text)
+    sheet.merge_range(2, 6, 2, 7, "联系方式")
+    sheet.write_row(3, 6, ["手机", "固定电话"])
+    sheet.write_row(4, 0, [1, "张三丰", "男", idcard.make("431202", born, 11), "1938.05", "退休"])
+    sheet.write_row(4, 6, ["13900000001", "0745-2712345"])
+    sheet.write_row(5, 0, [2, "李建国", "男", idcard.make("431202", born, 13), "1938.05", "退休"])
+    sheet.write_row(5, 6, ["13900000002"])
+    sheet.write_row(6, 0, ["合计", "2人"])
+    book.close()
+    result = services.roster_import(actor=clerk, path=path)
+    assert (result.header_row, result.rows, result.created, result.total_rows) == (4, 2, 2, 1)
+    assert result.problems == [] and result.unknown_columns == []
+    assert result.columns["手机"] == "phone" and result.columns["固定电话"] == "landline"
+    person = Person.objects.get(name="张三丰")
+    assert (person.phone, person.landline) == ("13900000001", "0745-2712345")
+
+
+def test_a_row_with_a_name_below_the_header_is_a_person() -> None:
+    rows = [["姓名", "性别", "手机"], ["张三丰", "男", "13900000001"]]
+    match = rules.find_header(rows)
+    assert match is not None and match.row_index == 0

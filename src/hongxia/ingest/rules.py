@@ -6,6 +6,7 @@ No database and no settings: every function takes a value and returns a value or
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import re
 import unicodedata
@@ -303,10 +304,11 @@ _SYNONYMS: dict[str, str] = {
 
 @dataclass
 class HeaderMatch:
-    row_index: int  # 0-based index of the header row in the sheet
+    row_index: int  # 0-based index of the header row in the sheet (the lower of two)
     columns: dict[int, str]  # column index → field
     unknown: list[tuple[int, str]]  # (column index, header text) not mapped
     duplicates: list[tuple[int, str]]  # a second column for a field already mapped
+    cells: list[Any] = dataclasses.field(default_factory=list)  # each column's header, as mapped
 
 
 def map_header(cells: Sequence[Any], mapping: Mapping[str, str] | None = None) -> HeaderMatch:
@@ -326,23 +328,44 @@ def map_header(cells: Sequence[Any], mapping: Mapping[str, str] | None = None) -
             duplicates.append((index, fold(cell)))
         else:
             columns[index] = field
-    return HeaderMatch(-1, columns, unknown, duplicates)
+    return HeaderMatch(-1, columns, unknown, duplicates, list(cells))
 
 
 def find_header(
     rows: Sequence[Sequence[Any]], mapping: Mapping[str, str] | None = None
 ) -> HeaderMatch | None:
     """The first row among the top ones that names at least two fields, one of them the name."""
-    best: HeaderMatch | None = None
     for index, row in enumerate(rows[:HEADER_SCAN_ROWS]):
         match = map_header(row, mapping)
         fields = set(match.columns.values())
         if "name" in fields and len(fields - IGNORED_FIELDS) >= 2:
             match.row_index = index
-            if best is None or len(match.columns) > len(best.columns):
-                best = match
-            break
-    return best
+            if index + 1 < len(rows):
+                return _two_row_header(match, row, rows[index + 1], mapping) or match
+            return match
+    return None
+
+
+def _two_row_header(
+    match: HeaderMatch, top: Sequence[Any], below: Sequence[Any], mapping: Mapping[str, str] | None
+) -> HeaderMatch | None:
+    """A header of two rows, as clerks merge them: 联系方式 over 手机 and 固定电话, 姓名 merged
+    down over both. The row below is part of the header when its 姓名 cell is empty and it
+    names a field; each column is then named by its lower cell, or by the upper one."""
+    name_at = next(i for i, f in match.columns.items() if f == "name")
+    if name_at < len(below) and not _empty(below[name_at]):
+        return None
+    known = {header_key(k) for k in (mapping or {})} | _SYNONYMS.keys()
+    if not any(header_key(c) in known for c in below if not _empty(c)):
+        return None
+    width = max(len(top), len(below))
+    cells = [
+        below[i] if i < len(below) and not _empty(below[i]) else (top[i] if i < len(top) else None)
+        for i in range(width)
+    ]
+    joined = map_header(cells, mapping)
+    joined.row_index = match.row_index + 1
+    return joined
 
 
 # --- rows ------------------------------------------------------------------------------------

@@ -1293,7 +1293,7 @@ def roster_import(
         )
         return result
     result.header_row = match.row_index + 1
-    headers = {i: rules.fold(head[match.row_index][i]) for i in match.columns}
+    headers = {i: rules.fold(match.cells[i]) for i in match.columns}
     headers[-1] = ""
     result.columns = {headers[i]: f for i, f in match.columns.items()}
     header_of = {f: headers[i] for i, f in match.columns.items()}
