@@ -484,3 +484,57 @@ def test_an_update_keeps_the_death_rules(clerk: Any, tmp_path: Path) -> None:
     assert (other.life_status, other.death_date) == ("deceased", datetime.date(2021, 3, 4))
     log = AuditLog.objects.filter(person_id=other.pk).latest("id")
     assert {"life_status", "death_date"} <= set(log.changes)
+
+
+def test_apostrophes_and_excel_text_formulas_are_taken_off(clerk: Any, tmp_path: Path) -> None:
+    # An apostrophe typed to keep a number as text, or an old system's ="..." (made for
+    # Excel), came in as part of the value: the ID and the date were refused, the phone
+    # and the name stored with it.
+    rows = _rows(2)
+    number = rows[0][COL["公民身份号码"]]
+    rows[0][COL["公民身份号码"]] = "'" + number
+    rows[0][COL["出生年月"]] = "'" + rows[0][COL["出生年月"]]
+    rows[0][COL["手机"]] = "'13900000001"
+    rows[1][COL["公民身份号码"]] = '="' + rows[1][COL["公民身份号码"]] + '"'
+    rows[1][COL["姓名"]] = "'李建国"
+    path = tmp_path / "r.csv"
+    path.write_bytes(csv_bytes(rows, "gbk"))
+    result = services.roster_import(actor=clerk, path=path)
+    assert (result.created, result.rejected) == (2, 0), _errors(result)
+    first = Person.objects.get(name="张三丰")
+    assert (first.id_number, first.phone) == (number, "13900000001")
+    assert Person.objects.filter(name="李建国").exists()
+
+
+def test_a_name_padded_with_a_space_is_stored_without(clerk: Any, tmp_path: Path) -> None:
+    rows = _rows(1)
+    rows[0][COL["姓名"]] = "张　三"
+    result = services.roster_import(actor=clerk, path=write_xlsx(tmp_path / "r.xlsx", rows))
+    assert result.created == 1
+    assert Person.objects.get().name == "张三"
+
+
+def test_the_lines_that_sign_the_roster_off_are_skipped_and_counted(
+    clerk: Any, tmp_path: Path
+) -> None:
+    rows = [*_rows(2), [], ["填表人：王五", "", "审核人：赵六"], ["填报日期：2024年1月5日"]]
+    result = services.roster_import(actor=clerk, path=write_xlsx(tmp_path / "r.xlsx", rows))
+    assert (result.created, result.rejected, result.total_rows) == (2, 0, 3)
+    assert _errors(result) == []
+
+
+def test_a_character_cut_in_half_is_flagged_not_lost_silently(clerk: Any, tmp_path: Path) -> None:
+    # An old system cut a GBK field at a byte width: half a character is no text in any
+    # encoding, and came in as "�" without a word.
+    rows = _rows(2)
+    rows[1][COL["原单位"]] = "市一中"
+    data = csv_bytes(rows, "gbk").replace("市一中".encode("gbk"), "市一中".encode("gbk")[:-1])
+    path = tmp_path / "r.csv"
+    path.write_bytes(data)
+    result = services.roster_import(actor=clerk, path=path)
+    assert (result.created, result.encoding) == (2, "gb18030")
+    [warning] = [p for p in result.problems if p.severity == "warning"]
+    assert (warning.row, warning.column) == (3, "原单位")
+    assert warning.message == (
+        "“市一\ufffd”中有按文件的编码无法识别的字节（显示为 \ufffd），已按原样保留，请核对。"
+    )

@@ -223,7 +223,19 @@ def test_unknown_choice_is_reported_with_its_value() -> None:
     assert "临时工" in err.value.message
 
 
-@pytest.mark.parametrize("cells", [["合计", "", ""], ["", "总计：35人"], ["共35人"], ["小计", 3]])
+@pytest.mark.parametrize(
+    "cells",
+    [
+        ["合计", "", ""],
+        ["", "总计：35人"],
+        ["共35人"],
+        ["小计", 3],
+        # The lines that sign a roster off, under the totals.
+        ["填表人：王五", "", "审核人：赵六"],
+        ["", "填报日期：2024年1月5日"],
+        ["制表人", "王五"],
+    ],
+)
 def test_totals_rows_are_recognised(cells: list[object]) -> None:
     assert rules.is_total_row(cells)
 
@@ -242,3 +254,34 @@ def test_the_no_format_character_ranges_hold_none() -> None:
     found = [hex(c) for c in range(0x10000) if rules._NO_FORMAT.fullmatch(chr(c))]
     assert len(found) > 20_000
     assert not [c for c in found if unicodedata.category(chr(int(c, 16))) == "Cf"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "cell"),
+    [
+        ("'431202193805011234", "431202193805011234"),
+        ('="431202193805011234"', "431202193805011234"),
+        (" '1938.05", "1938.05"),
+        ("'13900000001", "13900000001"),
+        ("=SUM(A1:A3)", "=SUM(A1:A3)"),
+        ("张三丰", "张三丰"),
+        (431202380501123, 431202380501123),
+    ],
+)
+def test_what_keeps_excel_from_making_a_number_is_taken_off(raw: object, cell: object) -> None:
+    assert rules.unquote(raw) == cell
+
+
+@pytest.mark.parametrize(
+    ("raw", "name"),
+    [
+        ("张　三", "张三"),  # padded to the width of a three-character name
+        ("张 三 丰", "张三丰"),
+        ("欧阳 明", "欧阳明"),
+        ("阿依古丽·买买提", "阿依古丽·买买提"),
+        ("John Smith", "John Smith"),
+        ("王 John", "王 John"),
+    ],
+)
+def test_no_space_between_the_characters_of_a_name(raw: str, name: str) -> None:
+    assert rules.fold_name(raw) == name

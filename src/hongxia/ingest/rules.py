@@ -54,6 +54,10 @@ MESSAGES: dict[str, Promise] = {
         "The text %(value)s looks garbled by a wrong encoding and cannot be repaired "
         "with certainty: kept as written, please check it."
     ),
+    "undecodable": _(
+        "The text %(value)s holds bytes that are not text in the file's encoding (shown as "
+        "�): kept as written, please check it."
+    ),
 }
 
 
@@ -118,6 +122,31 @@ def fold_text(value: Any) -> str:
         if not _NO_FORMAT.fullmatch(text) and any(unicodedata.category(ch) == "Cf" for ch in text):
             text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
     return " ".join(text.split())
+
+
+# What is put in front of a number to keep Excel from turning it into one: an apostrophe
+# ('431202...), or a formula (="431202...") as some systems export their CSV files.
+_AS_TEXT = re.compile(r'="(.*)"', re.DOTALL)
+
+
+def unquote(value: Any) -> Any:
+    """A text cell without a leading apostrophe or a ="..." wrapper; other cells as they are."""
+    if not isinstance(value, str) or not value.startswith(("'", "=", " ")):
+        return value
+    text = value.strip()
+    if text.startswith("'"):
+        return text[1:]
+    m = _AS_TEXT.fullmatch(text)
+    return m.group(1) if m else value
+
+
+_SPACE_IN_NAME = re.compile(r"(?<=[\u3400-\u4dbf\u4e00-\u9fff])\s+(?=[\u3400-\u4dbf\u4e00-\u9fff])")
+
+
+def fold_name(value: Any) -> str:
+    """A name as stored: no space between two ideographs. Two-character names are padded to
+    the width of three in many rosters (张　三); 张三 is the name."""
+    return _SPACE_IN_NAME.sub("", fold_text(value))
 
 
 def _is_cjk(ch: str) -> bool:
@@ -371,6 +400,22 @@ def _two_row_header(
 # --- rows ------------------------------------------------------------------------------------
 
 _TOTAL_WORDS = ("合计", "总计", "小计", "共计", "total")
+# The lines under a roster that sign it off (填表人：王五  审核人：赵六  填报日期：...).
+_FOOTER_WORDS = (
+    "填表人",
+    "填报人",
+    "制表人",
+    "审核人",
+    "审批人",
+    "负责人",
+    "单位负责人",
+    "分管领导",
+    "填表日期",
+    "填报日期",
+    "制表日期",
+    "审核日期",
+    "以下空白",
+)
 
 
 def _empty(cell: Any) -> bool:
@@ -382,13 +427,16 @@ def is_blank_row(cells: Sequence[Any]) -> bool:
 
 
 def is_total_row(cells: Sequence[Any]) -> bool:
-    """A totals line: its first non-empty cells say 合计/总计/小计 (or 共N人)."""
+    """A totals line: its first non-empty cells say 合计/总计/小计 (or 共N人); or a line that
+    signs the roster off, whose first non-empty cell says 填表人, 审核人, 填报日期, ..."""
     texts: list[str] = []
     for cell in cells:
         if not _empty(cell):
             texts.append(fold(cell))
             if len(texts) == 2:
                 break
+    if texts and texts[0].replace(" ", "").startswith(_FOOTER_WORDS):
+        return True
     for text in texts:
         key = text.replace(" ", "").lower()
         if key.startswith(_TOTAL_WORDS) or re.fullmatch(r"共\d+人", key):

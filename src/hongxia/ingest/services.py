@@ -305,6 +305,12 @@ def _cell_text(value: Any, row: int, column: str, problems: list[Problem]) -> st
         problems.append(
             Problem(row, column, rules.CellError("mojibake", raw).message, Severity.WARNING, raw)
         )
+    if "\ufffd" in fixed:
+        # Bytes no decoding could read (a GBK character cut in half by an old system's
+        # fixed-width field): what they said is lost, so the cell is flagged.
+        problems.append(
+            Problem(row, column, rules.CellError("undecodable", raw).message, Severity.WARNING, raw)
+        )
     return rules.fold_text(fixed)
 
 
@@ -321,6 +327,7 @@ def _convert_cell(fname: str, raw: Any, header: str, resolver: RegionResolver) -
     the row number). Depends on nothing but its arguments, so it can be remembered."""
     values: dict[str, Any] = {}
     problems: list[Problem] = []
+    raw = rules.unquote(raw)
     try:
         if fname == "id_number":
             info = rules.parse_id_info(raw)
@@ -352,6 +359,8 @@ def _convert_cell(fname: str, raw: Any, header: str, resolver: RegionResolver) -
                 values[fname] = code
         elif fname == "region":
             values[fname] = resolver.resolve(_cell_text(raw, 0, header, problems))
+        elif fname == "name":
+            values[fname] = rules.fold_name(_cell_text(raw, 0, header, problems))
         else:
             values[fname] = _cell_text(raw, 0, header, problems)
     except idcard.IdNumberError as exc:
