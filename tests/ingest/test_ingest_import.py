@@ -538,3 +538,16 @@ def test_a_character_cut_in_half_is_flagged_not_lost_silently(clerk: Any, tmp_pa
     assert warning.message == (
         "“市一\ufffd”中有按文件的编码无法识别的字节（显示为 \ufffd），已按原样保留，请核对。"
     )
+
+
+def test_usual_words_for_gender_category_party_and_life(clerk: Any, tmp_path: Path) -> None:
+    rows = [[*row, alive] for row, alive in zip(_rows(2), ["是", "否"], strict=True)]
+    rows[0][COL["性别"]], rows[0][COL["离退休类别"]] = "男性", "退休人员"
+    rows[0][COL["政治面貌"]], rows[1][COL["政治面貌"]] = "√", "非党员"
+    path = write_xlsx(tmp_path / "r.xlsx", rows, headers=[*HEADERS, "是否在世"])
+    result = services.roster_import(actor=clerk, path=path)
+    assert (result.created, result.rejected) == (2, 0), _errors(result)
+    first, second = Person.objects.get(name="张三丰"), Person.objects.get(name="李建国")
+    assert (first.gender, first.category, first.political_status) == ("M", "tuixiu", "cpc_member")
+    assert (first.life_status, second.life_status) == ("alive", "deceased")
+    assert second.political_status == "masses"

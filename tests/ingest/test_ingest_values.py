@@ -211,6 +211,17 @@ def test_valid_ids_pass_in_text_and_full_width(day: datetime.date, seq: int) -> 
         ("political_status", "中共党员", "cpc_member"),
         ("health_status", "慢性病", "chronic"),
         ("life_status", "已故", "deceased"),
+        # Found in the counties' files, refused as unknown before.
+        ("gender", "男性", "M"),
+        ("gender", "女性", "F"),
+        ("category", "退休人员", "tuixiu"),
+        ("category", "离休人员", "lixiu"),
+        ("political_status", "非党员", "masses"),
+        ("political_status", "共产党员", "cpc_member"),
+        ("political_status", "√", "cpc_member"),
+        ("political_status", "×", "masses"),
+        ("life_status", "是", "alive"),  # under 是否在世
+        ("life_status", "否", "deceased"),
     ],
 )
 def test_choice_labels_and_variants(field: str, raw: str, code: str) -> None:

@@ -573,6 +573,8 @@ _EXTRA_CHOICES: dict[str, dict[str, str]] = {
     "gender": {
         "男": "M",
         "女": "F",
+        "男性": "M",
+        "女性": "F",
         "m": "M",
         "f": "F",
         "male": "M",
@@ -585,6 +587,8 @@ _EXTRA_CHOICES: dict[str, dict[str, str]] = {
         "离休干部": "lixiu",
         "退休": "tuixiu",
         "退休干部": "tuixiu",
+        "离休人员": "lixiu",
+        "退休人员": "tuixiu",
         "遗属": "survivor",
         "遗孀": "survivor",
         "遗属遗孀": "survivor",
@@ -598,6 +602,12 @@ _EXTRA_CHOICES: dict[str, dict[str, str]] = {
         "否": "masses",
         "预备党员": "cpc_probationary",
         "中共党员": "cpc_member",
+        "共产党员": "cpc_member",
+        "非党员": "masses",
+        # Ticks in a 是否党员 column.
+        "√": "cpc_member",
+        "✓": "cpc_member",
+        "×": "masses",
     },
     "life_status": {
         "在世": "alive",
@@ -606,6 +616,11 @@ _EXTRA_CHOICES: dict[str, dict[str, str]] = {
         "去世": "deceased",
         "已去世": "deceased",
         "死亡": "deceased",
+        "逝世": "deceased",
+        "已逝世": "deceased",
+        # The answers in a 是否在世 column.
+        "是": "alive",
+        "否": "deceased",
         "alive": "alive",
         "deceased": "deceased",
     },
