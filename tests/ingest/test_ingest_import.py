@@ -551,3 +551,46 @@ def test_usual_words_for_gender_category_party_and_life(clerk: Any, tmp_path: Pa
     assert (first.gender, first.category, first.political_status) == ("M", "tuixiu", "cpc_member")
     assert (first.life_status, second.life_status) == ("alive", "deceased")
     assert second.political_status == "masses"
+
+
+@pytest.mark.parametrize(
+    ("cell", "code"),
+    [
+        ("麻阳县", "431226"),  # 麻阳苗族自治县, as people say it
+        ("芷江县", "431228"),
+        ("沅陵", "431222"),  # 沅陵县, and the town 沅陵镇 inside it
+        ("中方", "431221"),
+        ("鹤城区城南街道", "431202007"),
+        ("湖南省怀化市鹤城区城南街道", "431202007"),
+    ],
+)
+def test_region_by_the_names_people_write(
+    cell: str, code: str, city_admin: Any, tmp_path: Path
+) -> None:
+    rows = _rows(1)
+    rows[0][COL["所属区划"]] = cell
+    result = services.roster_import(actor=city_admin, path=write_xlsx(tmp_path / "r.xlsx", rows))
+    assert result.created == 1, _errors(result)
+    assert Person.objects.get().region_id == code
+
+
+def test_a_city_is_no_persons_region(city_admin: Any, tmp_path: Path) -> None:
+    # The registry form offers counties and below; the import put people on the city itself.
+    rows = _rows(2)
+    rows[0][COL["所属区划"]] = "怀化市"
+    rows[1][COL["所属区划"]] = ""
+    path = write_xlsx(tmp_path / "r.xlsx", rows)
+    result = services.roster_import(actor=city_admin, path=path)
+    assert _errors(result) == [
+        (5, "所属区划", "“怀化市”是市或省：人员的区划应填写到县市区或乡镇街道。"),
+        (6, "所属区划", "此项不能为空。"),
+    ]
+    as_default = services.roster_import(actor=city_admin, path=path, region="431200")
+    assert _errors(as_default) == [
+        (0, "", "“431200”是市或省：人员的区划应填写到县市区或乡镇街道。")
+    ]
+    assert Person.objects.count() == 0
+    from hongxia.ingest.forms import UploadForm
+
+    offered = dict(UploadForm(user=city_admin).fields["region"].choices)
+    assert "431202" in offered and "431200" not in offered

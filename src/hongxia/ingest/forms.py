@@ -40,7 +40,9 @@ class UploadForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["region"].choices = [("", "—")] + [  # type: ignore[attr-defined]
-            (r.code, r.name) for r in region_choices(user=user).only("code", "name")
+            (r.code, r.name)
+            # A person's region is a county or below, as on the registry form.
+            for r in region_choices(user=user).exclude(level="city").only("code", "name")
         ]
 
 

@@ -50,6 +50,9 @@ MESSAGES: dict[str, Promise] = {
     "bool": _("Write 是 or 否, not %(value)s."),
     "region": _("Unknown region %(value)s."),
     "region_ambiguous": _("The region name %(value)s is ambiguous; use the region code."),
+    "region_level": _(
+        "%(value)s is a city or a province: a person's region is a county, district or town."
+    ),
     "mojibake": _(
         "The text %(value)s looks garbled by a wrong encoding and cannot be repaired "
         "with certainty: kept as written, please check it."

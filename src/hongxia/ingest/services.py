@@ -39,7 +39,7 @@ from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hongxia.core import audit, crypto, dbstats, idcard, pinyin, versions
+from hongxia.core import audit, crypto, dbstats, idcard, pinyin, regions, versions
 from hongxia.core.models import AuditLog, Region
 from hongxia.core.services import legacy_area_codes
 from hongxia.ingest import fingerprints, readers, rules
@@ -184,10 +184,13 @@ class ImportAborted(Exception):
 
 
 class RegionResolver:
-    """A region cell → region code, by code, name, short name, old name or pinyin."""
+    """A region cell → region code, by code, name, short name, old name or pinyin, or a path
+    of them (湖南省怀化市鹤城区城南街道). A person's region is a county or below, as on the
+    registry form."""
 
     def __init__(self) -> None:
         self.codes: set[str] = set()
+        self.levels: dict[str, str] = {}
         names: dict[str, set[str]] = {}
 
         def add(key: str, code: str) -> None:
@@ -198,6 +201,7 @@ class RegionResolver:
         rows = Region.objects.values_list("code", "name", "former_names", "name_pinyin", "level")
         for code, name, former, name_py, level in rows:
             self.codes.add(code)
+            self.levels[code] = level
             if level == "community":
                 continue  # thousands of village names repeat: only by code
             add(name, code)
@@ -208,18 +212,16 @@ class RegionResolver:
             if short != name and len(short) >= 2:
                 add(short, code)
                 add(pinyin.name_pinyin(short), code)
+                if name.endswith("自治县"):
+                    add(short + "县", code)  # 麻阳县 for 麻阳苗族自治县, as people say it
         for old, code in OLD_NAMES.items():
             if code in self.codes:
                 names[old.lower()] = {code}
         self.names = names
+        # Names a longer cell may start with: those of one province, city or county.
         self.prefixes = sorted(
-            {
-                n
-                for n, codes in names.items()
-                if len(codes) == 1
-                and len(n) >= 2
-                and any(c.endswith("0000") or c.endswith("00") for c in codes)
-            },
+            {n for n, codes in names.items() if len(codes) == 1 and len(n) >= 2}
+            & {n for n, codes in names.items() if all(len(c) == 6 for c in codes)},
             key=len,
             reverse=True,
         )
@@ -231,6 +233,11 @@ class RegionResolver:
                 return name[: -len(suffix)]
         return name
 
+    def _checked(self, code: str, text: str) -> str:
+        if self.levels.get(code) in ("province", "city"):
+            raise rules.CellError("region_level", text)
+        return code
+
     @functools.lru_cache(maxsize=4096)  # noqa: B019 - one resolver lives for one import
     def resolve(self, value: str) -> str:
         text = rules.fold(value).replace(" ", "")
@@ -239,22 +246,26 @@ class RegionResolver:
         if text.isdigit():
             code = text
             if code in self.codes:
-                return code
+                return self._checked(code, text)
             legacy = legacy_area_codes().get(code)
             if legacy and legacy in self.codes:
-                return legacy
+                return self._checked(legacy, text)
             raise rules.CellError("region", text)
         key = text.lower()
-        # "湖南省怀化市鹤城区": drop the names of the province and city in front.
-        for _round in range(3):
-            codes = self.names.get(key)
+        within = ""  # the code prefix of the places named in front, 4312 for 怀化市
+        for _round in range(4):
+            codes = {c for c in self.names.get(key, ()) if c.startswith(within)}
             if codes:
-                if len(codes) > 1:
+                top = min(codes, key=len)
+                if len(codes) > 1 and not all(c.startswith(regions.prefix_of(top)) for c in codes):
                     raise rules.CellError("region_ambiguous", text)
-                return next(iter(codes))
+                # 沅陵 is 沅陵县 and the town 沅陵镇 in it: the county holds both.
+                return self._checked(top, text)
             for prefix in self.prefixes:
                 if key.startswith(prefix) and len(key) > len(prefix):
+                    # "湖南省怀化市鹤城区": drop the names in front, look inside them.
                     key = key[len(prefix) :]
+                    within = regions.prefix_of(next(iter(self.names[prefix])))
                     break
             else:
                 break
@@ -400,21 +411,19 @@ def convert_row(
         for p in cell_problems:
             problems.append(Problem(number, p.column, p.message, p.severity, p.value))
     if not values.get("region"):
+        region_header = next((headers[i] for i, f in columns.items() if f == "region"), "")
         if default_region:
             values["region"] = default_region
-        elif not any(
-            p.column == headers.get(i)
-            for i, f in columns.items()
-            if f == "region"
-            for p in problems
-        ):
+        elif not region_header:
             problems.append(
                 Problem(
                     number,
-                    headers.get(-1, ""),
+                    "",
                     _("No region: add a region column or choose the region to import into."),
                 )
             )
+        elif not any(p.column == region_header for p in problems):
+            problems.append(Problem(number, region_header, _("This field cannot be blank.")))
     id_info = _birth_from_id(values)
     return RowData(number, values, problems, cells, id_info=id_info)
 
@@ -1339,6 +1348,12 @@ def roster_import(
             return result
 
     resolver = RegionResolver()
+    if default_region:
+        try:
+            resolver.resolve(default_region)
+        except rules.CellError as exc:
+            result.problems.append(Problem(0, "", exc.message))
+            return result
     total = table.height
     note = f"import job {job.pk}: {path.name}" if job else f"import {path.name}"
 
