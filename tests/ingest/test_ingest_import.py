@@ -594,3 +594,13 @@ def test_a_city_is_no_persons_region(city_admin: Any, tmp_path: Path) -> None:
 
     offered = dict(UploadForm(user=city_admin).fields["region"].choices)
     assert "431202" in offered and "431200" not in offered
+
+
+def test_an_unknown_region_to_import_into_is_reported(city_admin: Any, tmp_path: Path) -> None:
+    # Within the user's scope but no region at all: the insert failed on the foreign key.
+    rows = _rows(1)
+    rows[0][COL["所属区划"]] = ""
+    path = write_xlsx(tmp_path / "r.xlsx", rows)
+    result = services.roster_import(actor=city_admin, path=path, region="431299")
+    assert _errors(result) == [(0, "", "无法识别的区划“431299”。")]
+    assert Person.objects.count() == 0
