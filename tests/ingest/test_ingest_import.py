@@ -604,3 +604,30 @@ def test_an_unknown_region_to_import_into_is_reported(city_admin: Any, tmp_path:
     result = services.roster_import(actor=city_admin, path=path, region="431299")
     assert _errors(result) == [(0, "", "无法识别的区划“431299”。")]
     assert Person.objects.count() == 0
+
+
+def test_each_problem_of_a_row_once_in_words_a_clerk_reads(clerk: Any, tmp_path: Path) -> None:
+    # No ID and no birth date said "这个值不能为 null" (Django's words for a database NULL);
+    # an empty category was reported twice; two phones in one cell went in, where the
+    # registry form refuses more than 20 characters.
+    rows = _rows(2)
+    rows[0][COL["公民身份号码"]] = ""
+    rows[0][COL["出生年月"]] = ""
+    rows[0][COL["离退休类别"]] = ""
+    rows[1][COL["手机"]] = "13900000003，13900000004"
+    result = services.roster_import(actor=clerk, path=write_xlsx(tmp_path / "r.xlsx", rows))
+    assert result.created == 0
+    assert _errors(result) == [
+        (5, "出生年月", "此项不能为空。"),
+        (5, "离退休类别", "此项不能为空。"),
+        (6, "手机", "确保该变量包含不超过 20 字符 (目前字符数 23)。"),  # the form's words
+    ]
+
+
+def test_a_missing_required_column_is_named_in_chinese(clerk: Any, tmp_path: Path) -> None:
+    headers = [h for h in HEADERS if h != "离退休类别"]
+    rows = [[v for h, v in zip(HEADERS, row, strict=True) if h != "离退休类别"] for row in _rows(1)]
+    result = services.roster_import(
+        actor=clerk, path=write_xlsx(tmp_path / "r.xlsx", rows, headers=headers)
+    )
+    assert _errors(result) == [(4, "", "缺少必需的列：离退休类别。")]

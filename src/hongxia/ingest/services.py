@@ -48,6 +48,7 @@ from hongxia.ingest.fieldcheck import FieldChecker
 from hongxia.ingest.models import ImportJob, MergeCandidate, RowFingerprint
 from hongxia.people import services as people_services
 from hongxia.people.choices import LifeStatus
+from hongxia.people.forms import PersonForm
 from hongxia.people.models import Person, SearchKey
 
 BATCH_SIZE = 2000
@@ -445,6 +446,24 @@ def _birth_from_id(values: dict[str, Any]) -> idcard.IdInfo | None:
 
 
 _VALIDATE_EXCLUDE = ["id_hash", "survivor_of", "account", "region"]
+# Text the registry form takes as typed, checked by its own fields (a phone of at most 20
+# characters: two numbers in one cell are refused there, and so here).
+TYPED_ON_THE_FORM = ("phone", "landline")
+
+
+def _field_messages(exc: ValidationError) -> dict[str, list[str]]:
+    """The model's field errors, with "cannot be blank" for an empty date (Django says
+    "cannot be null", which means nothing to a clerk)."""
+    if not hasattr(exc, "error_dict"):
+        return {"": list(exc.messages)}
+    return {
+        fname: [
+            str(_("This field cannot be blank.")) if err.code == "null" else message
+            for err in errs
+            for message in err.messages
+        ]
+        for fname, errs in exc.error_dict.items()
+    }
 
 
 def death_errors(person: Person, *, infer: bool) -> dict[str, list[str]]:
@@ -488,6 +507,11 @@ def build_person(
         person.__dict__.update(values)
     person.region_id = region
     errors: dict[str, list[str]] = {}
+    for fname in TYPED_ON_THE_FORM:
+        try:
+            PersonForm.base_fields[fname].clean(values.get(fname, ""))
+        except ValidationError as exc:
+            errors[fname] = list(exc.messages)
     try:
         people_services.apply_derived(person, today=today, id_info=data.id_info)
     except ValidationError as exc:
@@ -500,9 +524,9 @@ def build_person(
                 field_check.clean_fields(person)  # the same, prepared once per import
             person.clean()
         except ValidationError as exc:
-            errors.update(exc.message_dict)
-        if not person.category:
-            errors.setdefault("category", []).append(_("This field cannot be blank."))
+            errors.update(_field_messages(exc))
+        if not person.category and "category" not in errors:
+            errors["category"] = [_("This field cannot be blank.")]
         errors.update(death_errors(person, infer="life_status" not in data.values))
     for fname, messages in errors.items():
         column = headers_by_field.get(
@@ -1342,7 +1366,8 @@ def roster_import(
                 Problem(
                     result.header_row,
                     "",
-                    _("The required column %(column)s is missing.") % {"column": fname},
+                    _("The required column %(column)s is missing.")
+                    % {"column": rules.FIELDS[fname][0]},
                 )
             )
             return result
