@@ -631,3 +631,45 @@ def test_a_missing_required_column_is_named_in_chinese(clerk: Any, tmp_path: Pat
         actor=clerk, path=write_xlsx(tmp_path / "r.xlsx", rows, headers=headers)
     )
     assert _errors(result) == [(4, "", "缺少必需的列：离退休类别。")]
+
+
+def test_the_commands_say_what_is_wrong_in_chinese(clerk: Any, tmp_path: Path) -> None:
+    rows = _rows(2)
+    rows[1][COL["性别"]] = "未知"
+    path = tmp_path / "r.csv"
+    path.write_bytes(csv_bytes(rows, "utf-8-sig"))
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"姓名": "name",', encoding="utf-8")
+    unknown = tmp_path / "unknown.json"
+    unknown.write_text('{"姓名": "nickname"}', encoding="utf-8")
+    quiet = {"stdout": io.StringIO(), "stderr": io.StringIO()}
+
+    def refused(*args: str) -> str:
+        with pytest.raises(CommandError) as err:
+            call_command(*args, **quiet)
+        return str(err.value)
+
+    user = ["--user", clerk.username, "--no-progress"]
+    assert refused("import_roster", str(path)) == (
+        "须用 --user 用户名 指定操作人：导入和导出都以某个用户的身份进行。"
+    )
+    assert refused("import_roster", str(path), "--user", "nobody") == "没有名为“nobody”的有效用户。"
+    assert refused("import_roster", str(tmp_path / "x.csv"), *user).startswith("文件“")
+    assert refused("import_roster", str(path), *user, "--mapping", str(broken)).startswith(
+        "列映射文件不是有效的 JSON（第1行）"
+    )
+    assert refused("import_roster", str(path), *user, "--mapping", str(unknown)).startswith(
+        "列映射中有未知字段：nickname。"
+    )
+    assert refused("import_roster", str(path), *user, "--dry-run") == (
+        "检查发现错误（试运行，未写入任何数据）。"
+    )
+    assert refused("import_roster", str(path), *user, "--all-or-nothing") == "未写入任何数据。"
+    assert Person.objects.count() == 0
+    out = str(tmp_path / "out.pdf")
+    assert refused("export_roster", out, "--user", clerk.username) == (
+        "请将文件命名为 .xlsx 或 .csv，或用 --format 指定格式。"
+    )
+    assert refused("export_roster", out + ".csv", "--user", clerk.username, "--unmasked") == (
+        "clerk_hc 无权导出未脱敏的身份证号和电话。"
+    )

@@ -941,14 +941,34 @@ def load_mapping(path: Path | str | None) -> dict[str, str]:
     """A saved mapping file: JSON {"header text": "field"} (or {"columns": {...}})."""
     if not path:
         return {}
-    data = json.loads(Path(path).read_text(encoding="utf-8-sig"))
+    try:
+        text = Path(path).read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        raise ValueError(_("The mapping file cannot be read: %(error)s") % {"error": exc}) from exc
+    except UnicodeDecodeError as exc:
+        raise ValueError(_("The mapping file must be UTF-8 text.")) from exc
+    return parse_mapping(text)
+
+
+def parse_mapping(text: str) -> dict[str, str]:
+    """The text of a mapping file → {header text: field}; ValueError says what is wrong."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(
+            _("The mapping file is not JSON (line %(line)d): %(error)s")
+            % {"line": exc.lineno, "error": exc.msg}
+        ) from exc
     if isinstance(data, dict) and isinstance(data.get("columns"), dict):
         data = data["columns"]
     if not isinstance(data, dict):
-        raise ValueError("a mapping file holds one JSON object")
-    unknown = [v for v in data.values() if v not in rules.FIELDS and v != "ignore"]
+        raise ValueError(_('A mapping file holds one JSON object: {"header": "field"}.'))
+    unknown = [str(v) for v in data.values() if v not in rules.FIELDS and v != "ignore"]
     if unknown:
-        raise ValueError(f"unknown fields in the mapping: {', '.join(map(str, unknown))}")
+        raise ValueError(
+            _("Unknown fields in the mapping: %(fields)s. Known: %(known)s, ignore.")
+            % {"fields": "、".join(unknown), "known": ", ".join(rules.FIELDS)}
+        )
     return {str(k): str(v) for k, v in data.items()}
 
 

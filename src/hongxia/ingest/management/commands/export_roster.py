@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.http import QueryDict
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from hongxia.ingest import exports
 from hongxia.ingest.management.commands._common import acting_user
@@ -34,7 +35,9 @@ class Command(BaseCommand):
         translation.activate("zh-hans")
         user = acting_user(opts["user"])
         path = Path(opts["file"])
-        fmt = opts["format"] or ("csv" if path.suffix.lower() == ".csv" else "xlsx")
+        fmt = opts["format"] or path.suffix.lower().lstrip(".")
+        if fmt not in exports.FORMATS:
+            raise CommandError(_("Name the file .xlsx or .csv, or give --format."))
         params = QueryDict(mutable=True)
         if opts["region"]:
             params["region"] = opts["region"]
@@ -46,7 +49,8 @@ class Command(BaseCommand):
         request.user = user  # type: ignore[attr-defined]
         f = PersonFilter(params, queryset=people_visible(user=user), request=request)
         if not f.is_valid():
-            raise CommandError(f"filter: {f.errors.as_text()}")
+            errors = " ".join(m for messages in f.errors.values() for m in messages)
+            raise CommandError(f"--region {opts['region']}: {errors}")
         try:
             with path.open("wb") as out:
                 count = exports.roster_export(
@@ -60,7 +64,9 @@ class Command(BaseCommand):
                 )
         except PermissionDenied as exc:
             path.unlink(missing_ok=True)
-            raise CommandError(
-                f"{user.username} may not export{' unmasked' if opts['unmasked'] else ''}"
-            ) from exc
+            if opts["unmasked"]:
+                message = _("%(user)s may not export ID numbers and phones unmasked.")
+            else:
+                message = _("%(user)s may not export the registry.")
+            raise CommandError(message % {"user": user.username}) from exc
         self.stdout.write(f"{count} 人 → {path}")

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from hongxia.core import context
 from hongxia.ingest import exports, readers, services
@@ -43,11 +44,11 @@ class Command(BaseCommand):
         user = acting_user(opts["user"])
         path = Path(opts["file"])
         if not path.exists():
-            raise CommandError(f"no such file: {path}")
+            raise CommandError(_("There is no file %(path)s.") % {"path": path})
         try:
             mapping = services.load_mapping(opts["mapping"])
-        except (OSError, ValueError) as exc:
-            raise CommandError(f"mapping: {exc}") from exc
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
         bar = None
         if not opts["no_progress"]:
             from tqdm import tqdm
@@ -76,7 +77,9 @@ class Command(BaseCommand):
         except readers.ReadError as exc:
             raise CommandError(str(exc)) from exc
         except PermissionDenied as exc:
-            raise CommandError(f"{user.username} may not import into that region") from exc
+            raise CommandError(
+                _("%(user)s may not import into that region.") % {"user": user.username}
+            ) from exc
         finally:
             if bar is not None:
                 bar.close()
@@ -101,5 +104,7 @@ class Command(BaseCommand):
                 header_row=result.header_row,
             )
         errors = any(p.severity == Severity.ERROR for p in result.problems)
+        if errors and opts["dry_run"]:
+            raise CommandError(_("The check found errors (a dry run writes nothing)."))
         if errors and (opts["all_or_nothing"] or not result.committed):
-            raise CommandError("nothing was written")
+            raise CommandError(_("Nothing was written."))
