@@ -193,3 +193,28 @@ def test_openapi_document_has_the_import_and_export_endpoints() -> None:
     assert {"q", "region", "category", "format", "encoding", "unmasked"} <= params
     error = paths["/api/import/jobs/{id}/report"]["get"]["responses"]["410"]
     assert error["content"]["application/json"]["schema"]["$ref"] == "#/components/schemas/Error"
+
+
+def test_upload_with_a_mapping_file(clerk: Any, tmp_path: Path) -> None:
+    headers = ["人员", "性别", "民族", "证件", "生辰", "人员性质", *HEADERS[7:]]
+    path = write_xlsx(tmp_path / "odd.xlsx", [person_row(1, name="欧阳明")[1:]], headers=headers)
+    mapping = '{"人员": "name", "证件": "id_number", "生辰": "birth_date", "人员性质": "category"}'
+    response = _api(clerk).post(
+        JOBS,
+        {
+            "file": SimpleUploadedFile("odd.xlsx", path.read_bytes()),
+            "mapping": SimpleUploadedFile("m.json", mapping.encode("utf-8")),
+        },
+        format="multipart",
+    )
+    assert response.status_code == 202, response.content
+    assert response.json()["summary"]["created"] == 1
+    refused = _api(clerk).post(
+        JOBS,
+        {
+            "file": SimpleUploadedFile("odd.xlsx", path.read_bytes()),
+            "mapping": SimpleUploadedFile("m.json", b"[1, 2"),
+        },
+        format="multipart",
+    )
+    assert _error(refused, 400)["errors"]["mapping"][0].startswith("列映射文件不是有效的 JSON")

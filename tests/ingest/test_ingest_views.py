@@ -229,3 +229,27 @@ def test_progress_is_seen_by_other_workers_while_a_stage_runs(mode: str, tmp_pat
     )
     # Batches of 2 rows below a 4-row head: each figure was readable as soon as it was written.
     assert seen == [(6, 11), (8, 11), (11, 11)]
+
+
+ODD_HEADERS = ["人员", "性别", "民族", "证件", "生辰", "人员性质", *HEADERS[7:]]
+ODD_MAPPING = '{"人员": "name", "证件": "id_number", "生辰": "birth_date", "人员性质": "category"}'
+
+
+def test_a_mapping_file_is_uploaded_with_an_unusual_sheet(clerk: Any, tmp_path: Path) -> None:
+    # `hongxia import roster --mapping` had no counterpart on the page.
+    client = _client(clerk)
+    path = write_xlsx(
+        tmp_path / "odd.xlsx", [person_row(1, name="欧阳明")[1:]], headers=ODD_HEADERS
+    )
+    mapping = SimpleUploadedFile("mapping.json", ODD_MAPPING.encode("utf-8"))
+    upload = SimpleUploadedFile("odd.xlsx", path.read_bytes())
+    response = client.post(reverse("ingest:jobs"), {"file": upload, "mapping": mapping})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    job = ImportJob.objects.latest("id")
+    assert job.summary["created"] == 1, job.problems
+    client.post(reverse("ingest:confirm", args=[job.pk]))
+    assert list(Person.objects.values_list("name", flat=True)) == ["欧阳明"]
+    bad = SimpleUploadedFile("mapping.json", b'{"\xe4\xba\xba\xe5\x91\x98": "nickname"}')
+    upload = SimpleUploadedFile("odd.xlsx", path.read_bytes())
+    page = client.post(reverse("ingest:jobs"), {"file": upload, "mapping": bad})
+    assert page.status_code == 200 and "列映射中有未知字段：nickname。" in page.content.decode()

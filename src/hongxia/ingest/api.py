@@ -32,7 +32,7 @@ from hongxia.api import schema
 from hongxia.api.paging import page_response, page_size
 from hongxia.api.views import ScopedAPIView
 from hongxia.core.pagination import paginate
-from hongxia.ingest import exports, jobs, readers
+from hongxia.ingest import exports, forms, jobs, readers
 from hongxia.ingest.models import ImportJob
 from hongxia.people import selectors
 
@@ -102,6 +102,17 @@ class UploadSerializer(serializers.Serializer):
     all_or_nothing = serializers.BooleanField(
         required=False, default=False, help_text="Import nothing if any row is refused."
     )
+    mapping = serializers.FileField(
+        required=False,
+        help_text='For an unusual sheet: a JSON file {"header text": "field"}, as '
+        "`hongxia import roster --mapping` takes.",
+    )
+
+    def validate_mapping(self, upload: Any) -> dict[str, str]:
+        try:
+            return forms.mapping_from_upload(upload)
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.messages) from exc
 
 
 def job_json(job: ImportJob, request: Request) -> dict[str, Any]:
@@ -185,6 +196,7 @@ class JobListView(_JobView):
                 region=region,
                 sheet=(data.get("sheet") or "").strip() or None,
                 all_or_nothing=data["all_or_nothing"],
+                mapping=data.get("mapping") or None,
             )
         except readers.ReadError as exc:
             raise ValidationError({"file": [str(exc)]}) from exc

@@ -9,6 +9,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from hongxia.ingest import services
 from hongxia.ingest.choices import JobStatus, MergeStatus
 from hongxia.ingest.models import ImportJob, MergeCandidate
 from hongxia.people.models import Person
@@ -36,6 +37,20 @@ class UploadForm(forms.Form):
         required=False,
         help_text=_("Import nothing if any row has an error."),
     )
+    mapping = forms.FileField(
+        label=_("Column mapping"),
+        required=False,
+        help_text=_(
+            'For an unusual sheet: a JSON file {"header": "field"}, as hongxia import roster '
+            "--mapping takes."
+        ),
+    )
+
+    def clean_mapping(self) -> dict[str, str]:
+        upload = self.cleaned_data.get("mapping")
+        if not upload:
+            return {}
+        return mapping_from_upload(upload)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -44,6 +59,21 @@ class UploadForm(forms.Form):
             # A person's region is a county or below, as on the registry form.
             for r in region_choices(user=user).exclude(level="city").only("code", "name")
         ]
+
+
+MAPPING_MAX_BYTES = 100_000
+
+
+def mapping_from_upload(upload: Any) -> dict[str, str]:
+    """An uploaded mapping file (page and API alike) → {header text: field}."""
+    if (upload.size or 0) > MAPPING_MAX_BYTES:
+        raise forms.ValidationError(_("A mapping file is a few lines of JSON, not a roster."))
+    try:
+        return services.parse_mapping(upload.read().decode("utf-8-sig"))
+    except UnicodeDecodeError as exc:
+        raise forms.ValidationError(_("The mapping file must be UTF-8 text.")) from exc
+    except ValueError as exc:
+        raise forms.ValidationError(str(exc)) from exc
 
 
 class MergeDecisionForm(forms.Form):

@@ -59,8 +59,10 @@ def job_create(
     region: str | None = None,
     sheet: str | None = None,
     all_or_nothing: bool = False,
+    mapping: dict[str, str] | None = None,
 ) -> ImportJob:
-    """Keep the uploaded file and start checking it."""
+    """Keep the uploaded file and start checking it; ``mapping`` as services.parse_mapping
+    gives it."""
     if not actor.has_perm("people.add_person"):
         raise PermissionDenied
     name = Path(upload.name or "roster").name
@@ -81,7 +83,12 @@ def job_create(
         filename=name[:200],
         path=str(target),
         sheet=sheet or "",
-        options={"region": region or "", "all_or_nothing": all_or_nothing, "stage": STAGE_CHECK},
+        options={
+            "region": region or "",
+            "all_or_nothing": all_or_nothing,
+            "mapping": mapping or {},
+            "stage": STAGE_CHECK,
+        },
     )
     launch(job, STAGE_CHECK)
     return job

@@ -91,6 +91,7 @@ class JobListView(ExportMixin, ScopedListView):
                     region=form.cleaned_data["region"] or None,
                     sheet=form.cleaned_data["sheet"] or None,
                     all_or_nothing=form.cleaned_data["all_or_nothing"],
+                    mapping=form.cleaned_data["mapping"],
                 )
             except readers.ReadError as exc:
                 form.add_error("file", str(exc))
