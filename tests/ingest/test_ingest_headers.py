@@ -201,3 +201,50 @@ def test_a_row_with_a_name_below_the_header_is_a_person() -> None:
     rows = [["姓名", "性别", "手机"], ["张三丰", "男", "13900000001"]]
     match = rules.find_header(rows)
     assert match is not None and match.row_index == 0
+
+
+def _book(path: Path, sheets: dict[str, list[list[Any]]]) -> Path:
+    import xlsxwriter
+
+    book = xlsxwriter.Workbook(str(path))
+    for name, rows in sheets.items():
+        sheet = book.add_worksheet(name)
+        for r, row in enumerate(rows):
+            sheet.write_row(r, 0, row)
+    book.close()
+    return path
+
+
+def test_the_other_sheets_of_a_workbook_are_named_not_left_behind(
+    clerk: Any, tmp_path: Path
+) -> None:
+    import datetime
+
+    from hongxia.core import idcard
+
+    head = ["姓名", "身份证号码", "离退休类别"]
+    number = idcard.make("431202", datetime.date(1941, 5, 17), 3)
+    path = _book(
+        tmp_path / "book.xlsx",
+        {
+            "退休干部": [
+                head,
+                ["赵一", idcard.make("431202", datetime.date(1941, 5, 17), 1), "退休"],
+            ],
+            "离休干部": [head, ["赵二", number, "离休"]],
+            "Sheet3": [],
+        },
+    )
+    first = services.roster_import(actor=clerk, path=path)
+    assert first.created == 1
+    [warning] = first.problems
+    assert (warning.row, warning.column, warning.severity) == (0, "", "warning")
+    assert warning.message == (
+        "只导入了工作表“退休干部”；本工作簿还有其他工作表：离休干部。如需导入，请选择相应的工作表。"
+    )
+    chosen = services.roster_import(actor=clerk, path=path, sheet="离休干部")
+    assert (chosen.created, chosen.problems) == (1, [])
+    assert Person.objects.get(name="赵二").category == "lixiu"
+    alone = _book(tmp_path / "alone.xlsx", {"花名册": [head, ["赵三", "", "退休"]], "Sheet2": []})
+    quiet = services.roster_import(actor=clerk, path=alone, dry_run=True)
+    assert [p for p in quiet.problems if p.row == 0] == []  # an empty Sheet2 is not worth a word

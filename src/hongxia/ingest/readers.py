@@ -85,6 +85,21 @@ def _calamine_rows(ws: Any) -> Iterator[list[Any]]:
         raise ReadError(str(_("The file cannot be read: %(error)s")) % {"error": exc}) from exc
 
 
+def sheets_with_cells(table: Table) -> list[str]:
+    """The workbook's other sheets that hold anything (Excel 2003 made three sheets for every
+    new book: empty ones are not worth a word)."""
+    names = [name for name in table.sheets if name != table.sheet]
+    if not names:
+        return []
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_path(str(table.path))
+        return [name for name in names if book.get_sheet_by_name(name).height]
+    except Exception:  # a sheet calamine cannot load is no reason to refuse the chosen one
+        return []
+
+
 def open_table(path: Path | str, *, sheet: str | None = None) -> Table:
     path = Path(path)
     suffix = path.suffix.lower()

@@ -1328,6 +1328,22 @@ def roster_import(
     result = ImportResult(filename=path.name)
     table = readers.open_table(path, sheet=sheet)
     result.sheet, result.encoding = table.sheet, table.encoding
+    others = readers.sheets_with_cells(table) if sheet is None else []
+    if others:
+        # Counties keep 离休 and 退休 on two sheets of one book: the second must not be
+        # left behind without a word.
+        result.problems.append(
+            Problem(
+                0,
+                "",
+                _(
+                    "Only the sheet %(sheet)s is imported; the workbook has other sheets: "
+                    "%(others)s. Choose a sheet to import another one."
+                )
+                % {"sheet": table.sheet, "others": "、".join(others)},
+                Severity.WARNING,
+            )
+        )
     if region and not _scope_ok(actor, region):
         raise PermissionDenied
     default_region = region or ""
