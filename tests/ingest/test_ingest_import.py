@@ -673,3 +673,41 @@ def test_the_commands_say_what_is_wrong_in_chinese(clerk: Any, tmp_path: Path) -
     assert refused("export_roster", out + ".csv", "--user", clerk.username, "--unmasked") == (
         "clerk_hc 无权导出未脱敏的身份证号和电话。"
     )
+
+
+def test_an_id_that_may_have_been_cut_by_excel_is_flagged(clerk: Any, tmp_path: Path) -> None:
+    # A real number can end in 000 (so it is not refused), but so does one in eleven of the
+    # IDs Excel cut to 15 digits that still pass the check: the clerk is asked to look.
+    rows = _rows(1)
+    rows[0][COL["公民身份号码"]] = "431202193801012000"
+    rows[0][COL["出生年月"]] = "1938.01"
+    rows[0][COL["性别"]] = "女"
+    path = tmp_path / "r.csv"
+    path.write_bytes(csv_bytes(rows, "utf-8-sig"))
+    result = services.roster_import(actor=clerk, path=path)
+    assert result.created == 1
+    [warning] = [p for p in result.problems if p.severity == "warning"]
+    assert (warning.row, warning.column) == (2, "公民身份号码")
+    assert warning.message == (
+        "身份证号 431202193801012000 以 000 结尾，与被 Excel 截断的号码一样：请与身份证核对。"
+    )
+
+
+def test_a_masked_export_imported_again_changes_nothing(city_admin: Any, tmp_path: Path) -> None:
+    # IDs and phones come out starred; the starred phone of a person without an ID would
+    # have been stored as a number.
+    kept = PersonFactory(region_id="431202", name="张三丰", phone="13900000001")
+    PersonFactory(region_id="431202", name="王秀英", id_number="", phone="13900000002")
+    path = tmp_path / "masked.csv"
+    with path.open("wb") as out:
+        exports.roster_export(user=city_admin, queryset=Person.objects.all(), out=out, fmt="csv")
+    Person.objects.filter(name="王秀英").delete()
+    result = services.roster_import(actor=city_admin, path=path)
+    assert (result.created, result.updated, result.rejected) == (0, 0, 2)
+    masked = "是脱敏后的号码（来自脱敏导出）：请填写完整号码，或删除这一列。"
+    assert {(column, message.split("”")[-1]) for _r, column, message in _errors(result)} == {
+        ("身份证号", masked),
+        ("联系电话", masked),
+    }
+    kept.refresh_from_db()
+    assert kept.phone == "13900000001" and Person.objects.count() == 1

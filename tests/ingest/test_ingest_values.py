@@ -162,6 +162,24 @@ def test_excel_float_id_is_refused_never_rounded() -> None:
     assert err.value.code == "excel_float"
 
 
+def test_an_id_cut_to_15_digits_by_excel_is_refused_as_such() -> None:
+    # Excel keeps 15 significant digits: a CSV it saved says 431202193805011000, whose
+    # check digit then fails ("expected 7" told the clerk nothing of what happened).
+    full = idcard.make("431202", MAY_1938, 123)
+    for cut in (full[:15] + "000", int(full)):
+        with pytest.raises(idcard.IdNumberError) as err:
+            rules.parse_id(cut)
+        assert err.value.code == "excel_float"
+
+
+def test_a_masked_id_is_refused_as_masked() -> None:
+    with pytest.raises(rules.CellError) as err:
+        rules.parse_id("4312**********123X")
+    assert err.value.message == (
+        "“4312**********123X”是脱敏后的号码（来自脱敏导出）：请填写完整号码，或删除这一列。"
+    )
+
+
 def test_fifteen_digit_id_stored_as_number_is_exact_and_accepted() -> None:
     assert rules.parse_id(431202380501123.0)[1] is True
 
@@ -171,7 +189,7 @@ def test_fifteen_digit_id_stored_as_number_is_exact_and_accepted() -> None:
 def test_parse_id_never_crashes(raw: object) -> None:
     try:
         number, _up = rules.parse_id(raw)
-    except idcard.IdNumberError as exc:
+    except (idcard.IdNumberError, rules.CellError) as exc:
         assert str(exc.message)
     else:
         assert number == "" or idcard.is_valid(number)

@@ -53,6 +53,9 @@ MESSAGES: dict[str, Promise] = {
     "region_level": _(
         "%(value)s is a city or a province: a person's region is a county, district or town."
     ),
+    "masked": _(
+        "%(value)s is masked (from a masked export): enter the full number, or delete the column."
+    ),
     "mojibake": _(
         "The text %(value)s looks garbled by a wrong encoding and cannot be repaired "
         "with certainty: kept as written, please check it."
@@ -84,6 +87,8 @@ class CellError(ValueError):
 
 
 # --- text ------------------------------------------------------------------------------------
+
+MASK = "*"  # what core.masking puts in place of the hidden digits
 
 
 _FORMAT_CHARS = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
@@ -566,7 +571,24 @@ def parse_id_info(value: Any) -> idcard.IdInfo | None:
             value = int(value)
         else:
             raise idcard.IdNumberError("excel_float", {"value": fold(f"{value:.6g}")})
-    return idcard.parse(str(value) if isinstance(value, int) else fold(value))
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**15:
+        # A number from a spreadsheet was a double: 16 digits or more are not the typed ones.
+        raise idcard.IdNumberError("excel_float", {"value": f"{value:.6g}"})
+    text = str(value) if isinstance(value, int) else fold(value)
+    if MASK in text:
+        raise CellError("masked", text)
+    try:
+        return idcard.parse(text)
+    except idcard.IdNumberError as exc:
+        if exc.code == "check_digit" and looks_cut_by_excel(idcard.normalize(text)):
+            raise idcard.IdNumberError("excel_float", {"value": text}) from None
+        raise
+
+
+def looks_cut_by_excel(number: str) -> bool:
+    """Excel keeps 15 significant digits: an 18-digit ID it held as a number comes out of a
+    CSV as 431202193805011000. One in eleven of those still passes the check digit."""
+    return len(number) == 18 and number.endswith("000")
 
 
 # --- choice values ---------------------------------------------------------------------------

@@ -76,6 +76,8 @@ TEXT_FIELDS = (
     "phone",
     "landline",
 )
+# Numbers a masked export shows starred (138****5678): never stored as they are.
+SENSITIVE_TEXT = ("phone", "landline")
 # Person fields an import may set; the derived columns follow from them in apply_derived.
 PERSON_FIELDS = (
     "name",
@@ -346,6 +348,20 @@ def _convert_cell(fname: str, raw: Any, header: str, resolver: RegionResolver) -
             values[fname], upgraded = (info.number, info.upgraded_from_15) if info else ("", False)
             if info:
                 values["_id_info"] = info  # spares _birth_from_id and apply_derived a parse
+            if info and not upgraded and rules.looks_cut_by_excel(info.number):
+                problems.append(
+                    Problem(
+                        0,
+                        header,
+                        _(
+                            "The ID number %(number)s ends in 000, as one cut by Excel does: "
+                            "check it against the card."
+                        )
+                        % {"number": info.number},
+                        Severity.WARNING,
+                        rules.fold(raw),
+                    )
+                )
             if upgraded:
                 problems.append(
                     Problem(
@@ -375,6 +391,8 @@ def _convert_cell(fname: str, raw: Any, header: str, resolver: RegionResolver) -
             values[fname] = rules.fold_name(_cell_text(raw, 0, header, problems))
         else:
             values[fname] = _cell_text(raw, 0, header, problems)
+            if fname in SENSITIVE_TEXT and rules.MASK in values[fname]:
+                raise rules.CellError("masked", values[fname])
     except idcard.IdNumberError as exc:
         problems.append(Problem(0, header, str(exc.message), value=rules.fold(raw)))
     except rules.CellError as exc:
