@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from hongxia.ingest import rules, services
 from hongxia.people.models import Person
-from tests.ingest.ingest_corpus import csv_bytes, mojibake, person_row
+from tests.ingest.ingest_corpus import HEADERS, csv_bytes, mojibake, person_row
 
 NAMES = ["张三丰", "曾国华", "欧阳明", "覃玉兰"]
 
@@ -167,3 +167,39 @@ def test_quotes_inside_csv_cells_are_read_as_written(tmp_path: Path, delimiter: 
     path.write_bytes(text.encode("utf-8-sig"))
     rows = [list(r) for r in readers.open_table(path).rows()]
     assert rows[1][-1] == '"'
+
+
+def test_one_garbled_ideograph_is_repaired_when_it_is_a_value_of_the_column() -> None:
+    # One ideograph from two Latin-1 letters is no evidence in general (°¤ → 挨), but ÄÐ in
+    # a gender column can only be 男.
+    garbled = mojibake("男")
+    assert rules.repair_mojibake(garbled) == (garbled, "uncertain")
+    assert rules.repair_mojibake(garbled, rules.choice_words("gender")) == ("男", "repaired")
+    assert rules.repair_mojibake("°¤", rules.choice_words("gender")) == ("°¤", "uncertain")
+
+
+@pytest.mark.parametrize(("source", "shown_as"), [("gbk", "latin-1"), ("utf-8", "cp1252")])
+def test_a_file_garbled_as_a_whole_comes_in_headers_and_all(
+    clerk: Any, tmp_path: Path, source: str, shown_as: str
+) -> None:
+    # Decoded in the wrong code page and saved again: the header said ÐÕÃû, not 姓名, so
+    # no header was found and nothing came in.
+    rows = [person_row(i, name=n) for i, n in enumerate(NAMES[:2], 1)]
+    text = csv_bytes(rows, "utf-8").decode("utf-8")
+    path = tmp_path / "garbled-file.csv"
+    path.write_bytes(
+        "\n".join(mojibake(line, source, shown_as) for line in text.split("\n")).encode("utf-8")
+    )
+    result = services.roster_import(actor=clerk, path=path)
+    assert (result.created, result.rejected) == (2, 0), [p.message for p in result.problems]
+    person = Person.objects.get(name="张三丰")
+    assert (person.gender, person.category, person.political_status) == (
+        "M",
+        "tuixiu",
+        "cpc_member",
+    )
+    headers = [p for p in result.problems if p.row == 1]
+    assert len(headers) == len(HEADERS) and all(p.severity == "info" for p in headers)
+    assert ("姓名", f"已修复乱码：{mojibake('姓名', source, shown_as)} → 姓名") in {
+        (p.column, p.message) for p in headers
+    }

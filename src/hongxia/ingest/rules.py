@@ -10,7 +10,7 @@ import dataclasses
 import datetime
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -213,11 +213,12 @@ def looks_garbled(text: str) -> bool:
     return high >= 2
 
 
-def repair_mojibake(text: str) -> tuple[str, str]:
+def repair_mojibake(text: str, known: Container[str] = ()) -> tuple[str, str]:
     """(text, status): status is "" (nothing to do), "repaired" or "uncertain".
 
     Repaired only when the bytes behind the Latin-1/cp1252 text decode strictly as UTF-8, or
-    as GBK into common ideographs; anything else is reported, never guessed.
+    as GBK into common ideographs (two at least, or one of the ``known`` values of the
+    column: ÄÐ in a gender column is 男); anything else is reported, never guessed.
     """
     if not looks_garbled(text):
         return text, ""
@@ -230,7 +231,8 @@ def repair_mojibake(text: str) -> tuple[str, str]:
             fixed = raw.decode(encoding)
         except UnicodeDecodeError:
             continue
-        if _plausible_chinese(fixed, at_least=1 if encoding == "utf-8" else 2):
+        at_least = 1 if encoding == "utf-8" or fixed in known else 2
+        if _plausible_chinese(fixed, at_least=at_least):
             candidates.append(fixed)
             if encoding == "utf-8":
                 break  # valid multi-byte UTF-8 by accident is vanishingly rare: it decides
@@ -346,6 +348,8 @@ class HeaderMatch:
     unknown: list[tuple[int, str]]  # (column index, header text) not mapped
     duplicates: list[tuple[int, str]]  # a second column for a field already mapped
     cells: list[Any] = dataclasses.field(default_factory=list)  # each column's header, as mapped
+    # (column index, header as written, as repaired): garbled headers of a garbled file.
+    repaired: list[tuple[int, str, str]] = dataclasses.field(default_factory=list)
 
 
 def map_header(cells: Sequence[Any], mapping: Mapping[str, str] | None = None) -> HeaderMatch:
@@ -354,6 +358,13 @@ def map_header(cells: Sequence[Any], mapping: Mapping[str, str] | None = None) -
     columns: dict[int, str] = {}
     unknown: list[tuple[int, str]] = []
     duplicates: list[tuple[int, str]] = []
+    written = list(cells)
+    cells = [_repaired_header(cell) for cell in written]
+    repaired = [
+        (i, str(old).strip(), str(new))
+        for i, (old, new) in enumerate(zip(written, cells, strict=True))
+        if new is not old
+    ]
     for index, cell in enumerate(cells):
         key = header_key(cell)
         if not key:
@@ -365,7 +376,15 @@ def map_header(cells: Sequence[Any], mapping: Mapping[str, str] | None = None) -
             duplicates.append((index, fold(cell)))
         else:
             columns[index] = field
-    return HeaderMatch(-1, columns, unknown, duplicates, list(cells))
+    return HeaderMatch(-1, columns, unknown, duplicates, cells, repaired)
+
+
+def _repaired_header(cell: Any) -> Any:
+    """A header cell of a file garbled as a whole (ÐÕÃû for 姓名), repaired where certain."""
+    if not isinstance(cell, str) or cell.isascii():
+        return cell
+    fixed, status = repair_mojibake(cell.strip())
+    return fixed if status == "repaired" else cell
 
 
 def find_header(
@@ -694,6 +713,12 @@ CHOICE_FIELDS = (
     "life_status",
 )
 _TABLES = {field: _choice_table(field) for field in CHOICE_FIELDS}
+_WORDS = {field: frozenset(table) for field, table in _TABLES.items()}
+
+
+def choice_words(field: str) -> frozenset[str]:
+    """Every word parse_choice takes for ``field`` (folded, lower case, no spaces)."""
+    return _WORDS[field]
 
 
 def parse_choice(field: str, value: Any) -> str:

@@ -26,7 +26,7 @@ import multiprocessing
 import operator
 import re
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Container, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -300,10 +300,12 @@ class RowData:
     registered: tuple[str, str] | None = None
 
 
-def _cell_text(value: Any, row: int, column: str, problems: list[Problem]) -> str:
+def _cell_text(
+    value: Any, row: int, column: str, problems: list[Problem], known: Container[str] = ()
+) -> str:
     # Repair before folding: NFKC would turn some of the Latin-1 letters (º ¸ ¯) into others.
     raw = value.strip() if isinstance(value, str) else rules.fold_text(value)
-    fixed, status = rules.repair_mojibake(raw)
+    fixed, status = rules.repair_mojibake(raw, known)
     if status == "repaired":
         problems.append(
             Problem(
@@ -382,7 +384,8 @@ def _convert_cell(fname: str, raw: Any, header: str, resolver: RegionResolver) -
             if flag is not None:
                 values[fname] = flag
         elif fname in rules.CHOICE_FIELDS:
-            code = rules.parse_choice(fname, _cell_text(raw, 0, header, problems))
+            text = _cell_text(raw, 0, header, problems, rules.choice_words(fname))
+            code = rules.parse_choice(fname, text)
             if code:
                 values[fname] = code
         elif fname == "region":
@@ -1393,6 +1396,16 @@ def roster_import(
     headers[-1] = ""
     result.columns = {headers[i]: f for i, f in match.columns.items()}
     header_of = {f: headers[i] for i, f in match.columns.items()}
+    for _index, old, new in match.repaired:
+        result.problems.append(
+            Problem(
+                result.header_row,
+                new,
+                _("Garbled text repaired: %(old)s → %(new)s") % {"old": old, "new": new},
+                Severity.INFO,
+                old,
+            )
+        )
     for _index, text in match.unknown:
         result.unknown_columns.append(text)
         result.problems.append(
