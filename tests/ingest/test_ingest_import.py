@@ -562,6 +562,9 @@ def test_usual_words_for_gender_category_party_and_life(clerk: Any, tmp_path: Pa
         ("中方", "431221"),
         ("鹤城区城南街道", "431202007"),
         ("湖南省怀化市鹤城区城南街道", "431202007"),
+        ("湖南省，怀化市，鹤城区", "431202"),  # separators between the names
+        ("怀化市/沅陵县", "431222"),
+        ("怀化市 - 鹤城区", "431202"),
     ],
 )
 def test_region_by_the_names_people_write(

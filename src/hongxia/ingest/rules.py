@@ -478,8 +478,10 @@ FIRST_YEAR, LAST_YEAR = 1800, 2200
 # The Excel serial number of the last day a roster date may fall on.
 LAST_SERIAL = (datetime.date(LAST_YEAR, 12, 31) - EXCEL_EPOCH).days
 _DATE_PATTERNS = [
-    re.compile(r"(?P<y>\d{4})\s*[-/.。年]\s*(?P<m>\d{1,2})\s*[-/.。月]\s*(?P<d>\d{1,2})\s*[日号]?"),
-    re.compile(r"(?P<y>\d{4})\s*[-/.。年]\s*(?P<m>\d{1,2})\s*月?"),
+    re.compile(
+        r"(?P<y>\d{4})\s*[-/.,。年]\s*(?P<m>\d{1,2})\s*[-/.,。月]\s*(?P<d>\d{1,2})\s*[日号]?"
+    ),
+    re.compile(r"(?P<y>\d{4})\s*[-/.,。年]\s*(?P<m>\d{1,2})\s*月?"),
     re.compile(r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})"),
     re.compile(r"(?P<y>\d{4})(?P<m>\d{2})"),
     re.compile(r"(?P<y>\d{4})\s*年?"),

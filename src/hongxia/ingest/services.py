@@ -132,6 +132,9 @@ _REGION_SUFFIXES = (
 )
 
 
+_REGION_SEPARATORS = re.compile(r"[\s,、/\\|·\-—]+")
+
+
 # --- results ---------------------------------------------------------------------------------
 
 
@@ -243,7 +246,8 @@ class RegionResolver:
 
     @functools.lru_cache(maxsize=4096)  # noqa: B019 - one resolver lives for one import
     def resolve(self, value: str) -> str:
-        text = rules.fold(value).replace(" ", "")
+        # 湖南省，怀化市，鹤城区 / 怀化市-鹤城区: the separators between the names go.
+        text = _REGION_SEPARATORS.sub("", rules.fold(value))
         if not text:
             return ""
         if text.isdigit():
