@@ -203,3 +203,34 @@ def test_a_file_garbled_as_a_whole_comes_in_headers_and_all(
     assert ("姓名", f"已修复乱码：{mojibake('姓名', source, shown_as)} → 姓名") in {
         (p.column, p.message) for p in headers
     }
+
+
+def test_utf8_with_a_stray_byte_is_utf8_and_the_cell_is_flagged(clerk: Any, tmp_path: Path) -> None:
+    # One Latin-1 byte in a UTF-8 file made it "GB18030": every Chinese character garbage,
+    # the header not found, nothing imported.
+    rows = [person_row(i, name=n) for i, n in enumerate(NAMES[:2], 1)]
+    rows[1][10] = "迎丰路2号·B座"
+    data = csv_bytes(rows, "utf-8").replace("·".encode(), b"\xb7")
+    path = tmp_path / "stray.csv"
+    path.write_bytes(data)
+    result = services.roster_import(actor=clerk, path=path)
+    assert (result.encoding, result.created) == ("utf-8", 2)
+    assert Person.objects.get(name=NAMES[1]).address == "迎丰路2号\ufffdB座"
+    [warning] = [p for p in result.problems if p.severity == "warning"]
+    assert (warning.row, warning.column) == (3, "现住址")
+
+
+@settings(deadline=None)
+@given(
+    st.text(
+        alphabet=st.characters(codec="gbk", categories=["Lo"], min_codepoint=0x4E00),
+        min_size=3,
+        max_size=200,
+    )
+)
+def test_gbk_text_is_never_taken_for_utf8_with_stray_bytes(text: str) -> None:
+    data = text.encode("gbk")
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        assert rules.decode_bytes(data) == (text, "gbk")

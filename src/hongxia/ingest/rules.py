@@ -243,6 +243,9 @@ def repair_mojibake(text: str, known: Container[str] = ()) -> tuple[str, str]:
 
 # --- encodings -------------------------------------------------------------------------------
 
+# At most one byte in this many non-ASCII ones may be no UTF-8 for a file to be read as UTF-8.
+UTF8_STRAY_RATIO = 50
+_HIGH_BYTES = bytes(range(0x80, 0x100))
 _BOMS = (
     (b"\xef\xbb\xbf", "utf-8-sig"),
     (b"\xff\xfe", "utf-16"),
@@ -274,6 +277,14 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    # UTF-8 but for a stray byte or two (another program's Latin-1 · or é pasted in): read
+    # as GBK, all of it would be garbage; read as UTF-8 only those bytes are lost, and the
+    # cells that held them are flagged (U+FFFD). GBK text is not UTF-8 for more than a
+    # character or two at a time, so it never gets this far below the threshold.
+    text = data.decode("utf-8", errors="replace")
+    high = len(data) - len(data.translate(None, _HIGH_BYTES))
+    if text.count("\ufffd") * UTF8_STRAY_RATIO <= high:
+        return text, "utf-8"
     try:
         text = data.decode("gbk")
     except UnicodeDecodeError:
