@@ -43,6 +43,16 @@ from tests.ingest.ingest_corpus import HEADERS, person_row, write_xlsx
         ("出生年月（格式：1938.05）", "birth_date"),
         ("身份证号码：", "id_number"),
         ("Ｎａｍｅ", "name"),
+        # More of the counties' headers.
+        ("出生时间", "birth_date"),
+        ("公民身份证号", "id_number"),
+        ("县（市、区）", "region"),
+        ("乡镇（街道）", "region"),
+        ("现居住地址", "address"),
+        ("联系方式", "phone"),
+        ("退休年月", "retirement_date"),
+        ("入党年月", "party_joined"),
+        ("是否中共党员", "political_status"),
     ],
 )
 def test_synonyms_map_to_fields(header: str, field: str) -> None:
