@@ -714,3 +714,17 @@ def test_a_masked_export_imported_again_changes_nothing(city_admin: Any, tmp_pat
     }
     kept.refresh_from_db()
     assert kept.phone == "13900000001" and Person.objects.count() == 1
+
+
+def test_a_date_cell_shown_as_a_month_agrees_with_the_id(clerk: Any, tmp_path: Path) -> None:
+    # 出生年月 as a date cell formatted yyyy.mm holds the first of the month: it was refused
+    # as "does not match the ID" for everybody not born on the 1st.
+    born = datetime.date(1938, 5, 17)
+    rows = _rows(2)
+    rows[0][COL["公民身份号码"]] = idcard.make("431202", born, 11)
+    rows[0][COL["出生年月"]] = datetime.date(1938, 5, 1)
+    rows[1][COL["出生年月"]] = datetime.date(1938, 6, 1)  # another month: still refused
+    result = services.roster_import(actor=clerk, path=write_xlsx(tmp_path / "r.xlsx", rows))
+    assert result.created == 1
+    assert Person.objects.get(name="张三丰").birth_date == born
+    assert [(r, c) for r, c, _m in _errors(result)] == [(6, "出生年月")]

@@ -381,6 +381,10 @@ def _convert_cell(fname: str, raw: Any, header: str, resolver: RegionResolver) -
                 )
         elif fname in DATE_FIELDS:
             values[fname], precision = rules.parse_date_precision(raw)
+            if isinstance(raw, datetime.date) and raw.day == 1:
+                # A date cell shown as 1938.05 (format yyyy.mm) holds 1938-05-01: the reader
+                # sees the value, not the format, so a first of the month may be a month.
+                precision = "month"
             if precision != "day":
                 values[f"_{fname}_precision"] = precision
         elif fname in BOOL_FIELDS:
