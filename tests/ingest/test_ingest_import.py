@@ -728,3 +728,13 @@ def test_a_date_cell_shown_as_a_month_agrees_with_the_id(clerk: Any, tmp_path: P
     assert result.created == 1
     assert Person.objects.get(name="张三丰").birth_date == born
     assert [(r, c) for r, c, _m in _errors(result)] == [(6, "出生年月")]
+
+
+def test_numbered_rows_never_filled_in_are_blank(clerk: Any, tmp_path: Path) -> None:
+    # A template numbered 1..N down 序号: each unfilled row was a refused person ("姓名
+    # 此项不能为空"), and an all-or-nothing import of a good roster failed.
+    rows = [*_rows(2), *[[seq] for seq in range(3, 8)]]
+    path = write_xlsx(tmp_path / "r.xlsx", rows)
+    result = services.roster_import(actor=clerk, path=path, all_or_nothing=True)
+    assert (result.created, result.rejected, result.blank_rows) == (2, 0, 6)
+    assert result.committed and _errors(result) == []

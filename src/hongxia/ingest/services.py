@@ -1481,6 +1481,9 @@ def roster_import(
         """Batches of the rows to check, each with how many rows of the file it reaches."""
         chunk: list[tuple[int, list[Any]]] = []
         seen = 0
+        # A template's rows numbered down the sheet (序号 1..100) and never filled in are
+        # blank: only the columns that say something of a person count.
+        numbering = {i for i, f in match.columns.items() if f in ("seq", "report")}
         for number, cells in data_rows():
             seen += 1
             if rules.is_blank_row(cells):
@@ -1488,6 +1491,11 @@ def roster_import(
                 continue
             if rules.is_total_row(cells):
                 result.total_rows += 1
+                continue
+            if numbering and rules.is_blank_row(
+                [c for i, c in enumerate(cells) if i not in numbering]
+            ):
+                result.blank_rows += 1
                 continue
             result.rows += 1
             chunk.append((number, cells))
