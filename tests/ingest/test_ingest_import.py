@@ -738,3 +738,32 @@ def test_numbered_rows_never_filled_in_are_blank(clerk: Any, tmp_path: Path) -> 
     result = services.roster_import(actor=clerk, path=path, all_or_nothing=True)
     assert (result.created, result.rejected, result.blank_rows) == (2, 0, 6)
     assert result.committed and _errors(result) == []
+
+
+def test_a_cell_merged_down_over_several_people_is_each_ones(clerk: Any, tmp_path: Path) -> None:
+    # 原单位 merged down over the three people of one unit: the reader gives its value to
+    # the first row only, and the other two came in without a unit.
+    import xlsxwriter
+
+    rows = _rows(4)
+    path = tmp_path / "merged.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("花名册")
+    sheet.merge_range(0, 0, 0, len(HEADERS) - 1, "怀化市离退休干部花名册")
+    sheet.write_row(2, 0, HEADERS)
+    for r, row in enumerate(rows, start=3):
+        for c, value in enumerate(row):
+            if c != COL["原单位"]:
+                sheet.write(r, c, value)
+    sheet.merge_range(3, COL["原单位"], 5, COL["原单位"], "怀化市财政局")
+    sheet.write(6, COL["原单位"], "鹤城区医院")
+    book.close()
+    result = services.roster_import(actor=clerk, path=path)
+    assert (result.created, result.rejected) == (4, 0), _errors(result)
+    units = dict(Person.objects.values_list("name", "former_unit"))
+    assert units == {
+        "张三丰": "怀化市财政局",
+        "李建国": "怀化市财政局",
+        "曾国华": "怀化市财政局",
+        "王秀英": "鹤城区医院",
+    }

@@ -47,6 +47,20 @@ class Table:
             return int(ws.height) + int(ws.start[0] if ws.start else 0)
         return self.path.read_bytes().count(b"\n") + 1
 
+    def merged_down(self) -> list[tuple[int, int, int]]:
+        """(first row, last row, column) of each merged range over several rows, as indexes
+        into ``rows()`` (whose rows start at the sheet's first, whose columns start at its
+        first used one). Empty for CSV, and where the reader knows no merges (.ods)."""
+        if self.path.suffix.lower() not in SPREADSHEET_SUFFIXES:
+            return []
+        ws = self._sheet()
+        try:
+            ranges = ws.merged_cell_ranges or []
+        except Exception:  # a reader without merges for this format: nothing to fill
+            return []
+        first_column = int(ws.start[1]) if ws.start else 0
+        return [(r0, r1, c0 - first_column) for (r0, c0), (r1, _c1) in ranges if r1 > r0]
+
     def rows(self) -> Iterator[list[Any]]:
         suffix = self.path.suffix.lower()
         if suffix in SPREADSHEET_SUFFIXES:

@@ -1457,13 +1457,36 @@ def roster_import(
     total = table.height
     note = f"import job {job.pk}: {path.name}" if job else f"import {path.name}"
 
-    def data_rows() -> Iterator[tuple[int, list[Any]]]:
+    def read_rows() -> Iterator[tuple[int, list[Any]]]:
         number = 0
         for number, cells in enumerate(head, start=1):
             if number > result.header_row:
                 yield number, cells
         for number, cells in enumerate(rows, start=len(head) + 1):
             yield number, list(cells)
+
+    def data_rows() -> Iterator[tuple[int, list[Any]]]:
+        """The rows below the header, each cell of a merged range over several rows (原单位
+        merged down over the people of one unit) holding the range's value, as it shows."""
+        merged: dict[int, list[tuple[int, int]]] = {}
+        for first, last, column in table.merged_down():
+            if first >= result.header_row and column >= 0:  # below the header
+                merged.setdefault(first + 1, []).append((last + 1, column))
+        if not merged:
+            yield from read_rows()
+            return
+        open_ranges: list[tuple[int, int, Any]] = []  # (last row, column, value)
+        for number, cells in read_rows():
+            for last, column in merged.pop(number, ()):
+                value = cells[column] if column < len(cells) else None
+                open_ranges.append((last, column, value))
+            open_ranges = [r for r in open_ranges if r[0] >= number]
+            for _last, column, value in open_ranges:
+                if column >= len(cells):
+                    cells.extend([None] * (column + 1 - len(cells)))
+                if cells[column] is None or cells[column] == "":
+                    cells[column] = value
+            yield number, cells
 
     checker = RowChecker(
         columns=match.columns,
