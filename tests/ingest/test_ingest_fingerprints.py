@@ -220,3 +220,17 @@ def test_a_changed_region_table_converts_the_cells_again(
     second = services.roster_import(actor=clerk, path=path)
     assert second.unchanged == 2
     assert converted == [5, 6]
+
+
+def test_fingerprints_of_older_rules_are_not_trusted(
+    clerk: Any, tmp_path: Path, converted: list[int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A file imported before a fix (199805 read as a day in 2447) must come out right when
+    # imported again: the cells are converted anew, not recognised by their old fingerprint.
+    path = write_xlsx(tmp_path / "r.xlsx", _rows(2))
+    services.roster_import(actor=clerk, path=path)
+    monkeypatch.setattr(fingerprints, "VERSION", fingerprints.VERSION + 1)
+    converted.clear()
+    second = services.roster_import(actor=clerk, path=path)
+    assert (second.unchanged, second.updated) == (2, 0)
+    assert converted == [5, 6]

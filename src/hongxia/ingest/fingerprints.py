@@ -31,7 +31,10 @@ from typing import Any
 # Raise when what a row becomes changes in a way the model's field list does not show (the
 # rules of people.services.apply_derived or of ingest.services.build_person): fingerprints
 # written before are then never matched again.
-VERSION = 1
+# 2: dates typed as 193805 or 38.05, names padded with spaces, apostrophes, regions such as
+# 怀化市 or 麻阳县, a date of death without a status, cells merged down: rows imported by 1
+# may hold what these are read as now only when converted again.
+VERSION = 2
 
 TABLE = "ingest_rowfingerprint"
 PERSON_TABLE = "people_person"
