@@ -767,3 +767,47 @@ def test_a_cell_merged_down_over_several_people_is_each_ones(clerk: Any, tmp_pat
         "曾国华": "怀化市财政局",
         "王秀英": "鹤城区医院",
     }
+
+
+def test_a_row_with_an_id_like_a_person_registered_without_one_is_held(
+    clerk: Any, tmp_path: Path
+) -> None:
+    # An older roster registered her without an ID; the new one has it. The ID finds nobody,
+    # so the row was registered again: the same person twice.
+    earlier = PersonFactory(
+        region_id="431202",
+        name="王秀英",
+        gender="F",
+        birth_date=datetime.date(1938, 5, 1),
+        id_number="",
+    )
+    assert earlier.id_hash is None
+    row = person_row(1, name="王秀英", gender="女")
+    number = row[COL["公民身份号码"]]
+    path = write_xlsx(tmp_path / "r.xlsx", [row])
+    result = services.roster_import(actor=clerk, path=path)
+    assert (result.created, result.queued, result.rejected) == (0, 1, 0)
+    [warning] = [p for p in result.problems if p.severity == "warning"]
+    assert warning.row == 5 and warning.message == (
+        f"可能与记录 {earlier.pk} 是同一人（姓名、出生日期、区划相同，该记录未登记身份证号），"
+        "已放入待合并队列，由工作人员处理。"
+    )
+    candidate = MergeCandidate.objects.get()
+    assert candidate.person_id == earlier.pk
+    assert number not in str(candidate.data)  # kept encrypted, as on the person
+    assert services.roster_import(actor=clerk, path=path).queued == 1
+    assert MergeCandidate.objects.count() == 1 and Person.objects.count() == 1
+    services.merge_decide(actor=clerk, candidate=candidate, decision="separate")
+    assert Person.objects.get(id_hash__isnull=False).id_number == number
+
+
+def test_in_one_file_a_row_with_an_id_like_an_earlier_row_without_is_held(
+    clerk: Any, tmp_path: Path
+) -> None:
+    rows = [
+        person_row(1, name="王秀英", gender="女", id_number=""),
+        person_row(2, name="王秀英", gender="女"),
+    ]
+    result = services.roster_import(actor=clerk, path=write_xlsx(tmp_path / "r.xlsx", rows))
+    assert (result.created, result.queued) == (1, 1)
+    assert [p.row for p in result.problems if "本文件第5行" in p.message] == [6]

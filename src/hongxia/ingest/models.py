@@ -65,8 +65,10 @@ class ImportJob(ScopedModel):
 
 
 class MergeCandidate(ScopedModel):
-    """待合并 — an imported row without an ID number that looks like a person already registered
-    (same name, birth date and region). A clerk decides; nothing is merged automatically."""
+    """待合并 — an imported row that looks like a person already registered (same name, birth
+    date and region) where no ID number tells them apart: the row has none, or the record
+    has none. A clerk decides; nothing is merged automatically. The row's ID number and
+    phones are kept encrypted in ``data``."""
 
     region = models.ForeignKey(
         "core.Region", on_delete=models.PROTECT, related_name="+", verbose_name=_("region")

@@ -78,6 +78,8 @@ TEXT_FIELDS = (
 )
 # Numbers a masked export shows starred (138****5678): never stored as they are.
 SENSITIVE_TEXT = ("phone", "landline")
+# The values of a row held for a clerk that are stored encrypted, as on the person.
+QUEUED_SECRETS = ("id_number", "phone", "landline")
 # Person fields an import may set; the derived columns follow from them in apply_derived.
 PERSON_FIELDS = (
     "name",
@@ -1161,12 +1163,14 @@ class _Run:
         existing = (
             {p.id_hash: p for p in Person.objects.filter(id_hash__in=hashes)} if hashes else {}
         )
-        no_id = [(d, p) for d, p in ready if not p.id_hash]
+        # Rows no ID number finds: without one, or with one not registered (the person may
+        # be registered without it, from an older roster).
+        unfound = [(d, p) for d, p in ready if not p.id_hash or p.id_hash not in existing]
         lookalikes: dict[tuple[str, Any, str], list[Person]] = {}
-        if no_id:
+        if unfound:
             q = Q(
-                name__in={p.name for _d, p in no_id},
-                birth_date__in={p.birth_date for _d, p in no_id},
+                name__in={p.name for _d, p in unfound},
+                birth_date__in={p.birth_date for _d, p in unfound},
             )
             for other in Person.objects.filter(q):
                 lookalikes.setdefault((other.name, other.birth_date, other.region_id), []).append(
@@ -1185,8 +1189,20 @@ class _Run:
                 record = existing[person.id_hash]
                 if self._update(data, person, record, fields, header_of) and data.digest:
                     remember.append((record, data))
-            elif not person.id_hash and (key in self.seen_no_id or key in firsts):
+            elif key in self.seen_no_id or key in firsts:
                 held.append((data, person, key))  # queued once the first row has its record
+            elif person.id_hash and any(not m.id_hash for m in lookalikes.get(key, ())):
+                match = next(m for m in lookalikes[key] if not m.id_hash)
+                self._queue(
+                    data,
+                    person,
+                    match.pk,
+                    _(
+                        "Possibly the same person as record %(pk)d, registered without an ID "
+                        "number (same name, birth date and region): held for a clerk to decide."
+                    )
+                    % {"pk": match.pk},
+                )
             elif not person.id_hash and key in lookalikes:
                 matches = lookalikes[key]
                 if any(not _same(person, m, fields) for m in matches):
@@ -1313,8 +1329,14 @@ class _Run:
                 k: (v.isoformat() if isinstance(v, datetime.date) else v)
                 for k, v in data.values.items()
             }
+            # The row once, by a digest of its values: the numbers are kept encrypted, as on
+            # the person (a ciphertext differs each time, so it cannot say "the same row").
+            digest = fingerprints.Digester(sorted(values))(values)
+            for fname in QUEUED_SECRETS:
+                if values.get(fname):
+                    values[fname] = crypto.encrypt(values[fname])
             pending = MergeCandidate.objects.filter(
-                person_id=match_pk, status=MergeStatus.PENDING, data=values
+                person_id=match_pk, status=MergeStatus.PENDING, data__row=digest
             )
             if not pending.exists():
                 MergeCandidate.objects.create(
@@ -1323,7 +1345,7 @@ class _Run:
                     person_id=match_pk,
                     name=person.name,
                     row_number=data.number,
-                    data=values,
+                    data={**values, "row": digest},
                 )
         data.problems.append(Problem(data.number, "", message, Severity.WARNING))
         self.result.queued += 1
@@ -1610,6 +1632,10 @@ def merge_decide(*, actor: Any, candidate: MergeCandidate, decision: str) -> Mer
     before = audit.snapshot(locked)
     if decision == MergeStatus.SEPARATE:
         data = dict(locked.data)
+        for fname in QUEUED_SECRETS:
+            if data.get(fname):
+                with contextlib.suppress(ValueError):  # held in clear by an older version
+                    data[fname] = crypto.decrypt(data[fname])
         for fname in DATE_FIELDS:
             if data.get(fname):
                 data[fname] = datetime.date.fromisoformat(data[fname])

@@ -173,8 +173,8 @@ class JobReportView(ScopedActionView):
 
 
 class MergeListView(ExportMixin, ScopedListView):
-    """待合并 — rows without an ID number that look like someone already registered, newest
-    first."""
+    """待合并 — rows that look like someone already registered where no ID number tells them
+    apart, newest first."""
 
     model = MergeCandidate
     permission_required = "people.change_person"
