@@ -811,3 +811,12 @@ def test_in_one_file_a_row_with_an_id_like_an_earlier_row_without_is_held(
     result = services.roster_import(actor=clerk, path=write_xlsx(tmp_path / "r.xlsx", rows))
     assert (result.created, result.queued) == (1, 1)
     assert [p.row for p in result.problems if "本文件第5行" in p.message] == [6]
+
+
+def test_no_region_column_and_none_chosen_is_said_once(city_admin: Any, tmp_path: Path) -> None:
+    headers = [h for h in HEADERS if h != "所属区划"]
+    rows = [[v for h, v in zip(HEADERS, row, strict=True) if h != "所属区划"] for row in _rows(3)]
+    path = write_xlsx(tmp_path / "r.xlsx", rows, headers=headers)
+    result = services.roster_import(actor=city_admin, path=path)
+    assert _errors(result) == [(0, "", "缺少区划：请增加区划列，或选择导入到的区划。")]
+    assert services.roster_import(actor=city_admin, path=path, region="431202").created == 3

@@ -446,14 +446,7 @@ def convert_row(
         region_header = next((headers[i] for i, f in columns.items() if f == "region"), "")
         if default_region:
             values["region"] = default_region
-        elif not region_header:
-            problems.append(
-                Problem(
-                    number,
-                    "",
-                    _("No region: add a region column or choose the region to import into."),
-                )
-            )
+        # (A file without a region column, and none chosen, is refused as a whole.)
         elif not any(p.column == region_header for p in problems):
             problems.append(Problem(number, region_header, _("This field cannot be blank.")))
     id_info = _birth_from_id(values)
@@ -1469,6 +1462,12 @@ def roster_import(
             )
             return result
 
+    if "region" not in header_of and not default_region:
+        # Said once for the file, not once for each of its rows.
+        result.problems.append(
+            Problem(0, "", _("No region: add a region column or choose the region to import into."))
+        )
+        return result
     resolver = RegionResolver()
     if default_region:
         try:
