@@ -820,3 +820,24 @@ def test_no_region_column_and_none_chosen_is_said_once(city_admin: Any, tmp_path
     result = services.roster_import(actor=city_admin, path=path)
     assert _errors(result) == [(0, "", "缺少区划：请增加区划列，或选择导入到的区划。")]
     assert services.roster_import(actor=city_admin, path=path, region="431202").created == 3
+
+
+@pytest.mark.parametrize(
+    "cell",
+    [
+        "139-0000-0001",
+        "139 0000 0001",
+        "+86 139 0000 0001",
+        "86-13900000001",
+        "１３９００００００01",
+    ],
+)
+def test_a_mobile_written_with_separators_is_stored_as_its_digits(
+    cell: str, clerk: Any, tmp_path: Path
+) -> None:
+    rows = _rows(1)
+    rows[0][COL["手机"]] = cell
+    result = services.roster_import(actor=clerk, path=write_xlsx(tmp_path / "r.xlsx", rows))
+    assert result.created == 1, _errors(result)
+    person = Person.objects.get()
+    assert (person.phone, person.phone_masked) == ("13900000001", "139****0001")
