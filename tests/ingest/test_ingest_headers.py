@@ -258,3 +258,30 @@ def test_the_other_sheets_of_a_workbook_are_named_not_left_behind(
     alone = _book(tmp_path / "alone.xlsx", {"花名册": [head, ["赵三", "", "退休"]], "Sheet2": []})
     quiet = services.roster_import(actor=clerk, path=alone, dry_run=True)
     assert [p for p in quiet.problems if p.row == 0] == []  # an empty Sheet2 is not worth a word
+
+
+def test_command_line_sheet_and_mapping(clerk: Any, tmp_path: Path) -> None:
+    import datetime
+    import io
+
+    from django.core.management import call_command
+
+    from hongxia.core import idcard
+
+    number = idcard.make("431202", datetime.date(1941, 5, 17), 3)
+    path = _book(
+        tmp_path / "book.xlsx",
+        {
+            "说明": [["请按格式填写"]],
+            "离休干部": [["老同志", "证件", "人员性质"], ["赵二", number, "离休"]],
+        },
+    )
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text('{"老同志": "name", "证件": "id_number", "人员性质": "category"}', "utf-8")
+    out = io.StringIO()
+    args = [str(path), "--user", clerk.username, "--no-progress", "--sheet", "离休干部"]
+    call_command("import_roster", *args, "--mapping", str(mapping), "--dry-run", stdout=out)
+    assert "新增 1" in out.getvalue() and "未写入" in out.getvalue()
+    assert Person.objects.count() == 0
+    call_command("import_roster", *args, "--mapping", str(mapping), stdout=out)
+    assert Person.objects.get().id_number == number
