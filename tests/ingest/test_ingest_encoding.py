@@ -137,8 +137,15 @@ def test_garbled_cells_are_repaired_and_each_listed(clerk: Any, tmp_path: Path) 
     assert result.created == 2
     assert set(Person.objects.values_list("name", flat=True)) == {"张三丰", "李建国"}
     assert Person.objects.get(name="李建国").address == "鹤城区迎丰路2号"
-    repaired = [(p.row, p.column) for p in result.problems if p.severity == "info"]
-    assert repaired == [(2, "姓名"), (3, "现住址")]
+    repaired = [(p.row, p.column, p.message) for p in result.problems if p.severity == "info"]
+    assert repaired == [
+        (2, "姓名", f"已修复乱码：{mojibake('张三丰')} → 张三丰"),
+        (
+            3,
+            "现住址",
+            f"已修复乱码：{mojibake('鹤城区迎丰路2号', 'utf-8', 'cp1252')} → 鹤城区迎丰路2号",
+        ),
+    ]
     assert result.repaired == 2
 
 
@@ -150,7 +157,7 @@ def test_doubtful_garbled_cell_is_flagged_and_kept_as_written(clerk: Any, tmp_pa
     assert result.created == 2 and result.rejected == 0
     [problem] = [p for p in result.problems if p.severity == "warning"]
     assert (problem.row, problem.column, problem.value) == (2, "姓名", "ÿÿÿÿ")
-    assert "乱码" in problem.message
+    assert problem.message == "“ÿÿÿÿ”疑似编码错误造成的乱码，无法确定地修复：已按原样保留，请核对。"
     assert Person.objects.filter(name="ÿÿÿÿ").exists()  # never guessed
 
 

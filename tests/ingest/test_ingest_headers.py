@@ -124,6 +124,7 @@ def test_unknown_columns_are_reported_in_the_result(clerk: Any, tmp_path: Path) 
     assert result.unknown_columns == ["爱好"]
     [warning] = [p for p in result.problems if p.severity == "warning"]
     assert (warning.row, warning.column) == (4, "爱好")
+    assert warning.message == "无法识别的列“爱好”，未导入。请改列名，或在映射文件中指定。"
 
 
 def test_saved_mapping_file_maps_unusual_headers(clerk: Any, tmp_path: Path) -> None:
