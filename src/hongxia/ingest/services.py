@@ -1156,15 +1156,23 @@ class _Run:
         existing = (
             {p.id_hash: p for p in Person.objects.filter(id_hash__in=hashes)} if hashes else {}
         )
-        # Rows no ID number finds: without one, or with one not registered (the person may
-        # be registered without it, from an older roster).
-        unfound = [(d, p) for d, p in ready if not p.id_hash or p.id_hash not in existing]
+        no_id = [p for _d, p in ready if not p.id_hash]
+        # A row whose ID is not registered may be a person registered without one, from an
+        # older roster: looked for among those only.
+        unregistered = [p for _d, p in ready if p.id_hash and p.id_hash not in existing]
         lookalikes: dict[tuple[str, Any, str], list[Person]] = {}
-        if unfound:
-            q = Q(
-                name__in={p.name for _d, p in unfound},
-                birth_date__in={p.birth_date for _d, p in unfound},
-            )
+        if no_id or unregistered:
+            q = Q(pk__in=[])
+            if no_id:
+                q |= Q(
+                    name__in={p.name for p in no_id}, birth_date__in={p.birth_date for p in no_id}
+                )
+            if unregistered:
+                q |= Q(
+                    id_hash__isnull=True,
+                    name__in={p.name for p in unregistered},
+                    birth_date__in={p.birth_date for p in unregistered},
+                )
             for other in Person.objects.filter(q):
                 lookalikes.setdefault((other.name, other.birth_date, other.region_id), []).append(
                     other
