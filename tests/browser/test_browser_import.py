@@ -72,7 +72,7 @@ def test_clerk_imports_a_gbk_roster_end_to_end(browser: Any, live_server: Any,
     figures = {cards.nth(i).locator(".label").inner_text(): cards.nth(i).locator(".value")
                .inner_text() for i in range(cards.count())}
     assert figures["新增"] == "3" and figures["拒绝"] == "1", figures
-    assert figures["跳过的空行 / 合计行"] == "0 / 1", figures
+    assert figures["跳过的空行 / 合计及落款行"] == "0 / 1", figures
 
     with page.expect_download() as download:
         page.click("text=下载问题报告")

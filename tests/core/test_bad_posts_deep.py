@@ -126,6 +126,9 @@ PREPARE: dict[str, Callable[[dict[Any, Any]], dict[str, Any]]] = {
     "care:payment-pay": _approved_payment,
     "care:payment-apply": lambda world: {"amount": "200", "person": str(world[Person].pk)},
     "care:honoree-add": lambda world: {"person": str(world[Person].pk)},
+    # The upload's optional column mapping, given as a valid one, so that junk replaces it.
+    "ingest:jobs": lambda world: {"mapping": SimpleUploadedFile(
+        "列映射.json", '{"姓名": "name"}'.encode(), "application/json")},
 }
 
 # Where a route's form is when it is on neither its own page nor the one above it.

@@ -614,7 +614,8 @@ def test_an_unknown_region_to_import_into_is_reported(city_admin: Any, tmp_path:
 
 
 def test_each_problem_of_a_row_once_in_words_a_clerk_reads(clerk: Any, tmp_path: Path) -> None:
-    # No ID and no birth date said "这个值不能为 null" (Django's words for a database NULL);
+    # No ID and no birth date said "这个值不能为 null" (Django's words for a database NULL),
+    # then "此项不能为空。"; now it says what to do;
     # an empty category was reported twice; two phones in one cell went in, where the
     # registry form refuses more than 20 characters.
     rows = _rows(2)
@@ -625,7 +626,7 @@ def test_each_problem_of_a_row_once_in_words_a_clerk_reads(clerk: Any, tmp_path:
     result = services.roster_import(actor=clerk, path=write_xlsx(tmp_path / "r.xlsx", rows))
     assert result.created == 0
     assert _errors(result) == [
-        (5, "出生年月", "此项不能为空。"),
+        (5, "出生年月", "没有身份证号时，请填写出生日期。"),
         (5, "离退休类别", "此项不能为空。"),
         (6, "手机", "确保该变量包含不超过 20 字符 (目前字符数 23)。"),  # the form's words
     ]

@@ -540,17 +540,21 @@ def build_person(
         people_services.apply_derived(person, today=today, id_info=data.id_info)
     except ValidationError as exc:
         errors.update(exc.message_dict)
-    if not errors:
-        try:
-            if field_check is None:
-                person.clean_fields(exclude=_VALIDATE_EXCLUDE)
-            else:
-                field_check.clean_fields(person)  # the same, prepared once per import
+    # Every problem of the row at once, as the registry form shows them: the field checks run
+    # even when the rules above refused something, and keep the rules' words for a field.
+    try:
+        if field_check is None:
+            person.clean_fields(exclude=_VALIDATE_EXCLUDE)
+        else:
+            field_check.clean_fields(person)  # the same, prepared once per import
+        if not errors:
             person.clean()
-        except ValidationError as exc:
-            errors.update(_field_messages(exc))
-        if not person.category and "category" not in errors:
-            errors["category"] = [_("This field cannot be blank.")]
+    except ValidationError as exc:
+        for fname, messages in _field_messages(exc).items():
+            errors.setdefault(fname, messages)
+    if not person.category and "category" not in errors:
+        errors["category"] = [_("This field cannot be blank.")]
+    if not errors:
         errors.update(death_errors(person, infer="life_status" not in data.values))
     for fname, messages in errors.items():
         column = headers_by_field.get(
