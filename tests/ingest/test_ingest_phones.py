@@ -23,7 +23,8 @@ def test_a_masked_phone_is_refused_and_the_registered_one_kept(clerk: Any,
     result = services.roster_import(actor=clerk, path=write_xlsx(tmp_path / "b.xlsx", [again]))
     assert result.rejected == 1 and result.updated == 0
     [problem] = [p for p in result.problems if p.column == "手机"]
-    assert problem.message == "“138****5678”是脱敏后的号码（来自脱敏导出）：请填写完整号码，或删除这一列。"
+    assert problem.message == (
+        "“138****5678”是脱敏后的号码（来自脱敏导出）：请填写完整号码，或删除这一列。")
     person = Person.objects.get()
     assert person.phone == "13812345678" and person.address != "鹤城区迎丰路2号"
 
