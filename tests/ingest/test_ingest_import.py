@@ -78,6 +78,25 @@ def test_a_changed_row_updates_only_its_changed_field(clerk: Any, tmp_path: Path
     assert set(log.changes) == {"address"}
 
 
+def test_an_empty_cell_leaves_the_registered_value_alone(clerk: Any, tmp_path: Path) -> None:
+    """A county's file often lacks what a clerk has entered since: importing it again must not
+    wipe the phone, address, unit or party status out of the registry."""
+    rows = _rows(2)
+    services.roster_import(actor=clerk, path=write_xlsx(tmp_path / "a.xlsx", rows))
+    before = Person.objects.get(name="张三丰")
+    assert before.phone and before.address and before.former_unit and before.political_status
+    for header in ("手机", "现住址", "原单位", "政治面貌"):
+        rows[0][COL[header]] = None
+    rows[0][COL["级别"]] = ""
+    rows[1][COL["现住址"]] = "鹤城区红星路8号"  # a filled cell still changes its field
+    result = services.roster_import(actor=clerk, path=write_xlsx(tmp_path / "b.xlsx", rows))
+    assert (result.updated, result.unchanged, result.rejected) == (1, 1, 0)
+    after = Person.objects.get(pk=before.pk)
+    kept = ("phone", "address", "former_unit", "political_status", "rank")
+    assert [getattr(after, f) for f in kept] == [getattr(before, f) for f in kept]
+    assert Person.objects.get(name="李建国").address == "鹤城区红星路8号"
+
+
 def test_gender_and_birth_date_are_checked_against_the_id(clerk: Any, tmp_path: Path) -> None:
     rows = _rows(2)
     rows[0][COL["性别"]] = "女"  # the ID says male

@@ -1023,6 +1023,9 @@ def _compared_fields(header_of: Mapping[str, str]) -> list[str]:
     return fields
 
 
+_EMPTY = (None, "")
+
+
 def _same(person: Person, existing: Person, fields: list[str]) -> list[str]:
     """The fields (of those the file carries) whose value differs from the registered one."""
     changed = []
@@ -1289,7 +1292,9 @@ class _Run:
                 )
             )
             return False
-        changed = _same(person, existing, fields)
+        # An empty cell leaves the registered value alone: county files often lack what a
+        # clerk has since entered on the person's page. A field is cleared on that page.
+        changed = [f for f in _same(person, existing, fields) if data.values.get(f) not in _EMPTY]
         if not changed:
             self.result.unchanged += 1
             return True
