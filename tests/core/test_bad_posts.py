@@ -131,14 +131,18 @@ def _post(client: Client, url: str, data: dict[str, Any]) -> Any:
     return response
 
 
+def route_url(route: Route, world: dict[Any, Any]) -> str:
+    """The route's URL, on the row of its model that the scope factories made."""
+    model = getattr(route.view, "model", None)
+    if "pk" not in route.params:
+        return _url(route, 0)
+    assert model in world, f"{route.name}: no factory for {model}"
+    return _url(route, world[model].pk)
+
+
 @pytest.mark.parametrize("route", _post_routes(), ids=lambda r: r.name)
 def test_bad_post_is_never_a_500(route: Route, world: dict[Any, Any], admin_client: Client) -> None:
-    model = getattr(route.view, "model", None)
-    if "pk" in route.params:
-        assert model in world, f"{route.name}: no factory for {model}"
-        url = _url(route, world[model].pk)
-    else:
-        url = _url(route, 0)
+    url = route_url(route, world)
     names, files = _field_names(route, admin_client, url)
 
     payloads: list[tuple[str, dict[str, Any]]] = [("empty", {})]

@@ -39,8 +39,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.forms import BaseForm
 from django.test import Client
 from tests.conftest import HECHENG
-from tests.core.test_bad_posts import JUNK, _post, _post_routes, _where, admin_client, world
-from tests.core.test_scope_walk import Route, _url
+from tests.core.test_bad_posts import (
+    JUNK,
+    _post,
+    _post_routes,
+    _where,
+    admin_client,
+    route_url,
+    world,
+)
+from tests.core.test_scope_walk import Route
 from tests.factories import PersonFactory
 from tests.party.party_factories import make_branch, make_member
 
@@ -312,12 +320,7 @@ def _form_for(client: Client, page_url: str, url: str) -> _Page:
 def _page(route: Route, world: dict[Any, Any], client: Client) -> _Page:
     """The route's form: on its own page, or on the page one level up (an action's form on
     the detail page of its row, a create form on the list)."""
-    model = getattr(route.view, "model", None)
-    if "pk" in route.params:
-        assert model in world, f"{route.name}: no factory for {model}"
-        url = _url(route, world[model].pk)
-    else:
-        url = _url(route, 0)
+    url = route_url(route, world)
     if route.name in FORM_PAGE:
         return _form_for(client, FORM_PAGE[route.name](world), url)
     page = _form_for(client, url, url)
