@@ -138,11 +138,13 @@ _AS_TEXT = re.compile(r'="(.*)"', re.DOTALL)
 
 
 def unquote(value: Any) -> Any:
-    """A text cell without a leading apostrophe or a ="..." wrapper; other cells as they are."""
+    """A text cell without a leading apostrophe or a ="..." wrapper; other cells as they are.
+    For the cells where those are a spreadsheet's markers (an ID, a phone, a date, a name), not
+    free text, whose own apostrophe they would take."""
     if not isinstance(value, str) or not value.startswith(("'", "=", " ")):
         return value
     text = value.strip()
-    if text.startswith("'"):
+    if text.startswith("'") and len(text) > 1:
         return text[1:]
     m = _AS_TEXT.fullmatch(text)
     return m.group(1) if m else value

@@ -78,6 +78,10 @@ TEXT_FIELDS = (
 )
 # Numbers a masked export shows starred (138****5678): never stored as they are.
 SENSITIVE_TEXT = ("phone", "landline")
+# Cells a spreadsheet may hold as '4312… or ="0745…" to keep them text (and names, which never
+# start with an apostrophe); in free text (notes, addresses) a leading apostrophe is the
+# writer's own.
+MARKED_AS_TEXT = frozenset({"id_number", "phone", "landline", "region", "name", *DATE_FIELDS})
 # The values of a row held for a clerk that are stored encrypted, as on the person.
 QUEUED_SECRETS = ("id_number", "phone", "landline")
 # Person fields an import may set; the derived columns follow from them in apply_derived.
@@ -349,7 +353,8 @@ def _convert_cell(fname: str, raw: Any, header: str, resolver: RegionResolver) -
     the row number). Depends on nothing but its arguments, so it can be remembered."""
     values: dict[str, Any] = {}
     problems: list[Problem] = []
-    raw = rules.unquote(raw)
+    if fname in MARKED_AS_TEXT:
+        raw = rules.unquote(raw)
     try:
         if fname == "id_number":
             info = rules.parse_id_info(raw)
