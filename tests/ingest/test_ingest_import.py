@@ -211,6 +211,29 @@ def test_likely_duplicate_without_id_goes_to_the_merge_queue(clerk: Any, tmp_pat
     assert Person.objects.filter(name="王秀英").count() == 2
 
 
+def test_a_row_a_clerk_called_the_same_person_is_not_asked_again(clerk: Any,
+                                                                  tmp_path: Path) -> None:
+    """A dismissed row came back to the merge queue with every import of the same file."""
+    existing = PersonFactory(
+        region_id="431202", name="王秀英", gender="F", birth_date=datetime.date(1938, 5, 1)
+    )
+    row = person_row(1, name="王秀英", gender="女", id_number="")
+    row[COL["现住址"]] = "另一个地址"
+    path = write_xlsx(tmp_path / "r.xlsx", [row])
+    services.roster_import(actor=clerk, path=path)
+    services.merge_decide(actor=clerk, candidate=MergeCandidate.objects.get(),
+                          decision="dismissed")
+    for dry_run in (True, False):  # the check says what the import will do
+        again = services.roster_import(actor=clerk, path=path, dry_run=dry_run)
+        assert (again.queued, again.unchanged, again.created) == (0, 1, 0)
+        assert [p.message for p in again.problems] == ["已在待合并中判定为同一人：跳过。"]
+    assert list(MergeCandidate.objects.values_list("status", flat=True)) == ["dismissed"]
+    assert Person.objects.get().pk == existing.pk
+    row[COL["现住址"]] = "第三个地址"  # a changed row is a new question
+    changed = services.roster_import(actor=clerk, path=write_xlsx(tmp_path / "s.xlsx", [row]))
+    assert changed.queued == 1 and MergeCandidate.objects.count() == 2
+
+
 def test_rows_without_id_are_idempotent_too(clerk: Any, tmp_path: Path) -> None:
     path = write_xlsx(tmp_path / "r.xlsx", [person_row(1, name="龙凤英", id_number="")])
     assert services.roster_import(actor=clerk, path=path).created == 1

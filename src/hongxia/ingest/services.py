@@ -1339,7 +1339,7 @@ class _Run:
     def _queue(self, data: RowData, person: Person, match_pk: int | None, message: str) -> None:
         """Hold the row for a clerk: a merge candidate against the matching record (not in a
         dry run, which writes nothing that lasts), and a warning in the report."""
-        if not self.dry_run and match_pk is not None:
+        if match_pk is not None:
             values = {
                 k: (v.isoformat() if isinstance(v, datetime.date) else v)
                 for k, v in data.values.items()
@@ -1347,13 +1347,26 @@ class _Run:
             # The row once, by a digest of its values: the numbers are kept encrypted, as on
             # the person (a ciphertext differs each time, so it cannot say "the same row").
             digest = fingerprints.Digester(sorted(values))(values)
-            for fname in QUEUED_SECRETS:
-                if values.get(fname):
-                    values[fname] = crypto.encrypt(values[fname])
-            pending = MergeCandidate.objects.filter(
-                person_id=match_pk, status=MergeStatus.PENDING, data__row=digest
+            decided = set(
+                MergeCandidate.objects.filter(person_id=match_pk, data__row=digest)
+                .values_list("status", flat=True)
             )
-            if not pending.exists():
+            if MergeStatus.DISMISSED in decided:
+                # A clerk has said this row is the registered person: not asked again.
+                data.problems.append(
+                    Problem(
+                        data.number,
+                        "",
+                        _("Decided before in possible duplicates: the same person. Skipped."),
+                        Severity.INFO,
+                    )
+                )
+                self.result.unchanged += 1
+                return
+            if not self.dry_run and MergeStatus.PENDING not in decided:
+                for fname in QUEUED_SECRETS:
+                    if values.get(fname):
+                        values[fname] = crypto.encrypt(values[fname])
                 MergeCandidate.objects.create(
                     region_id=person.region_id,
                     job=self.job,
