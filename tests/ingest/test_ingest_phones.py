@@ -36,3 +36,18 @@ def test_phones_as_rosters_write_them_come_in(clerk: Any, tmp_path: Path) -> Non
     assert result.created == 2, [p.message for p in result.problems]
     assert set(Person.objects.values_list("phone", flat=True)) == {
         "0745-2712345转8021", "13812345678"}
+
+
+def test_a_landline_kept_as_a_number_is_stored_as_written_and_flagged(clerk: Any,
+                                                                     tmp_path: Path) -> None:
+    """Excel keeps 07452712345 typed into a number cell as 7452712345: the 0 is gone, and the
+    import cannot know it was there, so it says so instead of guessing."""
+    rows = [person_row(1, phone="13812345678"), person_row(2, name="李建国")]
+    rows[0][COL["手机"]] = 13812345678  # a mobile loses nothing
+    rows[1][COL["手机"]] = 7452712345
+    result = services.roster_import(actor=clerk, path=write_xlsx(tmp_path / "a.xlsx", rows))
+    assert result.created == 2
+    warned = [(p.row, p.column, p.message) for p in result.problems if p.severity == "warning"]
+    assert warned == [(6, "手机", "7452712345 以数字而非文本保存：固定电话开头的 0（07452712345？）"
+                                  "可能已丢失。请核对，并将该列设为文本格式。")]
+    assert Person.objects.get(name="李建国").phone == "7452712345"

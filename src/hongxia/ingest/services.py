@@ -348,6 +348,15 @@ MEMO_LIMIT = 200_000
 CellResult = tuple[tuple[tuple[str, Any], ...], tuple[Problem, ...]]
 
 
+def _lost_its_zero(raw: Any) -> bool:
+    """A phone cell Excel held as a number, with the digits of a landline whose area code lost
+    its 0 (7452712345 for 0745-2712345). A mobile starts with 1 and loses nothing."""
+    if isinstance(raw, bool) or not isinstance(raw, int | float):
+        return False
+    digits = f"{raw:.0f}" if isinstance(raw, float) else str(raw)
+    return 9 <= len(digits) <= 11 and not (len(digits) == 11 and digits[0] == "1")
+
+
 def _convert_cell(fname: str, raw: Any, header: str, resolver: RegionResolver) -> CellResult:
     """One cell → the (field, value) pairs it sets and its problems (row 0: the caller sets
     the row number). Depends on nothing but its arguments, so it can be remembered."""
@@ -411,6 +420,20 @@ def _convert_cell(fname: str, raw: Any, header: str, resolver: RegionResolver) -
             values[fname] = _cell_text(raw, 0, header, problems)
             if fname in SENSITIVE_TEXT and rules.MASK in values[fname]:
                 raise rules.CellError("masked", values[fname])
+            if fname in SENSITIVE_TEXT and _lost_its_zero(raw):
+                problems.append(
+                    Problem(
+                        0,
+                        header,
+                        _(
+                            "%(number)s was kept as a number, not text: a landline's leading 0 "
+                            "(0%(number)s?) may be lost. Check it, and format the column as text."
+                        )
+                        % {"number": values[fname]},
+                        Severity.WARNING,
+                        values[fname],
+                    )
+                )
     except idcard.IdNumberError as exc:
         problems.append(Problem(0, header, str(exc.message), value=rules.fold(raw)))
     except rules.CellError as exc:
