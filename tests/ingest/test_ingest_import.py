@@ -319,16 +319,18 @@ def test_command_line_import_with_progress_and_report(clerk: Any, tmp_path: Path
     path.write_bytes(csv_bytes(rows, "gbk"))
     out, err = io.StringIO(), io.StringIO()
     report = tmp_path / "report.xlsx"
-    call_command(
-        "import_roster",
-        str(path),
-        "--user",
-        clerk.username,
-        "--report",
-        str(report),
-        stdout=out,
-        stderr=err,
-    )
+    with pytest.raises(SystemExit) as partial:  # one row refused: exit status 3
+        call_command(
+            "import_roster",
+            str(path),
+            "--user",
+            clerk.username,
+            "--report",
+            str(report),
+            stdout=out,
+            stderr=err,
+        )
+    assert partial.value.code == 3
     assert "新增 2" in out.getvalue() and "第3行 性别" in out.getvalue()
     assert "编码 gbk" in out.getvalue()
     assert report.exists()
@@ -344,7 +346,10 @@ def test_command_line_workers_check_the_rows_in_a_worker_process(
     path.write_bytes(csv_bytes(rows, "utf-8-sig"))
     settings.HONGXIA_INGEST_POOL_MIN_ROWS = 0
     out = io.StringIO()
-    call_command("import_roster", str(path), "--user", clerk.username, "--workers", "1", stdout=out)
+    with pytest.raises(SystemExit):  # one row refused: exit status 3
+        call_command(
+            "import_roster", str(path), "--user", clerk.username, "--workers", "1", stdout=out
+        )
     # The same report as one process gives (test_command_line_import_with_progress_and_report).
     assert "新增 2" in out.getvalue() and "第3行 性别" in out.getvalue()
     assert "1 个检查进程" in out.getvalue()
@@ -387,6 +392,24 @@ def test_command_line_all_or_nothing_fails_loudly(clerk: Any, tmp_path: Path) ->
             stdout=io.StringIO(),
         )
     assert Person.objects.count() == 0
+
+
+def test_command_line_partial_import_exits_3(clerk: Any, tmp_path: Path) -> None:
+    """A script must not take an import that refused rows for a whole one; the good rows are
+    in all the same."""
+    rows = _rows(2)
+    rows[1][COL["性别"]] = "未知"
+    path = tmp_path / "r.csv"
+    path.write_bytes(csv_bytes(rows, "utf-8-sig"))
+    err = io.StringIO()
+    with pytest.raises(SystemExit) as exited:
+        call_command("import_roster", str(path), "--user", clerk.username, "--no-progress",
+                     stdout=io.StringIO(), stderr=err)
+    assert exited.value.code == 3
+    assert "1 行被拒绝，无误的行已导入。" in err.getvalue()
+    assert Person.objects.count() == 1
+    call_command("import_roster", str(write_xlsx(tmp_path / "ok.xlsx", _rows(1))), "--user",
+                 clerk.username, "--no-progress", stdout=io.StringIO())  # all good: exits 0
 
 
 def test_command_needs_a_user(tmp_path: Path, db: Any) -> None:

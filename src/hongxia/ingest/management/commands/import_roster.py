@@ -15,9 +15,16 @@ from hongxia.ingest import exports, readers, services
 from hongxia.ingest.choices import Severity
 from hongxia.ingest.management.commands._common import acting_user
 
+# The exit status of an import that refused some rows and imported the rest.
+PARTIAL = 3
+
 
 class Command(BaseCommand):
-    help = "Import a roster (.xlsx, .xls, .ods, .csv) into the registry."
+    help = (
+        "Import a roster (.xlsx, .xls, .ods, .csv) into the registry. Exit status: 0 when every "
+        "row came in, 3 when some rows were refused and the good ones imported (see the list, "
+        "or --report), 1 when nothing was written."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file")
@@ -108,3 +115,9 @@ class Command(BaseCommand):
             raise CommandError(_("The check found errors (a dry run writes nothing)."))
         if errors and (opts["all_or_nothing"] or not result.committed):
             raise CommandError(_("Nothing was written."))
+        if result.rejected:
+            # A script that runs the import must not take a partial import for a whole one.
+            self.stderr.write(
+                _("%(n)d rows were refused; the good rows were imported.") % {"n": result.rejected}
+            )
+            raise SystemExit(PARTIAL)
