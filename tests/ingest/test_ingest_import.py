@@ -911,3 +911,54 @@ def test_a_mobile_written_with_separators_is_stored_as_its_digits(
     assert result.created == 1, _errors(result)
     person = Person.objects.get()
     assert (person.phone, person.phone_masked) == ("13900000001", "139****0001")
+
+
+def _grouped(rows: list[list[Any]], headers: list[str], headings: dict[int, str]) -> list[Any]:
+    """The rows, with a one-cell heading row before row i for each i in `headings`."""
+    out: list[Any] = []
+    for i, row in enumerate(rows):
+        if i in headings:
+            out.append([headings[i]] + [None] * (len(headers) - 1))
+        out.append(row)
+    return out
+
+
+def test_a_roster_grouped_under_category_headings_takes_each_groups_category(
+    clerk: Any, tmp_path: Path
+) -> None:
+    """Many county rosters have no 离退休类别 column: the people stand under 一、离休干部 and
+    二、退休干部. The import refused the whole file (a required column missing) and would have
+    taken each heading for a person."""
+    headers = [h for h in HEADERS if h != "离退休类别"]
+    keep = [i for i, h in enumerate(HEADERS) if h != "离退休类别"]
+    rows = [[row[i] for i in keep] for row in _rows(3)]
+    sheet = _grouped(rows, headers, {0: "一、离休干部（共1人）", 1: "（二）退休干部"})
+    result = services.roster_import(
+        actor=clerk, path=write_xlsx(tmp_path / "r.xlsx", sheet, headers=headers)
+    )
+    assert (result.created, result.rejected, result.heading_rows) == (3, 0, 2), _errors(result)
+    assert dict(Person.objects.values_list("name", "category")) == {
+        "张三丰": "lixiu", "李建国": "tuixiu", "曾国华": "tuixiu"}
+    assert result.columns["离退休类别（取自分组标题）"] == "category"
+
+
+def test_group_headings_fill_only_empty_category_cells(clerk: Any, tmp_path: Path) -> None:
+    rows = _rows(3)
+    rows[0][COL["离退休类别"]] = ""
+    rows[1][COL["离退休类别"]] = "离休"  # the row's own word stands
+    rows[2][COL["离退休类别"]] = ""
+    # The second heading names no category: the rows under it keep their own, or none.
+    sheet = _grouped(rows, HEADERS, {0: "一、退休干部", 2: "二、鹤城区"})
+    result = services.roster_import(actor=clerk, path=write_xlsx(tmp_path / "r.xlsx", sheet))
+    assert result.heading_rows == 2
+    assert dict(Person.objects.values_list("name", "category")) == {
+        "张三丰": "tuixiu", "李建国": "lixiu"}
+    assert _errors(result) == [(9, "离退休类别", "此项不能为空。")]
+
+
+def test_a_person_with_only_a_name_is_no_heading() -> None:
+    from hongxia.ingest import rules
+
+    assert rules.section_heading(["张三丰", None, ""]) is None
+    assert rules.section_heading(["一、离休干部", "男"]) is None  # two cells: a person's row
+    assert rules.section_heading([None, "遗属（12人）"]) == "遗属"

@@ -34,6 +34,8 @@ __all__ = [
     "parse_date",
     "parse_id",
     "repair_mojibake",
+    "section_category",
+    "section_heading",
 ]
 
 MESSAGES: dict[str, Promise] = {
@@ -507,6 +509,40 @@ def _empty(cell: Any) -> bool:
 
 def is_blank_row(cells: Sequence[Any]) -> bool:
     return all(_empty(c) for c in cells)
+
+
+_SECTION_NUMBER = re.compile(r"[（(]?[一二三四五六七八九十]{1,3}[)）、.．]")
+_SECTION_COUNT = re.compile(r"[（(]?共?\d+人[)）]?$")
+
+
+def section_heading(cells: Sequence[Any]) -> str | None:
+    """The heading of a group of rows (一、离休干部, （二）退休人员, 遗属（共12人）): a row with one
+    cell that is numbered, or that names a category. Its text without the numbering and the
+    count, which for a category heading parse_choice("category", …) reads; else None."""
+    texts = [cell for cell in cells if not _empty(cell)]
+    if len(texts) != 1 or not isinstance(texts[0], str):
+        return None
+    text = fold(texts[0]).replace(" ", "")
+    numbered = _SECTION_NUMBER.match(text)
+    rest = _SECTION_COUNT.sub("", text[numbered.end() :] if numbered else text)
+    if not rest:
+        return None
+    if numbered:
+        return rest
+    try:
+        return rest if parse_choice("category", rest) else None
+    except CellError:
+        return None
+
+
+def section_category(heading: str | None) -> str | None:
+    """A group heading's text when it names a category (离休干部), else None."""
+    if not heading:
+        return None
+    try:
+        return heading if parse_choice("category", heading) else None
+    except CellError:
+        return None
 
 
 def is_total_row(cells: Sequence[Any]) -> bool:

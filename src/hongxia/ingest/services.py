@@ -172,6 +172,7 @@ class ImportResult:
     queued: int = 0
     blank_rows: int = 0
     total_rows: int = 0
+    heading_rows: int = 0  # 一、离休干部: the heading of a group of rows
     repaired: int = 0
     committed: bool = False
     workers: int = 0  # worker processes that checked the rows (0: this process alone)
@@ -1508,6 +1509,20 @@ def roster_import(
                 Severity.WARNING,
             )
         )
+    # A roster grouped under headings (一、离休干部 … 二、退休干部 …) with no category column:
+    # each row takes its group's category, in a column of the headings' own.
+    if "category" not in header_of and any(
+        rules.section_category(rules.section_heading(cells))
+        for cells in head[match.row_index + 1 :]
+    ):
+        index = max(len(match.cells), max(match.columns, default=-1) + 1)
+        label = str(
+            _("%(column)s (from the group headings)") % {"column": rules.FIELDS["category"][0]}
+        )
+        match.columns[index] = "category"
+        headers[index] = label
+        result.columns[label] = "category"
+        header_of["category"] = label
     for fname in ("name", "category"):
         if fname not in header_of:
             result.problems.append(
@@ -1586,6 +1601,8 @@ def roster_import(
         # A template's rows numbered down the sheet (序号 1..100) and never filled in are
         # blank: only the columns that say something of a person count.
         numbering = {i for i, f in match.columns.items() if f in ("seq", "report")}
+        category_at = next(i for i, f in match.columns.items() if f == "category")
+        group: str | None = None  # the category of the group heading above, if it names one
         for number, cells in data_rows():
             seen += 1
             if rules.is_blank_row(cells):
@@ -1594,6 +1611,14 @@ def roster_import(
             if rules.is_total_row(cells):
                 result.total_rows += 1
                 continue
+            heading = rules.section_heading(cells)
+            if heading is not None:
+                result.heading_rows += 1
+                group = rules.section_category(heading)
+                continue
+            if group and (category_at >= len(cells) or rules.is_blank_row([cells[category_at]])):
+                cells = [*cells, *[None] * (category_at + 1 - len(cells))]
+                cells[category_at] = group
             if numbering and rules.is_blank_row(
                 [c for i, c in enumerate(cells) if i not in numbering]
             ):

@@ -98,7 +98,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{s['rows']} 行：新增 {s['created']}，更新 {s['updated']}，未变 {s['unchanged']}，"
             f"拒绝 {s['rejected']}，待合并 {s['queued']}，跳过空行 {s['blank_rows']}、"
-            f"合计及落款行 {s['total_rows']}，修复乱码 {s['repaired']}；编码 {s['encoding'] or '-'}"
+            f"合计及落款行 {s['total_rows']}、分组标题行 {s['heading_rows']}，"
+            f"修复乱码 {s['repaired']}；编码 {s['encoding'] or '-'}"
             f"；{'已提交' if result.committed and not opts['dry_run'] else '未写入'}"
             + (f"；{result.workers} 个检查进程" if result.workers else "")
         )
