@@ -519,10 +519,15 @@ def section_heading(cells: Sequence[Any]) -> str | None:
     """The heading of a group of rows (一、离休干部, （二）退休人员, 遗属（共12人）): a row with one
     cell that is numbered, or that names a category. Its text without the numbering and the
     count, which for a category heading parse_choice("category", …) reads; else None."""
-    texts = [cell for cell in cells if not _empty(cell)]
-    if len(texts) != 1 or not isinstance(texts[0], str):
+    found: Any = None
+    for cell in cells:
+        if not _empty(cell):
+            if found is not None:
+                return None  # a second cell: a person's row (most rows stop here, at once)
+            found = cell
+    if not isinstance(found, str):
         return None
-    text = fold(texts[0]).replace(" ", "")
+    text = fold(found).replace(" ", "")
     numbered = _SECTION_NUMBER.match(text)
     rest = _SECTION_COUNT.sub("", text[numbered.end() :] if numbered else text)
     if not rest:
