@@ -12,7 +12,9 @@ from unittest import mock
 
 import openpyxl
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
+from django.test import Client
 from django.utils.translation import gettext
 
 from hongxia.core import idcard
@@ -962,3 +964,59 @@ def test_a_person_with_only_a_name_is_no_heading() -> None:
     assert rules.section_heading(["张三丰", None, ""]) is None
     assert rules.section_heading(["一、离休干部", "男"]) is None  # two cells: a person's row
     assert rules.section_heading([None, "遗属（12人）"]) == "遗属"
+
+
+def _held_with_an_id(clerk: Any, tmp_path: Path, **row: Any) -> tuple[Person, Path, str]:
+    """王秀英, registered by an older roster without an ID, and a new roster's row with it,
+    held in 待合并."""
+    earlier = PersonFactory(region_id="431202", name="王秀英", gender="F",
+                            birth_date=datetime.date(1938, 5, 1), id_number="", phone="")
+    cells = person_row(1, name="王秀英", gender="女", phone="13912345678", **row)
+    path = write_xlsx(tmp_path / "r.xlsx", [cells])
+    assert services.roster_import(actor=clerk, path=path).queued == 1
+    return earlier, path, cells[COL["公民身份号码"]]
+
+
+def test_a_clerk_brings_the_record_up_to_the_row_with_its_id(clerk: Any, tmp_path: Path) -> None:
+    """The third decision in 待合并: the same person, so the record takes the row's ID number
+    and its other filled cells. Dropping the row lost the ID, the most useful thing in it."""
+    earlier, path, number = _held_with_an_id(clerk, tmp_path)
+    candidate = MergeCandidate.objects.get()
+    services.merge_decide(actor=clerk, candidate=candidate, decision="merged")
+    person = Person.objects.get()
+    assert person.pk == earlier.pk and person.id_number == number and person.id_hash
+    assert person.phone == "13912345678"
+    assert MergeCandidate.objects.get().status == "merged"
+    log = AuditLog.objects.filter(model="people.Person", object_pk=str(person.pk),
+                                  action="update").latest("id")
+    assert log.actor_id == clerk.pk and {"id_number", "phone"} <= set(log.changes)
+    again = services.roster_import(actor=clerk, path=path)  # now found by its ID
+    assert (again.queued, again.unchanged, again.created) == (0, 1, 0)
+    assert Person.objects.filter(name="王秀英").count() == 1
+
+
+def test_an_id_registered_since_is_refused_on_merging(clerk: Any, tmp_path: Path) -> None:
+    """Between the import and the decision someone was registered with the row's ID: the
+    registry's own check refuses the merge, nothing changes, and the row stays waiting."""
+    _earlier, _path, number = _held_with_an_id(clerk, tmp_path)
+    PersonFactory(region_id="431202", name="王秀英", gender="F",
+                  birth_date=datetime.date(1938, 5, 1), id_number=number)
+    candidate = MergeCandidate.objects.get()
+    with pytest.raises(ValidationError) as refused:
+        services.merge_decide(actor=clerk, candidate=candidate, decision="merged")
+    assert "id_number" in refused.value.message_dict
+    assert Person.objects.filter(id_hash__isnull=True).count() == 1
+    assert MergeCandidate.objects.get().status == "pending"
+
+
+def test_the_merge_queue_page_offers_the_update(clerk: Any, tmp_path: Path) -> None:
+    _held_with_an_id(clerk, tmp_path)
+    client = Client()
+    client.force_login(clerk)
+    page = client.get("/import/duplicates/").content.decode()
+    assert "同一人：用此行更新记录" in page
+    candidate = MergeCandidate.objects.get()
+    response = client.post(f"/import/duplicates/{candidate.pk}/", {"decision": "merged"},
+                           follow=True)
+    assert [str(m) for m in response.context["messages"]] == ["已处理。"]
+    assert Person.objects.get().id_hash

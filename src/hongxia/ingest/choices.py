@@ -16,6 +16,7 @@ class MergeStatus(models.TextChoices):
     PENDING = "pending", _("Waiting for a decision")
     SEPARATE = "separate", _("Registered as a new person")
     DISMISSED = "dismissed", _("Same person: row dropped")
+    MERGED = "merged", _("Same person: record updated from the row")
 
 
 class Severity(models.TextChoices):

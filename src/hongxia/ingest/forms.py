@@ -79,6 +79,7 @@ def mapping_from_upload(upload: Any) -> dict[str, str]:
 class MergeDecisionForm(forms.Form):
     decision = forms.ChoiceField(
         choices=[
+            (MergeStatus.MERGED, _("Same person: update the record from the row")),
             (MergeStatus.SEPARATE, _("Register as a new person")),
             (MergeStatus.DISMISSED, _("Same person: drop the row")),
         ]

@@ -1375,7 +1375,7 @@ class _Run:
                 MergeCandidate.objects.filter(person_id=match_pk, data__row=digest)
                 .values_list("status", flat=True)
             )
-            if MergeStatus.DISMISSED in decided:
+            if decided & {MergeStatus.DISMISSED, MergeStatus.MERGED}:
                 # A clerk has said this row is the registered person: not asked again.
                 data.problems.append(
                     Problem(
@@ -1700,10 +1700,27 @@ def _count(result: ImportResult) -> None:
 # --- the merge queue -------------------------------------------------------------------------
 
 
+def _candidate_values(candidate: MergeCandidate) -> dict[str, Any]:
+    """The queued row as the registry's services take it: numbers decrypted, dates parsed,
+    the region a Region; only the fields a clerk may edit."""
+    data = dict(candidate.data)
+    for fname in QUEUED_SECRETS:
+        if data.get(fname):
+            with contextlib.suppress(ValueError):  # held in clear by an older version
+                data[fname] = crypto.decrypt(data[fname])
+    for fname in DATE_FIELDS:
+        if data.get(fname):
+            data[fname] = datetime.date.fromisoformat(data[fname])
+    values = {k: v for k, v in data.items() if k in people_services.EDITABLE_FIELDS}
+    values["region"] = Region.objects.get(code=data.get("region") or candidate.region_id)
+    return values
+
+
 @transaction.atomic
 def merge_decide(*, actor: Any, candidate: MergeCandidate, decision: str) -> MergeCandidate:
-    """A clerk's decision on a likely duplicate: register the row as a new person, or drop it
-    as the same person. Nothing is ever merged without this decision."""
+    """A clerk's decision on a likely duplicate: register the row as a new person; or, the
+    same person, bring the registered record up to the row (its ID number, a new phone); or
+    drop the row. Nothing is ever merged without this decision."""
     from hongxia.core.scope import is_visible
 
     if not actor.has_perm("people.change_person") or not is_visible(candidate, actor):
@@ -1713,19 +1730,13 @@ def merge_decide(*, actor: Any, candidate: MergeCandidate, decision: str) -> Mer
         raise ValidationError({"decision": [_("This row has already been decided.")]})
     before = audit.snapshot(locked)
     if decision == MergeStatus.SEPARATE:
-        data = dict(locked.data)
-        for fname in QUEUED_SECRETS:
-            if data.get(fname):
-                with contextlib.suppress(ValueError):  # held in clear by an older version
-                    data[fname] = crypto.decrypt(data[fname])
-        for fname in DATE_FIELDS:
-            if data.get(fname):
-                data[fname] = datetime.date.fromisoformat(data[fname])
-        data = {k: v for k, v in data.items() if k in people_services.EDITABLE_FIELDS}
-        data["region_id"] = data.pop("region", locked.region_id)
-        data = {("region" if k == "region_id" else k): v for k, v in data.items()}
-        data["region"] = Region.objects.get(code=data["region"])
-        people_services.person_create(actor=actor, data=data)
+        people_services.person_create(actor=actor, data=_candidate_values(locked))
+    elif decision == MergeStatus.MERGED:
+        # As an import of the row would: a cell with a value changes its field, an empty one
+        # leaves the record's alone. The registry's checks apply (an ID that does not match
+        # the birth date, or that is someone else's, is refused and nothing changes).
+        values = {k: v for k, v in _candidate_values(locked).items() if v not in _EMPTY}
+        people_services.person_update(actor=actor, person=locked.person, data=values)
     elif decision != MergeStatus.DISMISSED:
         raise ValidationError({"decision": [_("Choose what to do with this row.")]})
     locked.status = decision
