@@ -253,3 +253,30 @@ def test_a_mapping_file_is_uploaded_with_an_unusual_sheet(clerk: Any, tmp_path: 
     upload = SimpleUploadedFile("odd.xlsx", path.read_bytes())
     page = client.post(reverse("ingest:jobs"), {"file": upload, "mapping": bad})
     assert page.status_code == 200 and "列映射中有未知字段：nickname。" in page.content.decode()
+
+
+def test_a_long_problem_list_is_summed_up_by_column_and_opens_one_group(
+    clerk: Any, tmp_path: Path
+) -> None:
+    """312 rows without a birth date read as 312 lines; the summary says it in one, and opens
+    that group alone."""
+    col = {h: i for i, h in enumerate(HEADERS)}
+    rows = [person_row(i, name=f"张{i}", birth=datetime.date(1940, 1, 1) + datetime.timedelta(i))
+            for i in range(1, 14)]
+    for row in rows[:12]:
+        row[col["性别"]] = "未知"
+    rows[12][col["离退休类别"]] = "临时工"
+    path = write_xlsx(tmp_path / "r.xlsx", rows)
+    client = _client(clerk)
+    client.post("/import/", {"file": SimpleUploadedFile("花名册.xlsx", path.read_bytes())})
+    job = ImportJob.objects.get()
+    page = client.get(f"/import/{job.pk}/")
+    groups = page.context["problem_groups"]
+    assert [(g["column"], g["severity"], g["count"], g["rows"]) for g in groups] == [
+        ("性别", "error", 12, [5, 6, 7, 8, 9]),
+        ("离退休类别", "error", 1, [17]),
+    ]
+    assert "问题概览" in page.content.decode()
+    one = client.get(f"/import/{job.pk}/", {"column": "离退休类别", "severity": "error"})
+    assert [p["row"] for p in one.context["problems"]] == [17]
+    assert len(client.get(f"/import/{job.pk}/").context["problems"]) == 13

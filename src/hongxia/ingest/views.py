@@ -100,6 +100,27 @@ class JobListView(ExportMixin, ScopedListView):
         return self.render_to_response(self.get_context_data(form=form))
 
 
+SHOWN_PROBLEMS = 2000
+
+
+def problem_groups(problems: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The problems by column and kind, the largest first, with the first rows of each: how a
+    clerk sees at a glance that 312 rows lack a birth date. None for a short list."""
+    if len(problems) <= 10:
+        return []
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
+    for p in problems:
+        group = groups.setdefault(
+            (p["column"], p["severity"]),
+            {"column": p["column"], "severity": p["severity"], "count": 0, "rows": []},
+        )
+        group["count"] += 1
+        if p["row"] and len(group["rows"]) < 5:
+            group["rows"].append(p["row"])
+    order = {"error": 0, "warning": 1}
+    return sorted(groups.values(), key=lambda g: (order.get(g["severity"], 2), -g["count"]))
+
+
 class JobDetailView(ScopedDetailView):
     """One import: progress while it runs, then every problem, then the result."""
 
@@ -117,8 +138,13 @@ class JobDetailView(ScopedDetailView):
         ctx = super().get_context_data(**kwargs)
         job = self.object  # progress is on the row itself, written by whichever worker runs it
         ctx["running"] = job.status in (JobStatus.UPLOADED, JobStatus.RUNNING)
-        ctx["problems"] = job.problems[:2000]
-        ctx["more_problems"] = max(len(job.problems) - 2000, 0)
+        ctx["problem_groups"] = problem_groups(job.problems)
+        # ?column=…&severity=…: one group of the summary, when the list is long.
+        wanted = {k: self.request.GET[k] for k in ("column", "severity") if k in self.request.GET}
+        shown = [p for p in job.problems if all(p.get(k) == v for k, v in wanted.items())]
+        ctx["problem_filter"] = wanted
+        ctx["problems"] = shown[:SHOWN_PROBLEMS]
+        ctx["more_problems"] = max(len(shown) - SHOWN_PROBLEMS, 0)
         ctx["can_confirm"] = jobs.can_confirm(actor=self.request.user, job=job)
         ctx["can_take_report"] = jobs.may_take_report(actor=self.request.user, job=job)
         return ctx
