@@ -304,6 +304,12 @@ def test_every_rejected_row_is_in_the_report(clerk: Any, tmp_path: Path) -> None
     assert "出生年月" in sheet.cell(5, width + 1).value
     assert sheet.cell(6, width + 1).value is None
     assert sheet.cell(5, 2).value == "张三丰"  # the original row, as it was
+    # The cells the problems name are filled red, the empty one too; the others are not.
+    fill = {(r, c): sheet.cell(r, c).fill.fgColor.rgb for r in (5, 6, 8)
+            for c in (COL["出生年月"] + 1, COL["离退休类别"] + 1, COL["姓名"] + 1)}
+    red = {k for k, v in fill.items() if v == "FFFFC7CE"}
+    assert red == {(5, COL["出生年月"] + 1), (8, COL["离退休类别"] + 1)}, fill
+    assert sheet.freeze_panes == "A5", "the header stays in view"
     # The report goes back in as a roster: the problem column is ignored, the fixed rows load.
     reimport = services.roster_import(actor=clerk, path=_save(out, tmp_path / "fix.xlsx"))
     assert reimport.unknown_columns == []

@@ -192,6 +192,10 @@ def roster_export(
     return count
 
 
+# The fill of a cell a problem names, by the problem's severity.
+MARKED = {"error": "#FFC7CE", "warning": "#FFEB9C"}
+
+
 def problem_report(
     path: Path | str,
     sheet: str | None,
@@ -206,32 +210,55 @@ def problem_report(
     The rows are read again from the file, never kept in memory.
     """
     by_row: dict[int, list[str]] = {}
+    by_column: dict[int, dict[str, str]] = {}  # row → problem's column header → its severity
     for p in problems:
         label = f"{p['column']}：{p['message']}" if p.get("column") else str(p["message"])
         by_row.setdefault(int(p["row"]), []).append(label)
+        if p.get("column") and p.get("severity") in MARKED:
+            cells_of_row = by_column.setdefault(int(p["row"]), {})
+            if cells_of_row.get(p["column"]) != "error":  # an error outranks a warning
+                cells_of_row[p["column"]] = p["severity"]
     table = readers.open_table(path, sheet=sheet)
     width = max((len(r) for r in _head_rows(table)), default=0)
     book = xlsxwriter.Workbook(out, {"constant_memory": True, "in_memory": False})
     ws = book.add_worksheet((table.sheet or str(_("Problems")))[:31])
-    text = book.add_format({"num_format": "@"})
-    day = book.add_format({"num_format": "yyyy-mm-dd"})
+    # Each cell a problem names is filled (errors red, warnings yellow), so a clerk finds it
+    # without reading the problem column; the header stays in view while scrolling.
+    formats: dict[tuple[str, str], Any] = {}
+    for kind, spec in (("text", {"num_format": "@"}), ("day", {"num_format": "yyyy-mm-dd"}),
+                       ("plain", {})):
+        formats[kind, ""] = book.add_format(spec)
+        for severity, colour in MARKED.items():
+            formats[kind, severity] = book.add_format({**spec, "bg_color": colour})
     flag = book.add_format({"font_color": "#B00020", "text_wrap": True})
     ws.set_column(width, width, 60)
+    if header_row:
+        ws.freeze_panes(header_row, 0)
+    column_at: dict[str, int] = {}
     count = 0
     for r, cells in enumerate(table.rows()):
         count += 1
+        marked = by_column.get(r + 1, {})
+        severity_at = {column_at[h]: sev for h, sev in marked.items() if h in column_at}
         for c, value in enumerate(cells):
+            severity = severity_at.pop(c, "")
             if value is None or value == "":
+                if severity:
+                    ws.write_blank(r, c, None, formats["plain", severity])
                 continue
             if isinstance(value, datetime.datetime):
-                ws.write_datetime(r, c, value.replace(tzinfo=None), day)
+                ws.write_datetime(r, c, value.replace(tzinfo=None), formats["day", severity])
             elif isinstance(value, datetime.date):
-                ws.write_datetime(r, c, datetime.datetime.combine(value, datetime.time()), day)
+                day = datetime.datetime.combine(value, datetime.time())
+                ws.write_datetime(r, c, day, formats["day", severity])
             elif isinstance(value, str):
-                ws.write_string(r, c, value, text)
+                ws.write_string(r, c, value, formats["text", severity])
             else:
-                ws.write(r, c, value)
+                ws.write(r, c, value, formats["plain", severity])
+        for c, severity in severity_at.items():  # a cell past the row's last value
+            ws.write_blank(r, c, None, formats["plain", severity])
         if r + 1 == header_row:
+            column_at = {rules.fold(v): c for c, v in enumerate(cells) if rules.fold(v)}
             ws.write_string(r, width, str(_("Problems")), flag)
         elif by_row.get(r + 1):
             ws.write_string(r, width, "；".join(by_row[r + 1]), flag)
