@@ -64,3 +64,27 @@ def test_import_pages_fit_a_phone(browser: Any, live_server: Any, path: str) -> 
     assert not search.is_visible()
     page.click("details.filters-wrap > summary")
     assert search.is_visible()
+
+
+def test_a_job_with_many_problems_fits_a_phone(browser: Any, live_server: Any) -> None:
+    """The problem summary, the long list and the three decisions of the merge queue stay
+    inside a phone's width: only their tables scroll."""
+    clerk = UserFactory(username="b_ingest_job", role="county_clerk", region_id="431202")
+    _queue()
+    problems = [{"row": 5 + i, "column": "出生年月" if i % 3 else "公民身份号码",
+                 "message": "无法识别的日期“不详”，请写成 1938-05-01、1938.05 或 1938年5月。",
+                 "severity": "error", "value": "不详"} for i in range(40)]
+    job = ImportJob.objects.create(region_id="431202", filename="鹤城区花名册（第二批）.xlsx",
+                                   status="previewed", user=clerk, problems=problems,
+                                   summary={"rows": 40, "rejected": 40})
+    page = browser.new_page(viewport={"width": 390, "height": 844})
+    _login(page, live_server.url, clerk.username)
+    for path in (f"/import/{job.pk}/", "/import/duplicates/"):
+        page.goto(live_server.url + path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 1, f"{path} scrolls sideways on a phone"
+    page.goto(live_server.url + f"/import/{job.pk}/")
+    assert page.locator("text=问题概览").is_visible()
+    page.click("table.data >> nth=0 >> text=出生年月")
+    page.wait_for_url("**severity=error**")
+    assert page.locator("#problems ~ .table-wrap tbody tr").count() == 26
