@@ -1717,8 +1717,7 @@ def _candidate_values(candidate: MergeCandidate) -> dict[str, Any]:
     data = dict(candidate.data)
     for fname in QUEUED_SECRETS:
         if data.get(fname):
-            with contextlib.suppress(ValueError):  # held in clear by an older version
-                data[fname] = crypto.decrypt(data[fname])
+            data[fname] = crypto.decrypt(data[fname])  # (ingest 0004 encrypted the old ones)
     for fname in DATE_FIELDS:
         if data.get(fname):
             data[fname] = datetime.date.fromisoformat(data[fname])
