@@ -88,3 +88,32 @@ def test_a_job_with_many_problems_fits_a_phone(browser: Any, live_server: Any) -
     page.click("table.data >> nth=0 >> text=出生年月")
     page.wait_for_url("**severity=error**")
     assert page.locator("#problems ~ .table-wrap tbody tr").count() == 26
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_clerk_compares_a_held_row_and_decides(browser: Any, live_server: Any, width: int) -> None:
+    """From the queue to one held row beside the record, the difference marked in words,
+    and a decision: on an office screen and on a phone."""
+    clerk = UserFactory(username=f"b_ingest_cmp{width}", role="county_clerk", region_id="431202")
+    person = PersonFactory(name="覃玉兰", region_id="431202", gender="F",
+                           birth_date=datetime.date(1938, 5, 1), former_unit="怀化市林业局")
+    MergeCandidate.objects.create(
+        region_id="431202", person=person, name="覃玉兰", row_number=9,
+        data={"name": "覃玉兰", "gender": "F", "birth_date": "1938-05-01", "region": "431202",
+              "category": person.category, "former_unit": "怀化市农业局"},
+    )
+    page = browser.new_page(viewport={"width": width, "height": 844 if width < 500 else 768})
+    _login(page, live_server.url, clerk.username)
+    page.goto(live_server.url + "/import/duplicates/")
+    page.click("table.data tbody >> text=覃玉兰")
+    page.wait_for_url("**/import/duplicates/*/")
+    differs = page.locator("table.compare tr.differs")
+    assert differs.count() == 1 and "怀化市农业局" in differs.inner_text()
+    assert "不同" in differs.inner_text()
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1, "the page itself must not scroll sideways"
+    page.click("form.decisions >> text=同一人：用此行更新记录")
+    page.wait_for_url("**/import/duplicates/")
+    assert page.locator("text=已处理。").is_visible()
+    person.refresh_from_db()
+    assert person.former_unit == "怀化市农业局"

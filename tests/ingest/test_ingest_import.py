@@ -17,7 +17,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils.translation import gettext
 
-from hongxia.core import crypto, idcard
+from hongxia.core import crypto, idcard, masking
 from hongxia.core.models import AuditLog
 from hongxia.ingest import exports, services
 from hongxia.ingest.models import MergeCandidate
@@ -1050,7 +1050,33 @@ def test_the_merge_queue_page_offers_the_update(clerk: Any, tmp_path: Path) -> N
     page = client.get("/import/duplicates/").content.decode()
     assert "同一人：用此行更新记录" in page
     candidate = MergeCandidate.objects.get()
-    response = client.post(f"/import/duplicates/{candidate.pk}/", {"decision": "merged"},
+    response = client.post(f"/import/duplicates/{candidate.pk}/decide/", {"decision": "merged"},
                            follow=True)
     assert [str(m) for m in response.context["messages"]] == ["已处理。"]
     assert Person.objects.get().id_hash
+
+
+def test_a_held_row_is_shown_beside_the_record(clerk: Any, tmp_path: Path) -> None:
+    """To decide, a clerk compares the row with the registered person, field by field: before,
+    the queue showed only the two names and a row number to look up in the file."""
+    earlier, _path, number = _held_with_an_id(clerk, tmp_path)
+    Person.objects.filter(pk=earlier.pk).update(former_unit="怀化市林业局")
+    client = Client()
+    client.force_login(clerk)
+    candidate = MergeCandidate.objects.get()
+    listed = client.get("/import/duplicates/").content.decode()
+    assert f'href="/import/duplicates/{candidate.pk}/"' in listed
+    response = client.get(f"/import/duplicates/{candidate.pk}/")
+    rows = {c.field: c for c in response.context["compared"]}
+    assert (rows["name"].row, rows["name"].record) == ("王秀英", "王秀英")
+    assert not rows["name"].differs
+    assert rows["former_unit"].differs
+    assert (rows["former_unit"].row, rows["former_unit"].record) == ("怀化市教育局", "怀化市林业局")
+    # The numbers are masked on the page, the record's empty ID beside the row's.
+    assert (rows["id_number"].row, rows["id_number"].record) == (masking.mask_id(number), "")
+    assert rows["phone"].row == "139****5678"
+    assert (rows["gender"].row, rows["region"].row) == ("女", "鹤城区")
+    page = response.content.decode()
+    assert number not in page and "13912345678" not in page
+    assert page.count("不同</span>") == sum(c.differs for c in rows.values()) > 1
+    assert "同一人：用此行更新记录" in page

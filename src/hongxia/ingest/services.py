@@ -1711,7 +1711,7 @@ def _count(result: ImportResult) -> None:
 # --- the merge queue -------------------------------------------------------------------------
 
 
-def _candidate_values(candidate: MergeCandidate) -> dict[str, Any]:
+def candidate_values(candidate: MergeCandidate) -> dict[str, Any]:
     """The queued row as the registry's services take it: numbers decrypted, dates parsed,
     the region a Region; only the fields a clerk may edit."""
     data = dict(candidate.data)
@@ -1740,12 +1740,12 @@ def merge_decide(*, actor: Any, candidate: MergeCandidate, decision: str) -> Mer
         raise ValidationError({"decision": [_("This row has already been decided.")]})
     before = audit.snapshot(locked)
     if decision == MergeStatus.SEPARATE:
-        people_services.person_create(actor=actor, data=_candidate_values(locked))
+        people_services.person_create(actor=actor, data=candidate_values(locked))
     elif decision == MergeStatus.MERGED:
         # As an import of the row would: a cell with a value changes its field, an empty one
         # leaves the record's alone. The registry's checks apply (an ID that does not match
         # the birth date, or that is someone else's, is refused and nothing changes).
-        values = {k: v for k, v in _candidate_values(locked).items() if v not in _EMPTY}
+        values = {k: v for k, v in candidate_values(locked).items() if v not in _EMPTY}
         people_services.person_update(actor=actor, person=locked.person, data=values)
     elif decision != MergeStatus.DISMISSED:
         raise ValidationError({"decision": [_("Choose what to do with this row.")]})

@@ -9,6 +9,7 @@ urlpatterns = [
     path("<int:pk>/confirm/", views.JobConfirmView.as_view(), name="confirm"),
     path("<int:pk>/report.xlsx", views.JobReportView.as_view(), name="report"),
     path("duplicates/", views.MergeListView.as_view(), name="duplicates"),
-    path("duplicates/<int:pk>/", views.MergeDecideView.as_view(), name="decide"),
+    path("duplicates/<int:pk>/", views.MergeDetailView.as_view(), name="duplicate"),
+    path("duplicates/<int:pk>/decide/", views.MergeDecideView.as_view(), name="decide"),
     path("export/", views.RosterExportView.as_view(), name="export"),
 ]

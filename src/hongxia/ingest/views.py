@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _l
 
 from hongxia.core.generic import ExportMixin, ScopedActionView, ScopedDetailView, ScopedListView
 from hongxia.ingest import exports, jobs, readers, services
+from hongxia.ingest import selectors as ingest_selectors
 from hongxia.ingest.choices import JobStatus, MergeStatus
 from hongxia.ingest.forms import (
     ImportJobFilter,
@@ -232,6 +233,23 @@ class MergeListView(ExportMixin, ScopedListView):
             c.row_number,
             str(c.get_status_display()),
         ]
+
+
+class MergeDetailView(ScopedDetailView):
+    """One held row beside the registered person it looks like, and the three decisions."""
+
+    model = MergeCandidate
+    permission_required = "people.change_person"
+    template_name = "ingest/merge_detail.html"
+    context_object_name = "candidate"
+
+    def get_queryset(self) -> Any:
+        return super().get_queryset().select_related("person__region", "job", "resolved_by")
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        ctx = super().get_context_data(**kwargs)
+        ctx["compared"] = ingest_selectors.candidate_comparison(self.object)
+        return ctx
 
 
 class MergeDecideView(ScopedActionView):

@@ -1,0 +1,83 @@
+"""Reads of the import app that more than one caller needs: the merge queue's comparison of a
+held row with the registered person, for the page and the API."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from hongxia.core import masking
+from hongxia.ingest import services
+from hongxia.ingest.models import MergeCandidate
+from hongxia.people import services as people_services
+from hongxia.people.models import Person
+
+# Shown whatever the row holds: what tells two people apart.
+ALWAYS = ("name", "gender", "birth_date", "id_number", "region", "category")
+MASKED = {"id_number": masking.mask_id, "phone": masking.mask_phone, "landline": masking.mask_phone}
+
+
+@dataclass(frozen=True)
+class Compared:
+    """One field of a held row beside the registered person's. ``row`` is empty where the
+    row's cell was: deciding "the same person, update the record" leaves that field alone."""
+
+    field: str
+    label: str
+    row: str
+    record: str
+
+    @property
+    def differs(self) -> bool:
+        return bool(self.row) and self.row != self.record
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "field": self.field,
+            "label": self.label,
+            "row": self.row,
+            "record": self.record,
+            "differs": self.differs,
+        }
+
+
+def _shown(fname: str, value: Any) -> str:
+    """A value as the registry's pages show it; ID numbers and phones masked."""
+    if value is None or value == "":
+        return ""
+    if fname in MASKED:
+        return MASKED[fname](str(value))
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    choices = dict(getattr(Person._meta.get_field(fname), "flatchoices", ()))
+    if choices:
+        return str(choices.get(value, value))
+    return str(value)
+
+
+def candidate_comparison(candidate: MergeCandidate) -> list[Compared]:
+    """The held row beside the record, field by field, in the registry form's order: the
+    fields that tell people apart, then every other field the row fills."""
+    values = services.candidate_values(candidate)
+    person = candidate.person
+    compared = []
+    for fname in people_services.EDITABLE_FIELDS:
+        if fname not in ALWAYS and values.get(fname) in (None, ""):
+            continue
+        if fname == "survivor_of":
+            continue  # a link, never in an imported row
+        label = str(getattr(Person._meta.get_field(fname), "verbose_name", fname))
+        compared.append(
+            Compared(
+                fname,
+                label[:1].upper() + label[1:],
+                _shown(fname, values.get(fname)),
+                _shown(fname, getattr(person, fname)),
+            )
+        )
+    return compared
