@@ -15,7 +15,8 @@ from rest_framework.test import APIClient
 
 from hongxia.core import idcard
 from hongxia.core.models import AuditLog
-from hongxia.ingest.models import ImportJob
+from hongxia.ingest import services
+from hongxia.ingest.models import ImportJob, MergeCandidate
 from hongxia.people.models import Person
 from tests.factories import PersonFactory
 from tests.ingest.ingest_corpus import HEADERS, csv_bytes, person_row, write_xlsx
@@ -186,6 +187,9 @@ def test_openapi_document_has_the_import_and_export_endpoints() -> None:
         "/api/import/jobs/{id}/confirm",
         "/api/import/jobs/{id}/report",
         "/api/import/export",
+        "/api/import/duplicates",
+        "/api/import/duplicates/{id}",
+        "/api/import/duplicates/{id}/decide",
     }
     assert set(paths["/api/import/jobs"]) == {"get", "post"}
     assert "multipart/form-data" in paths["/api/import/jobs"]["post"]["requestBody"]["content"]
@@ -218,3 +222,57 @@ def test_upload_with_a_mapping_file(clerk: Any, tmp_path: Path) -> None:
         format="multipart",
     )
     assert _error(refused, 400)["errors"]["mapping"][0].startswith("列映射文件不是有效的 JSON")
+
+
+DUPLICATES = "/api/import/duplicates"
+
+
+def _held(clerk: Any, tmp_path: Path) -> tuple[Person, str]:
+    """王秀英, registered without an ID, and a roster row with hers, held in 待合并."""
+    earlier = PersonFactory(region_id="431202", name="王秀英", gender="F",
+                            birth_date=datetime.date(1938, 5, 1), id_number="", phone="")
+    cells = person_row(1, name="王秀英", gender="女", phone="13912345678")
+    path = write_xlsx(tmp_path / "r.xlsx", [cells])
+    assert services.roster_import(actor=clerk, path=path).queued == 1
+    return earlier, cells[COL["公民身份号码"]]
+
+
+def test_the_merge_queue_is_read_and_decided_through_the_api(clerk: Any, tmp_path: Path) -> None:
+    earlier, number = _held(clerk, tmp_path)
+    client = _api(clerk)
+    page = client.get(DUPLICATES, {"status": "pending", "q": "wxy"}).json()
+    [held] = page["results"]
+    assert (held["name"], held["person"]["id"], held["status"]) == ("王秀英", earlier.pk, "pending")
+    compared = {c["field"]: c for c in held["compared"]}
+    assert compared["id_number"]["row"] == "4312**********" + number[-4:]
+    assert compared["id_number"]["differs"] is True and compared["name"]["differs"] is False
+    assert number not in str(page) and "13912345678" not in str(page)
+    assert client.get(held["url"]).json() == held
+
+    decide = held["url"] + "/decide"
+    assert "decision" in _error(client.post(decide, {"decision": "maybe"}, format="json"), 400)[
+        "errors"]
+    response = client.post(decide, {"decision": "merged"}, format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "merged" and response.json()["decided_by"] == "clerk_hc"
+    earlier.refresh_from_db()
+    assert earlier.id_number == number and earlier.phone == "13912345678"
+    again = client.post(decide, {"decision": "separate"}, format="json")
+    assert _error(again, 400)["errors"] == {"decision": ["该行已经处理过。"]}
+    assert Person.objects.count() == 1
+    assert client.get(DUPLICATES, {"status": "pending"}).json()["results"] == []
+
+
+def test_the_merge_queue_api_keeps_to_the_callers_county(
+    clerk: Any, other_clerk: Any, leader: Any, tmp_path: Path
+) -> None:
+    _held(clerk, tmp_path)
+    held = MergeCandidate.objects.get()
+    assert _api(other_clerk).get(DUPLICATES).json()["results"] == []
+    assert _api(other_clerk).get(f"{DUPLICATES}/{held.pk}").status_code == 404
+    decide = f"{DUPLICATES}/{held.pk}/decide"
+    refused = _api(other_clerk).post(decide, {"decision": "dismissed"}, format="json")
+    assert refused.status_code == 404
+    assert _api(leader).get(DUPLICATES).status_code == 403
+    held.refresh_from_db()
+    assert held.status == "pending"

@@ -2,7 +2,8 @@
 
 The same steps as the web import — upload a file (a job is created and checked in the
 background), read the job for its preview and problems, confirm it, follow its progress,
-download the problem report — and the roster export with the registry's filters. Thin
+download the problem report — the merge queue (待合并: each held row beside the registered
+person, and a clerk's decision), and the roster export with the registry's filters. Thin
 handlers over ``ingest.jobs`` / ``ingest.services`` / ``ingest.exports``; jobs only through
 ``visible_to(user)`` (ScopedAPIView), people only through ``people.selectors``.
 """
@@ -32,8 +33,10 @@ from hongxia.api import schema
 from hongxia.api.paging import page_response, page_size
 from hongxia.api.views import ScopedAPIView
 from hongxia.core.pagination import paginate
-from hongxia.ingest import exports, forms, jobs, readers
-from hongxia.ingest.models import ImportJob
+from hongxia.ingest import exports, forms, jobs, readers, services
+from hongxia.ingest import selectors as ingest_selectors
+from hongxia.ingest.choices import MergeStatus
+from hongxia.ingest.models import ImportJob, MergeCandidate
 from hongxia.people import selectors
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -377,6 +380,172 @@ class RosterExportView(ScopedAPIView):
         )
 
 
+# --- the merge queue (待合并) ------------------------------------------------------------------
+
+
+class ComparedSerializer(serializers.Serializer):
+    field = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]  # (the metaclass takes it)
+    row = serializers.CharField(help_text="As the row gives it; empty: the row leaves it alone.")
+    record = serializers.CharField(help_text="As registered. ID numbers and phones are masked.")
+    differs = serializers.BooleanField()
+
+
+class CandidateSerializer(serializers.Serializer):
+    """A row held for a clerk: it looks like a registered person (same name, birth date and
+    region) and no ID number tells them apart."""
+
+    id = serializers.IntegerField()
+    url = serializers.CharField()
+    name = serializers.CharField()
+    person = serializers.DictField(help_text="The registered person it looks like: id, name, url.")
+    region = serializers.CharField()
+    job = serializers.IntegerField(allow_null=True, help_text="The import job that held it.")
+    row = serializers.IntegerField(help_text="Its row number in the file.")
+    status = serializers.ChoiceField(choices=MergeStatus.choices)
+    compared = ComparedSerializer(many=True)
+    decided_by = serializers.CharField(allow_null=True)
+    decided_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class CandidatePageSerializer(serializers.Serializer):
+    results = CandidateSerializer(many=True)
+    next = serializers.CharField(allow_null=True)
+    previous = serializers.CharField(allow_null=True)
+    count = serializers.IntegerField()
+    count_capped = serializers.BooleanField()
+
+
+class DecisionSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(
+        choices=[MergeStatus.MERGED, MergeStatus.SEPARATE, MergeStatus.DISMISSED],
+        help_text="merged: the same person, the record takes the row's ID number and filled "
+        "cells (the registry's checks apply); separate: register the row as a new person; "
+        "dismissed: the same person, the row is dropped.",
+    )
+
+
+def candidate_json(candidate: MergeCandidate, request: Request) -> dict[str, Any]:
+    def url(name: str, pk: int) -> str:
+        return request.build_absolute_uri(reverse(name, args=[pk]))
+
+    return {
+        "id": candidate.pk,
+        "url": url("api:import-duplicate-detail", candidate.pk),
+        "name": candidate.name,
+        "person": {
+            "id": candidate.person_id,
+            "name": candidate.person.name,
+            "url": url("api:person-detail", candidate.person_id),
+        },
+        "region": candidate.region_id,
+        "job": candidate.job_id,
+        "row": candidate.row_number,
+        "status": candidate.status,
+        "compared": [c.as_dict() for c in ingest_selectors.candidate_comparison(candidate)],
+        "decided_by": candidate.resolved_by.username if candidate.resolved_by else None,
+        "decided_at": candidate.resolved_at.isoformat() if candidate.resolved_at else None,
+        "created_at": candidate.created_at.isoformat() if candidate.created_at else None,
+    }
+
+
+CANDIDATE_ID = OpenApiParameter(
+    "id", int, OpenApiParameter.PATH, description="The held row's id."
+)
+_CHANGE = "people.change_person"
+
+
+class _CandidateView(ScopedAPIView):
+    model = MergeCandidate
+    required_permissions: dict[str, str | None] = {"GET": _CHANGE, "POST": _CHANGE}
+
+    def scoped_queryset(self) -> Any:
+        return super().scoped_queryset().select_related("person__region", "resolved_by")
+
+
+class CandidateListView(_CandidateView):
+    """待合并: rows held because they look like someone registered, newest first."""
+
+    lists_rows = True
+
+    @extend_schema(
+        operation_id="import_duplicates_list",
+        summary="Possible duplicates",
+        description="Each held row beside the registered person it looks like. Filter by "
+        "`status` (pending: waiting for a decision) and search with `q` as the registry's "
+        "search does.",
+        parameters=[*schema.filter_parameters(forms.MergeCandidateFilter), *schema.PAGE_PARAMETERS],
+        responses={200: CandidatePageSerializer, 400: schema.BAD_REQUEST, **schema.READ_ERRORS},
+    )
+    def get(self, request: Request) -> Response:
+        filters = forms.MergeCandidateFilter(
+            request.query_params, queryset=self.scoped_queryset(), request=request
+        )
+        if not filters.is_valid():
+            raise ValidationError(
+                {
+                    name: [e["message"] for e in problems]
+                    for name, problems in filters.errors.get_json_data().items()
+                }
+            )
+        page = paginate(
+            filters.qs,
+            ordering=["id"],
+            descending=True,
+            cursor=request.query_params.get("cursor") or None,
+            page_size=page_size(request, most=200),
+        )
+        return page_response(request, page, [candidate_json(c, request) for c in page.rows])
+
+
+class CandidateDetailView(_CandidateView):
+    """One held row beside the registered person."""
+
+    @extend_schema(
+        operation_id="import_duplicates_retrieve",
+        summary="One possible duplicate",
+        parameters=[CANDIDATE_ID],
+        responses={200: CandidateSerializer, 404: schema.NOT_FOUND, **schema.READ_ERRORS},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(candidate_json(self.get_object(pk), request))
+
+
+class CandidateDecideView(_CandidateView):
+    """A clerk's decision on a held row. Nothing is merged without one."""
+
+    required_permissions = {"POST": _CHANGE}
+
+    @extend_schema(
+        operation_id="import_duplicates_decide",
+        summary="Decide a possible duplicate",
+        description="Once only: a decided row answers 400. The registry's checks apply to "
+        "merged and separate (an ID registered since is refused, and the row stays waiting).",
+        parameters=[CANDIDATE_ID],
+        request=DecisionSerializer,
+        responses={
+            200: CandidateSerializer,
+            400: schema.BAD_REQUEST,
+            404: schema.NOT_FOUND,
+            **schema.READ_ERRORS,
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        candidate = self.get_object(pk)
+        form = DecisionSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        try:
+            services.merge_decide(
+                actor=request.user, candidate=candidate, decision=form.validated_data["decision"]
+            )
+        except DjangoValidationError as exc:
+            raise ValidationError(
+                exc.message_dict if hasattr(exc, "error_dict") else {"decision": exc.messages}
+            ) from exc
+        return Response(candidate_json(self.get_object(pk), request))
+
+
 def _route(route: str, view: type[ScopedAPIView], name: str) -> list[Any]:
     # As in hongxia.api.urls: both spellings, only the bare one in the OpenAPI document.
     return [
@@ -391,4 +560,7 @@ urlpatterns: list[Any] = [
     *_route("jobs/<int:pk>/confirm", JobConfirmView, "import-job-confirm"),
     *_route("jobs/<int:pk>/report", JobReportView, "import-job-report"),
     *_route("export", RosterExportView, "import-roster-export"),
+    *_route("duplicates", CandidateListView, "import-duplicate-list"),
+    *_route("duplicates/<int:pk>", CandidateDetailView, "import-duplicate-detail"),
+    *_route("duplicates/<int:pk>/decide", CandidateDecideView, "import-duplicate-decide"),
 ]
