@@ -137,6 +137,18 @@ def test_regions_load(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert cli.main(["regions", "load", str(bad)]) == 1
     assert "区划代码" in capsys.readouterr().err
     assert cli.main(["regions", "load", str(tmp_path / "missing.csv")]) == 1
+    # The names rosters use for a region come with the file, when it has the column; a file
+    # without it leaves the names an administrator gave alone.
+    named = tmp_path / "named.csv"
+    named.write_text(
+        "code,name,parent_code,former_names\n431202099,试验街道,431202,老街、试验乡\n",
+        encoding="utf-8",
+    )
+    assert cli.main(["regions", "load", str(named)]) == 0
+    assert Region.objects.get(code="431202099").former_names == "老街、试验乡"
+    assert cli.main(["regions", "load", str(good)]) == 0
+    assert Region.objects.get(code="431202099").former_names == "老街、试验乡"
+    assert Region.objects.get(code="431202").former_names == "怀化市直、市直"
 
 
 @pytest.mark.django_db

@@ -18,7 +18,7 @@ from django.test import Client
 from django.utils.translation import gettext
 
 from hongxia.core import crypto, idcard, masking
-from hongxia.core.models import AuditLog
+from hongxia.core.models import AuditLog, Region
 from hongxia.ingest import exports, services
 from hongxia.ingest.models import MergeCandidate
 from hongxia.people.models import Person, SearchKey
@@ -159,6 +159,34 @@ def test_old_region_names_resolve(city_admin: Any, tmp_path: Path) -> None:
     result = services.roster_import(actor=city_admin, path=write_xlsx(tmp_path / "r.xlsx", rows))
     assert result.created == 1, _errors(result)
     assert Person.objects.get().region_id == "431281"
+
+
+@pytest.mark.parametrize(
+    ("cell", "code"), [("市直", "431202"), ("怀化市直", "431202"), ("洪江管理区", "431271")]
+)
+def test_the_names_rosters_use_for_a_region_are_data(
+    cell: str, code: str, city_admin: Any, tmp_path: Path
+) -> None:
+    """市直 (the city's own units) means 鹤城区 in Huaihua, not in another city: such names are
+    the region's, in the region table an administrator edits, not in the importer's code."""
+    rows = _rows(1)
+    rows[0][COL["所属区划"]] = cell
+    result = services.roster_import(actor=city_admin, path=write_xlsx(tmp_path / "r.xlsx", rows))
+    assert result.created == 1, _errors(result)
+    assert Person.objects.get().region_id == code
+
+
+def test_a_name_an_administrator_gives_a_region_resolves(city_admin: Any, tmp_path: Path) -> None:
+    rows = _rows(2)
+    rows[0][COL["所属区划"]] = rows[1][COL["所属区划"]] = "辰州"  # 沅陵's old name
+    rows[1][COL["姓名"]] = "李建国"
+    path = write_xlsx(tmp_path / "r.xlsx", rows)
+    refused = services.roster_import(actor=city_admin, path=path, dry_run=True)
+    assert _errors(refused) == [(r, "所属区划", "无法识别的区划“辰州”。") for r in (5, 6)]
+    Region.objects.filter(code="431222").update(former_names="辰州、沅陵县城")
+    result = services.roster_import(actor=city_admin, path=path)
+    assert result.created == 2, _errors(result)
+    assert set(Person.objects.values_list("region_id", flat=True)) == {"431222"}
 
 
 def test_rows_outside_the_users_region_are_refused(clerk: Any, tmp_path: Path) -> None:

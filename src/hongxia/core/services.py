@@ -32,7 +32,9 @@ def _read_region_rows(path: Path) -> list[dict[str, str]]:
 
 
 def regions_load(path: Path | str = DEFAULT_REGIONS, *, model: Any = None) -> int:
-    """Load (insert or update) a region tree from CSV `code,name,parent_code[,level]`.
+    """Load (insert or update) a region tree from CSV `code,name,parent_code[,level]
+    [,former_names]`. Former names (黔阳县, or 市直 where a city's own units' retirees are
+    registered) are other names a roster may use for the region, separated by 、.
 
     Takes the model class so that the data migration can pass its historical model.
     Parents are created before children, whatever the order of the file.
@@ -61,7 +63,10 @@ def regions_load(path: Path | str = DEFAULT_REGIONS, *, model: Any = None) -> in
             )
         )
     existing = set(model.objects.values_list("code", flat=True))
-    fields = ["name", "parent", "level", "prefix", "name_pinyin", "former_names"]
+    fields = ["name", "parent", "level", "prefix", "name_pinyin"]
+    if rows and "former_names" in rows[0]:
+        # A file without the column leaves the names an administrator gave alone.
+        fields.append("former_names")
     with transaction.atomic():
         # Foreign keys are checked at commit on both databases, so order does not matter.
         model.objects.bulk_create([o for o in objects if o.code not in existing], batch_size=500)

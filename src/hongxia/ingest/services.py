@@ -115,15 +115,6 @@ PERSON_FIELDS = (
 # only when the file has the first).
 CUT, MAYBE_CUT = "excel_float", "maybe_excel_float"
 DERIVED = ("name_pinyin", "id_hash", "id_masked", "phone_hash", "phone_masked", "landline_masked")
-# Old names of places still written on rosters (a region's own former_names column adds more).
-OLD_NAMES = {
-    "怀化地区": "431200",
-    "黔阳地区": "431200",
-    "黔阳县": "431281",
-    "洪江管理区": "431271",
-    "怀化市直": "431202",
-    "市直": "431202",
-}
 _REGION_SUFFIXES = (
     "苗族侗族自治县",
     "侗族自治县",
@@ -233,9 +224,6 @@ class RegionResolver:
                 add(pinyin.name_pinyin(short), code)
                 if name.endswith("自治县"):
                     add(short + "县", code)  # 麻阳县 for 麻阳苗族自治县, as people say it
-        for old, code in OLD_NAMES.items():
-            if code in self.codes:
-                names[old.lower()] = {code}
         self.names = names
         # Names a longer cell may start with: those of one province, city or county.
         self.prefixes = sorted(
