@@ -11,6 +11,8 @@ from typing import Any
 
 import openpyxl
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from hongxia.core import idcard
@@ -82,6 +84,24 @@ def test_job_list_shows_own_region_only(clerk: Any, other_clerk: Any, tmp_path: 
     _error(_api(other_clerk).get(f"{JOBS}/{job.pk}"), 404)
     _error(_api(other_clerk).post(f"{JOBS}/{job.pk}/confirm"), 404)
     _error(_api(other_clerk).get(f"{JOBS}/{job.pk}/report"), 404)
+
+
+def test_the_job_list_leaves_the_problems_to_the_job(clerk: Any, tmp_path: Path) -> None:
+    """A file wrong in one column of every row has as many problems as rows: a page of such
+    jobs in the list ran to a hundred megabytes. The list says whether there are any (the
+    report link); the job itself lists them."""
+    client = _api(clerk)
+    rows = [person_row(1), person_row(2, name="李建国", gender="未知")]
+    bad = _upload(client, tmp_path, rows).json()
+    good = _upload(client, tmp_path, [person_row(3, name="曾国华")]).json()
+    with CaptureQueriesContext(connection) as queries:
+        listed = {j["id"]: j for j in client.get(JOBS).json()["results"]}
+    [select] = [q["sql"] for q in queries.captured_queries if "ingest_importjob" in q["sql"]
+                and "COUNT" not in q["sql"]]
+    assert "problems" not in select
+    assert listed[bad["id"]]["problems"] is None and listed[bad["id"]]["report"] == bad["report"]
+    assert listed[good["id"]]["report"] is None and good["problems"] == []
+    assert client.get(bad["url"]).json()["problems"] == bad["problems"] != []
 
 
 def test_only_the_uploader_confirms(clerk: Any, city_admin: Any, tmp_path: Path) -> None:

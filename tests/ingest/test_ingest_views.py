@@ -280,3 +280,31 @@ def test_a_long_problem_list_is_summed_up_by_column_and_opens_one_group(
     one = client.get(f"/import/{job.pk}/", {"column": "离退休类别", "severity": "error"})
     assert [p["row"] for p in one.context["problems"]] == [17]
     assert len(client.get(f"/import/{job.pk}/").context["problems"]) == 13
+
+
+def test_the_progress_poll_and_the_list_leave_the_problems_alone(
+    clerk: Any, tmp_path: Path
+) -> None:
+    """While the confirmed import runs, its page asks every second how far it has got; the
+    check's problems (one for every row of a file wrong in one column) were read each time."""
+    from django.test.utils import CaptureQueriesContext
+
+    client = _client(clerk)
+    job = _upload(client, tmp_path, [person_row(1, gender="未知")])
+    ImportJob.objects.filter(pk=job.pk).update(status="running", processed=4, total=8)
+
+    def selects(url: str, **params: str) -> list[str]:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url, params)
+        assert response.status_code == 200
+        return [q["sql"] for q in queries.captured_queries if '"ingest_importjob"' in q["sql"]]
+
+    poll = selects(reverse("ingest:job", args=[job.pk]), partial="1")
+    assert poll and not any("problems" in sql for sql in poll)
+    polled = client.get(reverse("ingest:job", args=[job.pk]), {"partial": "1"})
+    assert "<progress" in polled.content.decode()
+    listed = selects(reverse("ingest:jobs"))
+    assert listed and not any("problems" in sql.split(" FROM ")[0] for sql in listed)
+    # The page itself still lists them.
+    page = client.get(reverse("ingest:job", args=[job.pk])).content.decode()
+    assert "未知" in page

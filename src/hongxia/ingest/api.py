@@ -76,10 +76,16 @@ class JobSerializer(serializers.Serializer):
     can_confirm = serializers.BooleanField(help_text="The caller may confirm the import now.")
     summary = serializers.DictField(
         help_text="Counts of the check (would be …) or of the import: rows, created, updated, "
-        "unchanged, rejected, queued (possible duplicates), blank_rows, total_rows, repaired; "
+        "unchanged, rejected, queued (possible duplicates), blank_rows, total_rows, repaired, "
+        "errors, problems; "
         "and sheet, encoding, header_row, columns, unknown_columns."
     )
-    problems = ProblemSerializer(many=True)
+    problems = ProblemSerializer(
+        many=True,
+        allow_null=True,
+        help_text="Every problem, on the job itself; null in the list (a file can have one "
+        "for every cell).",
+    )
     message = serializers.CharField(help_text="Why the job failed.")
     report = serializers.CharField(allow_null=True, help_text="The problem report (.xlsx).")
     created_at = serializers.DateTimeField()
@@ -118,8 +124,11 @@ class UploadSerializer(serializers.Serializer):
             raise ValidationError(exc.messages) from exc
 
 
-def job_json(job: ImportJob, request: Request) -> dict[str, Any]:
+def job_json(job: ImportJob, request: Request, *, listed: bool = False) -> dict[str, Any]:
+    """``listed``: for the list, without the problems (the job was read without them; the
+    summary counts them, except a job from before it did)."""
     url = request.build_absolute_uri(reverse("api:import-job-detail", args=[job.pk]))
+    has_problems = bool(job.summary.get("problems", True)) if listed else bool(job.problems)
     return {
         "id": job.pk,
         "url": url,
@@ -133,10 +142,10 @@ def job_json(job: ImportJob, request: Request) -> dict[str, Any]:
         "all_or_nothing": bool(job.options.get("all_or_nothing")),
         "can_confirm": jobs.can_confirm(actor=request.user, job=job),
         "summary": job.summary,
-        "problems": job.problems,
+        "problems": None if listed else job.problems,
         "message": job.message,
         "report": request.build_absolute_uri(reverse("api:import-job-report", args=[job.pk]))
-        if job.problems and jobs.may_take_report(actor=request.user, job=job)
+        if has_problems and jobs.may_take_report(actor=request.user, job=job)
         else None,
         "created_at": job.created_at.isoformat() if job.created_at else None,
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
@@ -161,20 +170,23 @@ class JobListView(_JobView):
     @extend_schema(
         operation_id="import_jobs_list",
         summary="Import jobs",
-        description="Newest first, a page at a time.",
+        description="Newest first, a page at a time; each job without its problems (read the "
+        "job itself for them).",
         parameters=schema.PAGE_PARAMETERS,
         responses={200: JobPageSerializer, **schema.READ_ERRORS},
     )
     def get(self, request: Request) -> Response:
         size = page_size(request, most=200)
         page = paginate(
-            self.scoped_queryset(),
+            self.scoped_queryset().defer("problems"),
             ordering=["id"],
             descending=True,
             cursor=request.query_params.get("cursor") or None,
             page_size=size,
         )
-        return page_response(request, page, [job_json(j, request) for j in page.rows])
+        return page_response(
+            request, page, [job_json(j, request, listed=True) for j in page.rows]
+        )
 
     @extend_schema(
         operation_id="import_jobs_create",

@@ -179,6 +179,7 @@ class ImportResult:
         data = asdict(self)
         data.pop("problems")
         data["errors"] = sum(1 for p in self.problems if p.severity == Severity.ERROR)
+        data["problems"] = len(self.problems)
         return data
 
     @property

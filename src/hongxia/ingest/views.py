@@ -55,7 +55,9 @@ class JobListView(ExportMixin, ScopedListView):
     )
 
     def get_queryset(self) -> Any:
-        return super().get_queryset().select_related("user", "region")
+        # A job's problems can be tens of thousands (a column wrong in every row): the list
+        # shows counts from the summary and reads none of them.
+        return super().get_queryset().select_related("user", "region").defer("problems")
 
     def export_row(self, job: ImportJob) -> list[Any]:
         summary = job.summary or {}
@@ -131,14 +133,26 @@ class JobDetailView(ScopedDetailView):
     context_object_name = "job"
 
     def get_template_names(self) -> list[str]:
-        if self.request.GET.get("partial"):
+        if self.partial():
             return ["ingest/_job_status.html"]
         return [self.template_name]
+
+    def partial(self) -> bool:
+        return bool(self.request.GET.get("partial"))
+
+    def get_queryset(self) -> Any:
+        qs = super().get_queryset()
+        # The progress poll, every second while the import runs, needs none of the check's
+        # problems (up to one for each cell of the file).
+        return qs.defer("problems") if self.partial() else qs
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
         job = self.object  # progress is on the row itself, written by whichever worker runs it
         ctx["running"] = job.status in (JobStatus.UPLOADED, JobStatus.RUNNING)
+        ctx["can_confirm"] = jobs.can_confirm(actor=self.request.user, job=job)
+        if self.partial():
+            return ctx
         ctx["problem_groups"] = problem_groups(job.problems)
         # ?column=…&severity=…: one group of the summary, when the list is long.
         wanted = {k: self.request.GET[k] for k in ("column", "severity") if k in self.request.GET}
@@ -146,7 +160,6 @@ class JobDetailView(ScopedDetailView):
         ctx["problem_filter"] = wanted
         ctx["problems"] = shown[:SHOWN_PROBLEMS]
         ctx["more_problems"] = max(len(shown) - SHOWN_PROBLEMS, 0)
-        ctx["can_confirm"] = jobs.can_confirm(actor=self.request.user, job=job)
         ctx["can_take_report"] = jobs.may_take_report(actor=self.request.user, job=job)
         return ctx
 
