@@ -144,6 +144,8 @@ HONGXIA_IDLE_MINUTES = int(os.environ.get("HONGXIA_IDLE_MINUTES", "30"))
 # Milestone birthdays and ages: 'zhousui' (周岁) or 'xusui' (虚岁).
 HONGXIA_AGE_RECKONING = os.environ.get("HONGXIA_AGE_RECKONING", "zhousui")
 HONGXIA_PAGE_SIZE = 50
+# A web import that has written no progress for this long stopped with its server process.
+HONGXIA_INGEST_STALE_SECONDS = int(os.environ.get("HONGXIA_INGEST_STALE_SECONDS", "600"))
 HONGXIA_EXPORT_MAX_ROWS = 200_000
 
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"

@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from hongxia.ingest import jobs, services
 from hongxia.ingest.models import ImportJob, MergeCandidate
@@ -308,3 +309,60 @@ def test_the_progress_poll_and_the_list_leave_the_problems_alone(
     # The page itself still lists them.
     page = client.get(reverse("ingest:job", args=[job.pk])).content.decode()
     assert "未知" in page
+
+
+class _Killed(BaseException):
+    """The server process ending under the import's thread: no except clause of ours sees it."""
+
+
+def test_an_import_killed_midway_is_shown_interrupted_and_finished_when_started_again(
+    clerk: Any, other_clerk: Any, tmp_path: Path
+) -> None:
+    """A restart or a deploy ends the server process and the import thread in it. The batches
+    committed before stay; the job showed "running" for ever, and could not be confirmed
+    again. Now, without progress for ten minutes, it is interrupted, and the uploader starts
+    it again: the rows already imported are recognised, none is imported twice."""
+    from unittest import mock
+
+    rows = [
+        person_row(i, birth=datetime.date(1930, 1, 1) + datetime.timedelta(days=7 * i))
+        for i in range(1, services.BATCH_SIZE + 503)
+    ]
+    client = _client(clerk)
+    job = _upload(client, tmp_path, rows)
+    assert job.status == "previewed" and job.summary["created"] == len(rows)
+    with mock.patch.object(jobs, "launch"):  # the thread is started by hand below
+        jobs.job_confirm(actor=clerk, job=job)
+    real_progress = jobs.record_progress
+
+    def dies_after_the_first_batch(job_id: int, done: int, total: int) -> None:
+        real_progress(job_id, done, total)
+        raise _Killed
+
+    with (
+        mock.patch.object(jobs, "record_progress", dies_after_the_first_batch),
+        pytest.raises(_Killed),
+    ):
+        jobs.run(job.pk, jobs.STAGE_IMPORT)
+    assert Person.objects.count() == services.BATCH_SIZE  # whole batches only
+    job.refresh_from_db()
+    assert job.status == "running"
+
+    page = client.get(reverse("ingest:job", args=[job.pk])).content.decode()
+    assert "已中断" not in page  # it may only be slow: the import page keeps waiting
+    ImportJob.objects.filter(pk=job.pk).update(
+        heartbeat=timezone.now() - jobs.stale_after() - datetime.timedelta(seconds=1)
+    )
+    page = client.get(reverse("ingest:job", args=[job.pk])).content.decode()
+    assert "已中断" in page and "重新开始" in page
+    assert f"导入未完成就停止了，已处理 {job.processed} 行" in page
+
+    refused = _client(other_clerk).post(reverse("ingest:restart", args=[job.pk]))
+    assert refused.status_code == 404  # another county's job
+    client.post(reverse("ingest:restart", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.status == "done", job.message
+    assert (job.summary["created"], job.summary["unchanged"]) == (502, services.BATCH_SIZE)
+    assert Person.objects.count() == len(rows)
+    again = client.post(reverse("ingest:restart", args=[job.pk]), follow=True)
+    assert [str(m) for m in again.context["messages"]] == ["该导入并未中断。"]

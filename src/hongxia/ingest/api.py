@@ -64,9 +64,10 @@ class JobSerializer(serializers.Serializer):
     filename = serializers.CharField()
     region = serializers.CharField(source="region_id")
     status = serializers.ChoiceField(
-        choices=["uploaded", "previewed", "running", "done", "failed"],
+        choices=["uploaded", "previewed", "running", "done", "failed", "interrupted"],
         help_text="uploaded → running (the check) → previewed → running (the import) → done; "
-        "or failed, with `message`.",
+        "or failed, with `message`; or interrupted: the stage stopped with its server process "
+        "(no progress for 10 minutes), and the uploader may restart it.",
     )
     stage = serializers.CharField(help_text="check or import: what the job is (or was) doing.")
     processed = serializers.IntegerField(help_text="Rows of the file read so far.")
@@ -74,6 +75,9 @@ class JobSerializer(serializers.Serializer):
     percent = serializers.IntegerField()
     all_or_nothing = serializers.BooleanField()
     can_confirm = serializers.BooleanField(help_text="The caller may confirm the import now.")
+    can_restart = serializers.BooleanField(
+        help_text="The stage was interrupted and the caller may start it again."
+    )
     summary = serializers.DictField(
         help_text="Counts of the check (would be …) or of the import: rows, created, updated, "
         "unchanged, rejected, queued (possible duplicates), blank_rows, total_rows, repaired, "
@@ -141,6 +145,7 @@ def job_json(job: ImportJob, request: Request, *, listed: bool = False) -> dict[
         "percent": job.percent,
         "all_or_nothing": bool(job.options.get("all_or_nothing")),
         "can_confirm": jobs.can_confirm(actor=request.user, job=job),
+        "can_restart": jobs.can_restart(actor=request.user, job=job),
         "summary": job.summary,
         "problems": None if listed else job.problems,
         "message": job.message,
@@ -176,6 +181,7 @@ class JobListView(_JobView):
         responses={200: JobPageSerializer, **schema.READ_ERRORS},
     )
     def get(self, request: Request) -> Response:
+        jobs.interrupt_stale()
         size = page_size(request, most=200)
         page = paginate(
             self.scoped_queryset().defer("problems"),
@@ -231,6 +237,7 @@ class JobDetailView(_JobView):
         responses={200: JobSerializer, 404: schema.NOT_FOUND, **schema.READ_ERRORS},
     )
     def get(self, request: Request, pk: int) -> Response:
+        jobs.interrupt_stale()
         return Response(job_json(self.get_object(pk), request))
 
 
@@ -258,6 +265,36 @@ class JobConfirmView(_JobView):
         job = self.get_object(pk)
         try:
             job = jobs.job_confirm(actor=request.user, job=job)
+        except DjangoValidationError as exc:
+            raise ValidationError({"non_field_errors": exc.messages}) from exc
+        job.refresh_from_db()
+        return Response(job_json(job, request), status=status.HTTP_202_ACCEPTED)
+
+
+class JobRestartView(_JobView):
+    """Start an interrupted stage again."""
+
+    required_permissions = {"POST": _ADD}
+
+    @extend_schema(
+        operation_id="import_jobs_restart",
+        summary="Restart an interrupted job",
+        description="Only the uploader, once the job is `interrupted`. The check runs anew; "
+        "the import recognises the rows it had committed and does not import them twice. "
+        "Poll the job.",
+        parameters=[JOB_ID],
+        request=None,
+        responses={
+            202: JobSerializer,
+            400: schema.BAD_REQUEST,
+            404: schema.NOT_FOUND,
+            **schema.READ_ERRORS,
+        },
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        job = self.get_object(pk)
+        try:
+            job = jobs.job_restart(actor=request.user, job=job)
         except DjangoValidationError as exc:
             raise ValidationError({"non_field_errors": exc.messages}) from exc
         job.refresh_from_db()
@@ -570,6 +607,7 @@ urlpatterns: list[Any] = [
     *_route("jobs", JobListView, "import-job-list"),
     *_route("jobs/<int:pk>", JobDetailView, "import-job-detail"),
     *_route("jobs/<int:pk>/confirm", JobConfirmView, "import-job-confirm"),
+    *_route("jobs/<int:pk>/restart", JobRestartView, "import-job-restart"),
     *_route("jobs/<int:pk>/report", JobReportView, "import-job-report"),
     *_route("export", RosterExportView, "import-roster-export"),
     *_route("duplicates", CandidateListView, "import-duplicate-list"),

@@ -10,6 +10,8 @@ class JobStatus(models.TextChoices):
     RUNNING = "running", _("Running")
     DONE = "done", _("Done")
     FAILED = "failed", _("Failed")
+    # The stage's thread stopped with its server process (a restart, a deploy, a crash).
+    INTERRUPTED = "interrupted", _("Interrupted")
 
 
 class MergeStatus(models.TextChoices):

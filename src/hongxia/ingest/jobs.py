@@ -4,13 +4,15 @@ Each stage runs in a thread that writes its progress to the ImportJob row, in th
 so whichever gunicorn worker answers the page's htmx poll reads the same figure (a per-process
 cache would show it only to the worker running the thread). The thread holds its own database
 connection and closes it when done.
-A stage interrupted by a restart leaves the job "running" with whole batches committed (or,
-for a check or an all-or-nothing import, nothing): the clerk uploads the file again and the
-idempotent upsert finishes the work.
+A stage interrupted by a restart leaves whole batches committed (or, for a check or an
+all-or-nothing import, nothing). Its thread writes no more progress, so after STALE_AFTER
+without any the job is shown as interrupted, and the uploader starts the stage again: the
+idempotent upsert finishes the work without importing a row twice.
 """
 
 from __future__ import annotations
 
+import datetime
 import threading
 import uuid
 from pathlib import Path
@@ -21,6 +23,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import DEFAULT_DB_ALIAS, close_old_connections, connection, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,6 +36,11 @@ from hongxia.ingest.models import ImportJob
 STAGE_CHECK = "check"
 STAGE_IMPORT = "import"
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+# A running stage writes its progress after every batch (a second or two). Reading a large
+# file before the first batch takes longer, and an all-or-nothing import on SQLite shows its
+# progress only when it commits: hence the margin (the environment's
+# HONGXIA_INGEST_STALE_SECONDS may set another).
+STALE_AFTER = datetime.timedelta(minutes=10)
 
 
 def upload_dir() -> Path:
@@ -123,6 +131,55 @@ def problem_report(*, actor: Any, job: ImportJob, out: BinaryIO) -> None:
     )
 
 
+def stale_after() -> datetime.timedelta:
+    seconds = getattr(settings, "HONGXIA_INGEST_STALE_SECONDS", None)
+    return datetime.timedelta(seconds=seconds) if seconds else STALE_AFTER
+
+
+def interrupt_stale(now: datetime.datetime | None = None) -> int:
+    """Mark as interrupted the running stages that have given no sign of life for STALE_AFTER:
+    their thread died with its server process. Returns how many. Called by the pages and the
+    API before they show jobs; a read when nothing is stale."""
+    now = now or timezone.now()
+    cutoff = now - stale_after()
+    stale = ImportJob.objects.filter(
+        Q(heartbeat__lt=cutoff) | Q(heartbeat__isnull=True, created_at__lt=cutoff),
+        status__in=[JobStatus.UPLOADED, JobStatus.RUNNING],
+    )
+    if not stale.exists():
+        return 0
+    return stale.update(status=JobStatus.INTERRUPTED)
+
+
+def can_restart(*, actor: Any, job: ImportJob) -> bool:
+    return (
+        job.status == JobStatus.INTERRUPTED
+        and job.user_id == actor.pk
+        and actor.has_perm("people.add_person")
+    )
+
+
+def job_restart(*, actor: Any, job: ImportJob) -> ImportJob:
+    """Start an interrupted stage again: the check anew, or the import, whose rows already
+    committed are recognised and left as they are."""
+    if not actor.has_perm("people.add_person") or job.user_id != actor.pk:
+        raise PermissionDenied
+    with transaction.atomic():
+        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if locked.status != JobStatus.INTERRUPTED:
+            raise ValidationError(_("This import was not interrupted."))
+        if not Path(locked.path).exists():
+            raise ValidationError(
+                _("The uploaded file is no longer available: upload it again.")
+            )
+        locked.status = JobStatus.RUNNING
+        locked.processed = 0
+        locked.heartbeat = timezone.now()
+        locked.save(update_fields=["status", "processed", "heartbeat"])
+    launch(locked, locked.options.get("stage") or STAGE_CHECK)
+    return locked
+
+
 def can_confirm(*, actor: Any, job: ImportJob) -> bool:
     """The uploader may confirm a checked job, unless it is all-or-nothing and rows were refused."""
     return (
@@ -150,8 +207,9 @@ def job_confirm(*, actor: Any, job: ImportJob) -> ImportJob:
             )
         locked.status = JobStatus.RUNNING
         locked.processed = 0
+        locked.heartbeat = timezone.now()
         locked.options = {**locked.options, "stage": STAGE_IMPORT}
-        locked.save(update_fields=["status", "processed", "options"])
+        locked.save(update_fields=["status", "processed", "heartbeat", "options"])
     launch(locked, STAGE_IMPORT)
     return locked
 
@@ -165,17 +223,17 @@ def record_progress(job_id: int, done: int, total: int) -> None:
     its own, so the figure is seen while the import runs. SQLite has one writer at a time:
     there the figure of an all-or-nothing import shows when it commits.
     """
-    values = {"processed": done, "total": max(total, done)}
+    total, now = max(total, done), timezone.now()
     if not (connection.in_atomic_block and connection.vendor == "postgresql"):
-        ImportJob.objects.filter(pk=job_id).update(**values)
+        ImportJob.objects.filter(pk=job_id).update(processed=done, total=total, heartbeat=now)
         return
     side = _side_connection()
     try:
         with side.cursor() as cur:
             cur.execute(
                 f"UPDATE {side.ops.quote_name(ImportJob._meta.db_table)} "  # noqa: S608
-                "SET processed = %s, total = %s WHERE id = %s",
-                [values["processed"], values["total"], job_id],
+                "SET processed = %s, total = %s, heartbeat = %s WHERE id = %s",
+                [done, total, now, job_id],
             )
     finally:
         side.close()
@@ -210,7 +268,9 @@ def _thread(job_id: int, stage: str) -> None:
 
 def run(job_id: int, stage: str) -> None:
     job = ImportJob.objects.select_related("user").get(pk=job_id)
-    ImportJob.objects.filter(pk=job_id).update(status=JobStatus.RUNNING, processed=0)
+    ImportJob.objects.filter(pk=job_id).update(
+        status=JobStatus.RUNNING, processed=0, heartbeat=timezone.now()
+    )
 
     last = [0, 0]
 

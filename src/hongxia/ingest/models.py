@@ -43,6 +43,9 @@ class ImportJob(ScopedModel):
     message = models.TextField(_("message"), blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    # Written with the progress: a running stage that has not written it for a long while
+    # has stopped (jobs.interrupt_stale).
+    heartbeat = models.DateTimeField(_("last progress"), null=True, blank=True)
 
     scope_field = "region"
     owner_field = None

@@ -55,6 +55,7 @@ class JobListView(ExportMixin, ScopedListView):
     )
 
     def get_queryset(self) -> Any:
+        jobs.interrupt_stale()
         # A job's problems can be tens of thousands (a column wrong in every row): the list
         # shows counts from the summary and reads none of them.
         return super().get_queryset().select_related("user", "region").defer("problems")
@@ -141,6 +142,7 @@ class JobDetailView(ScopedDetailView):
         return bool(self.request.GET.get("partial"))
 
     def get_queryset(self) -> Any:
+        jobs.interrupt_stale()
         qs = super().get_queryset()
         # The progress poll, every second while the import runs, needs none of the check's
         # problems (up to one for each cell of the file).
@@ -151,6 +153,7 @@ class JobDetailView(ScopedDetailView):
         job = self.object  # progress is on the row itself, written by whichever worker runs it
         ctx["running"] = job.status in (JobStatus.UPLOADED, JobStatus.RUNNING)
         ctx["can_confirm"] = jobs.can_confirm(actor=self.request.user, job=job)
+        ctx["can_restart"] = jobs.can_restart(actor=self.request.user, job=job)
         if self.partial():
             return ctx
         ctx["problem_groups"] = problem_groups(job.problems)
@@ -182,6 +185,23 @@ class JobConfirmView(ScopedActionView):
             jobs.job_confirm(actor=request.user, job=job)
         except PermissionDenied:
             messages.error(request, _("Only the person who uploaded the file can confirm it."))
+        except ValidationError as exc:
+            for msg in exc.messages:
+                messages.error(request, msg)
+        return redirect(job)
+
+
+class JobRestartView(ScopedActionView):
+    model = ImportJob
+    permission_required = "people.add_person"
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        job = self.get_object()
+        try:
+            jobs.job_restart(actor=request.user, job=job)
+        except PermissionDenied:
+            messages.error(request, _("Only the person who uploaded the file can start it again."))
         except ValidationError as exc:
             for msg in exc.messages:
                 messages.error(request, msg)
