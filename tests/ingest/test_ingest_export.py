@@ -62,8 +62,18 @@ def _people() -> list[Person]:
             elsewhere_city="长沙市",
             elsewhere_address="岳麓区麓山南路",
             hardship=True,
+            hardship_note="老伴住院，医药费负担重",
             ethnicity="12",
             health_status="chronic",
+        ),
+        PersonFactory(
+            region_id="431202",
+            name="李桂兰",
+            gender="F",
+            birth_date=datetime.date(1936, 9, 9),
+            category="survivor",
+            survivor_relation="spouse",
+            lunar_birthday=True,
         ),
         PersonFactory(
             region_id="431202",
@@ -134,11 +144,11 @@ def test_unmasked_export_imported_again_reproduces_the_records(
         )
     # Into the same registry: nothing changes.
     same = services.roster_import(actor=viewer, path=path)
-    assert (same.created, same.updated, same.unchanged) == (0, 0, 4), same.problems
+    assert (same.created, same.updated, same.unchanged) == (0, 0, 5), same.problems
     # Into an empty registry: the same records come back.
     Person.objects.all().delete()
     result = services.roster_import(actor=viewer, path=path)
-    assert result.created == 4, [p.message for p in result.problems]
+    assert result.created == 5, [p.message for p in result.problems]
     assert _records() == before
 
 

@@ -1108,3 +1108,29 @@ def test_a_held_row_is_shown_beside_the_record(clerk: Any, tmp_path: Path) -> No
     assert number not in page and "13912345678" not in page
     assert page.count("不同</span>") == sum(c.differs for c in rows.values()) > 1
     assert "同一人：用此行更新记录" in page
+
+
+def test_a_survivors_roster_brings_the_relation_the_lunar_birthday_and_hardship(
+    clerk: Any, tmp_path: Path
+) -> None:
+    """遗属 rosters say whose survivor a person is and keep the birthday by the calendar the
+    family keeps; before, these columns were reported as unknown and left out."""
+    headers = [*HEADERS, "与已故干部关系", "农历生日", "困难情况"]
+    rows = [
+        [*person_row(1, name="李桂兰", gender="女", category="遗属"), "妻子", "农历", "独居"],
+        [*person_row(2, name="王秀英", gender="女", category="遗属"), "长女", "公历", ""],
+        [*person_row(3, name="曾国华", category="遗属"), "堂兄", "藏历", ""],
+    ]
+    path = write_xlsx(tmp_path / "遗属.xlsx", rows, headers=headers)
+    result = services.roster_import(actor=clerk, path=path)
+    assert result.unknown_columns == []
+    assert _errors(result) == [
+        (7, "与已故干部关系", "无法识别的值“堂兄”。"),
+        (7, "农历生日", "请填“农历”或“公历”（或“是”“否”），而不是“藏历”。"),
+    ]
+    people = {p.name: p for p in Person.objects.all()}
+    assert set(people) == {"李桂兰", "王秀英"}
+    assert (people["李桂兰"].survivor_relation, people["李桂兰"].lunar_birthday) == ("spouse", True)
+    assert people["李桂兰"].hardship_note == "独居"
+    wang = people["王秀英"]
+    assert (wang.survivor_relation, wang.lunar_birthday) == ("daughter", False)

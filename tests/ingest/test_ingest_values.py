@@ -242,10 +242,33 @@ def test_valid_ids_pass_in_text_and_full_width(day: datetime.date, seq: int) -> 
         ("political_status", "×", "masses"),
         ("life_status", "是", "alive"),  # under 是否在世
         ("life_status", "否", "deceased"),
+        # 与已故干部关系, as the registry names it and as rosters write it.
+        ("survivor_relation", "配偶", "spouse"),
+        ("survivor_relation", "妻子", "spouse"),
+        ("survivor_relation", "遗孀", "spouse"),
+        ("survivor_relation", "长子", "son"),
+        ("survivor_relation", "女儿", "daughter"),
+        ("survivor_relation", "外孙女", "grandchild"),
+        ("survivor_relation", "Spouse", "spouse"),
     ],
 )
 def test_choice_labels_and_variants(field: str, raw: str, code: str) -> None:
     assert rules.parse_choice(field, raw) == code
+
+
+@pytest.mark.parametrize(
+    ("raw", "lunar"),
+    [("农历", True), ("阴历", True), ("是", True), ("√", True), ("公历", False), ("阳历", False),
+     ("否", False), ("", None), (None, None)],
+)
+def test_a_lunar_birthday_is_a_yes_or_the_calendar_named(raw: object, lunar: bool | None) -> None:
+    assert rules.parse_lunar(raw) is lunar
+
+
+def test_a_calendar_no_one_keeps_is_refused() -> None:
+    with pytest.raises(rules.CellError) as err:
+        rules.parse_lunar("藏历")
+    assert err.value.message == "请填“农历”或“公历”（或“是”“否”），而不是“藏历”。"
 
 
 def test_unknown_choice_is_reported_with_its_value() -> None:

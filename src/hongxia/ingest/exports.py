@@ -34,7 +34,9 @@ ROSTER_FIELDS = [
     "ethnicity",
     "id_number",
     "birth_date",
+    "lunar_birthday",
     "category",
+    "survivor_relation",
     "rank",
     "former_unit",
     "retirement_date",
@@ -53,6 +55,7 @@ ROSTER_FIELDS = [
     "life_status",
     "death_date",
     "hardship",
+    "hardship_note",
     "notes",
 ]
 ROSTER_COLUMNS: list[tuple[str, str]] = [(f, rules.FIELDS[f][0]) for f in ROSTER_FIELDS]
@@ -64,6 +67,7 @@ _ZH_LABELS: dict[str, dict[str, str]] = {
     "rank": {c: zh for c, zh, _en, _w in choices_data.RANKS},
     "political_status": {c: zh for c, zh, _en in choices_data.POLITICAL_STATUSES},
     "health_status": {c: zh for c, zh, _en in choices_data.HEALTH_STATUSES},
+    "survivor_relation": {c: zh for c, zh, _en in choices_data.RELATIONS},
 }
 SENSITIVE = {"id_number": "id_masked", "phone": "phone_masked", "landline": "landline_masked"}
 FORMATS = ("xlsx", "csv")

@@ -50,6 +50,7 @@ MESSAGES: dict[str, Promise] = {
     ),
     "choice": _("Unknown value %(value)s."),
     "bool": _("Write 是 or 否, not %(value)s."),
+    "lunar": _("Write 农历 or 公历 (or 是 or 否), not %(value)s."),
     "region": _("Unknown region %(value)s."),
     "region_ambiguous": _("The region name %(value)s is ambiguous; use the region code."),
     "region_level": _(
@@ -375,6 +376,21 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "life_status": ("生存状态", "是否在世", "life status"),
     "death_date": ("去世时间", "去世日期", "逝世时间", "date of death"),
     "hardship": ("是否困难", "困难", "in hardship"),
+    "hardship_note": ("困难情况", "困难说明", "困难情况说明", "致困原因", "hardship details"),
+    "lunar_birthday": (
+        "农历生日",
+        "是否农历生日",
+        "过农历生日",
+        "生日历法",
+        "birthday kept by the lunar calendar",
+    ),
+    "survivor_relation": (
+        "与已故干部关系",
+        "与去世干部关系",
+        "遗属关系",
+        "与原干部关系",
+        "relation to the deceased",
+    ),
     "notes": ("备注", "notes"),
     # Recognised, but not registry fields: kept out of the "unknown column" list.
     "party_branch": ("所在党支部", "党支部", "所在支部"),
@@ -767,6 +783,24 @@ _EXTRA_CHOICES: dict[str, dict[str, str]] = {
         "alive": "alive",
         "deceased": "deceased",
     },
+    "survivor_relation": {
+        "妻子": "spouse",
+        "妻": "spouse",
+        "丈夫": "spouse",
+        "夫": "spouse",
+        "遗孀": "spouse",
+        "夫妻": "spouse",
+        "子": "son",
+        "长子": "son",
+        "次子": "son",
+        "女": "daughter",
+        "长女": "daughter",
+        "次女": "daughter",
+        "孙子": "grandchild",
+        "孙女": "grandchild",
+        "外孙": "grandchild",
+        "外孙女": "grandchild",
+    },
     "rank": {
         "正厅": "ting_zheng",
         "副厅": "ting_fu",
@@ -787,6 +821,7 @@ _ROWS: dict[str, list[tuple[str, ...]]] = {
     "rank": [(c, zh, en) for c, zh, en, _w in choices_data.RANKS],
     "political_status": [tuple(r) for r in choices_data.POLITICAL_STATUSES],
     "health_status": [tuple(r) for r in choices_data.HEALTH_STATUSES],
+    "survivor_relation": [tuple(r) for r in choices_data.RELATIONS],
 }
 
 
@@ -810,6 +845,7 @@ CHOICE_FIELDS = (
     "political_status",
     "health_status",
     "life_status",
+    "survivor_relation",
 )
 _TABLES = {field: _choice_table(field) for field in CHOICE_FIELDS}
 _WORDS = {field: frozenset(table) for field, table in _TABLES.items()}
@@ -834,6 +870,20 @@ def parse_choice(field: str, value: Any) -> str:
 
 _TRUE = {"是", "有", "y", "yes", "true", "1", "√", "✓"}
 _FALSE = {"否", "无", "n", "no", "false", "0", "×"}
+
+
+_LUNAR = {"农历": True, "阴历": True, "旧历": True, "公历": False, "阳历": False, "新历": False}
+
+
+def parse_lunar(value: Any) -> bool | None:
+    """农历生日: 是/否, or the calendar named (农历, 公历)."""
+    text = fold(value)
+    if text in _LUNAR:
+        return _LUNAR[text]
+    try:
+        return parse_bool(text)
+    except CellError:
+        raise CellError("lunar", text) from None
 
 
 def parse_bool(value: Any) -> bool | None:

@@ -65,13 +65,14 @@ SQLITE_CHECKPOINT_PAGES = 10_000
 # 700 the collector ran ~1,800 times over the 56,000-row roster (8-13% of the import).
 GC_THRESHOLD = 50_000
 DATE_FIELDS = ("birth_date", "retirement_date", "revolution_date", "party_joined", "death_date")
-BOOL_FIELDS = ("lives_elsewhere", "hardship")
+BOOL_FIELDS = ("lives_elsewhere", "hardship", "lunar_birthday")
 TEXT_FIELDS = (
     "name",
     "former_unit",
     "address",
     "elsewhere_city",
     "elsewhere_address",
+    "hardship_note",
     "notes",
     "phone",
     "landline",
@@ -91,7 +92,9 @@ PERSON_FIELDS = (
     "gender",
     "ethnicity",
     "birth_date",
+    "lunar_birthday",
     "category",
+    "survivor_relation",
     "rank",
     "former_unit",
     "retirement_date",
@@ -109,6 +112,7 @@ PERSON_FIELDS = (
     "life_status",
     "death_date",
     "hardship",
+    "hardship_note",
     "notes",
 )
 # Problem codes: an ID Excel cut (refused), and a good one that may be cut (a warning kept
@@ -401,7 +405,7 @@ def _convert_cell(fname: str, raw: Any, header: str, resolver: RegionResolver) -
             if precision != "day":
                 values[f"_{fname}_precision"] = precision
         elif fname in BOOL_FIELDS:
-            flag = rules.parse_bool(raw)
+            flag = rules.parse_lunar(raw) if fname == "lunar_birthday" else rules.parse_bool(raw)
             if flag is not None:
                 values[fname] = flag
         elif fname in rules.CHOICE_FIELDS:
