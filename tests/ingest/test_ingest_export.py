@@ -18,14 +18,20 @@ from hypothesis import strategies as st
 from hongxia.core import audit, idcard
 from hongxia.core.models import AuditLog
 from hongxia.ingest import exports, rules, services
-from hongxia.people.models import Person
+from hongxia.people.models import Person, Tag
 from tests.factories import PersonFactory
 
 FIELDS = [f for f in services.PERSON_FIELDS if f != "region"] + ["region_id", *services.DERIVED]
 
 
 def _records() -> dict[str, dict[str, Any]]:
-    return {p.id_number or p.name: {f: getattr(p, f) for f in FIELDS} for p in Person.objects.all()}
+    return {
+        p.id_number or p.name: {
+            **{f: getattr(p, f) for f in FIELDS},
+            "tags": sorted(t.code for t in p.tags.all()),
+        }
+        for p in Person.objects.prefetch_related("tags")
+    }
 
 
 @pytest.fixture
@@ -35,6 +41,13 @@ def viewer(city_admin: Any) -> Any:
 
 
 def _people() -> list[Person]:
+    people = _registered()
+    people[1].tags.set(Tag.objects.filter(code__in=["aged80", "living_alone"]))
+    people[4].tags.set(Tag.objects.filter(code__in=["extreme_hardship"]))
+    return people
+
+
+def _registered() -> list[Person]:
     return [
         PersonFactory(
             region_id="431202",

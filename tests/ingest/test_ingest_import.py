@@ -1134,3 +1134,66 @@ def test_a_survivors_roster_brings_the_relation_the_lunar_birthday_and_hardship(
     assert people["李桂兰"].hardship_note == "独居"
     wang = people["王秀英"]
     assert (wang.survivor_relation, wang.lunar_birthday) == ("daughter", False)
+
+
+def test_tags_come_in_by_name_english_name_or_code(clerk: Any, tmp_path: Path) -> None:
+    """精细分类 (高龄、独居, ...) targets the care services. A roster's column of them was an
+    unknown column, left out."""
+    headers = [*HEADERS, "精细分类"]
+    rows = [
+        [*person_row(1, name="张三丰"), "高龄、独居"],
+        [*person_row(2, name="李建国"), "Living alone, aged80"],
+        [*person_row(3, name="曾国华"), "特困 五保户"],
+        [*person_row(4, name="王秀英", gender="女"), ""],
+    ]
+    path = write_xlsx(tmp_path / "r.xlsx", rows, headers=headers)
+    result = services.roster_import(actor=clerk, path=path)
+    assert result.unknown_columns == []
+    [(row, column, message)] = _errors(result)
+    assert (row, column) == (7, "精细分类")
+    assert message == (
+        "无法识别的精细分类“五保户”。信息库中的分类有：半失能、失能、孤寡、特困、独居、空巢、重病、"
+        "长期未参加活动、随子女居住、高龄。"
+    )
+    tags = {p.name: sorted(t.code for t in p.tags.all()) for p in Person.objects.all()}
+    assert tags == {
+        "张三丰": ["aged80", "living_alone"],
+        "李建国": ["aged80", "living_alone"],
+        "王秀英": [],
+    }
+
+    # Again, with other tags: only the tags change, audited; an empty cell leaves them.
+    rows[0][-1] = "高龄、空巢"
+    rows[1][-1] = ""
+    again = services.roster_import(
+        actor=clerk, path=write_xlsx(tmp_path / "r2.xlsx", rows, headers=headers)
+    )
+    assert (again.updated, again.unchanged, again.rejected) == (1, 2, 1), _errors(again)
+    zhang = Person.objects.get(name="张三丰")
+    assert sorted(t.code for t in zhang.tags.all()) == ["aged80", "empty_nest"]
+    assert sorted(t.code for t in Person.objects.get(name="李建国").tags.all()) == [
+        "aged80", "living_alone"]
+    log = AuditLog.objects.filter(object_pk=str(zhang.pk), action="import").latest("id")
+    assert log.changes == {"tags": [["aged80", "living_alone"], ["aged80", "empty_nest"]]}
+    # And again as it is now: nothing changes.
+    third = services.roster_import(
+        actor=clerk, path=write_xlsx(tmp_path / "r3.xlsx", rows, headers=headers)
+    )
+    assert (third.updated, third.unchanged) == (0, 3)
+
+
+def test_a_held_rows_tags_go_with_the_decision(clerk: Any, tmp_path: Path) -> None:
+    earlier = PersonFactory(region_id="431202", name="王秀英", gender="F",
+                            birth_date=datetime.date(1938, 5, 1), id_number="", phone="")
+    headers = [*HEADERS, "精细分类"]
+    path = write_xlsx(tmp_path / "r.xlsx", [[*person_row(1, name="王秀英", gender="女"), "独居"]],
+                      headers=headers)
+    assert services.roster_import(actor=clerk, path=path).queued == 1
+    candidate = MergeCandidate.objects.get()
+    client = Client()
+    client.force_login(clerk)
+    page = client.get(f"/import/duplicates/{candidate.pk}/")
+    rows = {c.field: c for c in page.context["compared"]}
+    assert (rows["tags"].row, rows["tags"].record, rows["tags"].differs) == ("独居", "", True)
+    services.merge_decide(actor=clerk, candidate=candidate, decision="merged")
+    assert [t.code for t in Person.objects.get(pk=earlier.pk).tags.all()] == ["living_alone"]

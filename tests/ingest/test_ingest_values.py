@@ -339,3 +339,29 @@ def test_what_keeps_excel_from_making_a_number_is_taken_off(raw: object, cell: o
 )
 def test_no_space_between_the_characters_of_a_name(raw: str, name: str) -> None:
     assert rules.fold_name(raw) == name
+
+
+_TAGS = {
+    "高龄": "aged80", "独居": "living_alone", "livingalone": "living_alone", "aged80": "aged80"
+}
+
+
+@given(
+    st.lists(st.sampled_from(["高龄", "独居", "Living alone", "AGED80"]), max_size=4),
+    st.sampled_from(["、", ",", "，", ";", " ", " / "]),
+)
+def test_tags_named_in_any_order_and_with_any_separator_come_back(
+    names: list[str], separator: str
+) -> None:
+    codes = rules.parse_tags(separator.join(names), _TAGS)
+    assert codes == tuple(sorted({_TAGS[n.lower().replace(" ", "")] for n in names}))
+
+
+@given(st.text(max_size=20))
+def test_tags_from_any_text_are_known_codes_or_refused_by_name(text: str) -> None:
+    try:
+        codes = rules.parse_tags(text, _TAGS)
+    except rules.CellError as exc:
+        assert exc.value and exc.value in rules.fold(text) and "高龄" in exc.message
+    else:
+        assert set(codes) <= set(_TAGS.values()) and list(codes) == sorted(set(codes))

@@ -56,6 +56,7 @@ ROSTER_FIELDS = [
     "death_date",
     "hardship",
     "hardship_note",
+    "tags",
     "notes",
 ]
 ROSTER_COLUMNS: list[tuple[str, str]] = [(f, rules.FIELDS[f][0]) for f in ROSTER_FIELDS]
@@ -87,6 +88,8 @@ def person_values(person: Person, *, unmasked: bool, region_names: dict[str, str
             value = person.region_id
         elif key == "region_name":
             value = region_names.get(person.region_id, "")
+        elif key == "tags":  # prefetched; the Chinese names, as the roster is Chinese
+            value = "、".join(sorted(t.name for t in person.tags.all()))
         elif key in _ZH_LABELS:
             code = getattr(person, key)
             value = _ZH_LABELS[key].get(code, code) if code else ""
@@ -102,7 +105,7 @@ def _rows(qs: QuerySet[Person], unmasked: bool) -> Iterator[list[Any]]:
     names = dict(Region.objects.values_list("code", "name"))
     if not unmasked:
         qs = qs.defer("id_number", "phone", "landline")
-    for person in qs.iterator(chunk_size=2000):
+    for person in qs.prefetch_related("tags").iterator(chunk_size=2000):
         yield person_values(person, unmasked=unmasked, region_names=names)
 
 

@@ -391,6 +391,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "与原干部关系",
         "relation to the deceased",
     ),
+    "tags": ("精细分类", "人员分类", "分类标签", "人员标签", "classification"),
     "notes": ("备注", "notes"),
     # Recognised, but not registry fields: kept out of the "unknown column" list.
     "party_branch": ("所在党支部", "党支部", "所在支部"),
@@ -870,6 +871,39 @@ def parse_choice(field: str, value: Any) -> str:
 
 _TRUE = {"是", "有", "y", "yes", "true", "1", "√", "✓"}
 _FALSE = {"否", "无", "n", "no", "false", "0", "×"}
+
+
+_TAG_SEPARATORS = re.compile(r"[、,，;；/／|]+")
+
+
+def parse_tags(value: Any, table: Mapping[str, str]) -> tuple[str, ...]:
+    """精细分类: names (高龄、独居), English names or codes, as the registry's tag table gives
+    them (``table``: word, folded, lower case, no spaces → code) → the codes, sorted; () if
+    empty. Spaces separate names too (高龄 独居), except inside an English one."""
+    codes = set()
+    for part in _TAG_SEPARATORS.split(fold(value)):
+        tokens = part.split()
+        start = 0
+        while start < len(tokens):
+            # The longest run of words that names a tag (Living alone), else one word.
+            for end in range(len(tokens), start, -1):
+                word = "".join(tokens[start:end]).lower()
+                if word in table:
+                    break
+            else:
+                end, word = start + 1, tokens[start].lower()
+            start = end
+            code = table.get(word)
+            if code is None:
+                known = "、".join(sorted({w for w in table if not w.isascii()})) or "—"
+                raise CellError(
+                    "tag",
+                    tokens[end - 1],
+                    _("Unknown classification %(value)s. The registry's are: %(known)s.")
+                    % {"value": tokens[end - 1], "known": known},
+                )
+            codes.add(code)
+    return tuple(sorted(codes))
 
 
 _LUNAR = {"农历": True, "阴历": True, "旧历": True, "公历": False, "阳历": False, "新历": False}

@@ -13,7 +13,7 @@ from hongxia.core import masking
 from hongxia.ingest import services
 from hongxia.ingest.models import MergeCandidate
 from hongxia.people import services as people_services
-from hongxia.people.models import Person
+from hongxia.people.models import Person, Tag
 
 # Shown whatever the row holds: what tells two people apart.
 ALWAYS = ("name", "gender", "birth_date", "id_number", "region", "category")
@@ -78,6 +78,18 @@ def candidate_comparison(candidate: MergeCandidate) -> list[Compared]:
                 label[:1].upper() + label[1:],
                 _shown(fname, values.get(fname)),
                 _shown(fname, getattr(person, fname)),
+            )
+        )
+    codes = candidate.data.get("tags")
+    if codes:
+        names = dict(Tag.objects.values_list("code", "name"))
+        label = str(Person._meta.get_field("tags").verbose_name)
+        compared.append(
+            Compared(
+                "tags",
+                label[:1].upper() + label[1:],
+                "、".join(sorted(names.get(c, c) for c in codes)),
+                "、".join(sorted(t.name for t in person.tags.all())),
             )
         )
     return compared

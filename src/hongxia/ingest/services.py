@@ -49,7 +49,7 @@ from hongxia.ingest.models import ImportJob, MergeCandidate, RowFingerprint
 from hongxia.people import services as people_services
 from hongxia.people.choices import LifeStatus
 from hongxia.people.forms import PersonForm
-from hongxia.people.models import Person, SearchKey
+from hongxia.people.models import Person, SearchKey, Tag
 
 BATCH_SIZE = 2000
 # Worker processes that convert and judge rows while the import writes
@@ -115,6 +115,9 @@ PERSON_FIELDS = (
     "hardship_note",
     "notes",
 )
+# What a row can set of a person: the fields, and its 精细分类 tags (a many-to-many link,
+# not a column: compared and written apart, as a sorted tuple of codes).
+ROW_FIELDS = (*PERSON_FIELDS, "tags")
 # Problem codes: an ID Excel cut (refused), and a good one that may be cut (a warning kept
 # only when the file has the first).
 CUT, MAYBE_CUT = "excel_float", "maybe_excel_float"
@@ -357,9 +360,16 @@ def _lost_its_zero(raw: Any) -> bool:
     return 9 <= len(digits) <= 11 and not (len(digits) == 11 and digits[0] == "1")
 
 
-def _convert_cell(fname: str, raw: Any, header: str, resolver: RegionResolver) -> CellResult:
+def _convert_cell(
+    fname: str,
+    raw: Any,
+    header: str,
+    resolver: RegionResolver,
+    tags: Mapping[str, str] | None = None,
+) -> CellResult:
     """One cell → the (field, value) pairs it sets and its problems (row 0: the caller sets
-    the row number). Depends on nothing but its arguments, so it can be remembered."""
+    the row number). Depends on nothing but its arguments, so it can be remembered.
+    ``tags``: the registry's tag words → codes (tag_table)."""
     values: dict[str, Any] = {}
     problems: list[Problem] = []
     if fname in MARKED_AS_TEXT:
@@ -415,6 +425,10 @@ def _convert_cell(fname: str, raw: Any, header: str, resolver: RegionResolver) -
                 values[fname] = code
         elif fname == "region":
             values[fname] = resolver.resolve(_cell_text(raw, 0, header, problems))
+        elif fname == "tags":
+            codes = rules.parse_tags(_cell_text(raw, 0, header, problems), tags or {})
+            if codes:  # an empty cell leaves the person's tags as they are
+                values[fname] = codes
         elif fname == "name":
             values[fname] = rules.fold_name(_cell_text(raw, 0, header, problems))
         else:
@@ -450,6 +464,7 @@ def convert_row(
     resolver: RegionResolver,
     default_region: str,
     memo: dict[tuple[int, type, Any], CellResult] | None = None,
+    tags: Mapping[str, str] | None = None,
 ) -> RowData:
     """Cells → field values; every cell that cannot be read becomes a problem of the row."""
     values: dict[str, Any] = {}
@@ -462,11 +477,11 @@ def convert_row(
             key = (index, type(raw), raw)  # the type too: 1, 1.0 and True are equal keys
             converted = memo.get(key)
             if converted is None:
-                converted = _convert_cell(fname, raw, headers[index], resolver)
+                converted = _convert_cell(fname, raw, headers[index], resolver, tags)
                 if len(memo) < MEMO_LIMIT:
                     memo[key] = converted
         else:
-            converted = _convert_cell(fname, raw, headers[index], resolver)
+            converted = _convert_cell(fname, raw, headers[index], resolver, tags)
         pairs, cell_problems = converted
         values.update(pairs)
         for p in cell_problems:
@@ -559,6 +574,8 @@ def build_person(
         person._state = ModelState()
         person.__dict__.update(values)
     person.region_id = region
+    if "tags" in data.values:
+        person.__dict__[ROW_TAGS] = data.values["tags"]
     errors: dict[str, list[str]] = {}
     for fname in TYPED_ON_THE_FORM:
         try:
@@ -623,6 +640,7 @@ class RowChecker:
         read = {i: f for i, f in columns.items() if f not in rules.IGNORED_FIELDS and f != "ignore"}
         self.cells_digest = fingerprints.CellsDigester(read, default_region, regions_version)
         self.field_check = FieldChecker(Person, exclude=_VALIDATE_EXCLUDE)
+        self.tags = tag_table() if "tags" in header_of else {}
 
     def check(
         self,
@@ -648,6 +666,7 @@ class RowChecker:
             self.resolver,
             self.default_region,
             self.memo,
+            self.tags,
         )
         data.raw = []  # not needed past this point; not carried between processes
         data.cells_digest = cells_digest
@@ -655,7 +674,7 @@ class RowChecker:
             id_number = data.values.get("id_number")
             if id_number:
                 data.id_hash = crypto.lookup_hash(id_number)
-                values = {k: v for k, v in data.values.items() if k in PERSON_FIELDS}
+                values = {k: v for k, v in data.values.items() if k in ROW_FIELDS}
                 data.digest = self.digest(values)
             data.pending = True
             if build:
@@ -970,6 +989,10 @@ class _Inserter:
             rows.append(tuple(base[f.attname] for f in self.audit_fields))
         self._write(AuditLog._meta.db_table, [str(f.column) for f in self.audit_fields], rows)
 
+    def write_tags(self, rows: list[tuple[int, int]]) -> None:
+        """(person pk, tag pk) of new people."""
+        self._write(Person.tags.through._meta.db_table, ["person_id", "tag_id"], rows)
+
     def write_fingerprints(self, rows: list[tuple[int, str, str]]) -> None:
         """(person pk, digest, cells digest) of new people."""
         self._write(RowFingerprint._meta.db_table, ["person_id", "digest", "cells"], rows)
@@ -1046,7 +1069,7 @@ def _in(column: str, values: set[str]) -> tuple[str, list[Any]]:
 
 def _compared_fields(header_of: Mapping[str, str]) -> list[str]:
     """The fields an existing record is compared on: those the file carries, and region."""
-    fields = [f for f in header_of if f in PERSON_FIELDS]
+    fields = [f for f in header_of if f in ROW_FIELDS]
     if "region" not in fields:
         fields.append("region")
     return fields
@@ -1055,10 +1078,38 @@ def _compared_fields(header_of: Mapping[str, str]) -> list[str]:
 _EMPTY = (None, "")
 
 
+def tag_table() -> dict[str, str]:
+    """Each tag's name, English name and code, folded and in lower case → its code."""
+    table: dict[str, str] = {}
+    for row in Tag.objects.values_list("code", "name", "name_en"):
+        for word in row:
+            if word:
+                table[rules.fold(word).lower().replace(" ", "")] = row[0]
+    return table
+
+
+# Where build_person keeps a row's tag codes on its Person.
+ROW_TAGS = "_row_tags"
+
+
+def _tag_codes(person: Person) -> tuple[str, ...]:
+    """A row's tags (build_person; none for an empty cell), or a registered person's
+    (prefetched)."""
+    if ROW_TAGS in person.__dict__:
+        return person.__dict__[ROW_TAGS]
+    if person.pk is None:
+        return ()
+    return tuple(sorted(t.code for t in person.tags.all()))
+
+
 def _same(person: Person, existing: Person, fields: list[str]) -> list[str]:
     """The fields (of those the file carries) whose value differs from the registered one."""
     changed = []
     for fname in fields:
+        if fname == "tags":
+            if _tag_codes(person) != _tag_codes(existing):
+                changed.append(fname)
+            continue
         attname = "region_id" if fname == "region" else fname
         if getattr(person, attname) != getattr(existing, attname):
             changed.append(fname)
@@ -1088,6 +1139,7 @@ class _Run:
         # Rows without an ID registered by this file: (name, birth date, region) → (row, pk).
         # A later row with the same three is a likely duplicate within the file.
         self.seen_no_id: dict[tuple[str, Any, str], tuple[int, int | None]] = {}
+        self.tag_ids = dict(Tag.objects.values_list("code", "id")) if checker.tags else {}
 
     def registered_cells(self, digests: set[str]) -> dict[str, tuple[str, str]]:
         """Cells digest → (ID hash, region) of the person whose fingerprint carries it."""
@@ -1189,9 +1241,9 @@ class _Run:
             for _d, p in ready
             if p.id_hash and (p.id_hash in registered or p.id_hash not in looked_up)
         ]
-        existing = (
-            {p.id_hash: p for p in Person.objects.filter(id_hash__in=hashes)} if hashes else {}
-        )
+        with_tags = "tags" in self.checker.fields
+        registry = Person.objects.prefetch_related("tags") if with_tags else Person.objects
+        existing = {p.id_hash: p for p in registry.filter(id_hash__in=hashes)} if hashes else {}
         no_id = [p for _d, p in ready if not p.id_hash]
         # A row whose ID is not registered may be a person registered without one, from an
         # older roster: looked for among those only.
@@ -1209,7 +1261,7 @@ class _Run:
                     name__in={p.name for p in unregistered},
                     birth_date__in={p.birth_date for p in unregistered},
                 )
-            for other in Person.objects.filter(q):
+            for other in registry.filter(q):
                 lookalikes.setdefault((other.name, other.birth_date, other.region_id), []).append(
                     other
                 )
@@ -1264,6 +1316,9 @@ class _Run:
                 if data.digest:
                     remember.append((person, data))
         self.inserter.insert(new, self.actor, self.note)
+        self.inserter.write_tags(
+            [(p.pk, self.tag_ids[c]) for p in new for c in p.__dict__.get(ROW_TAGS, ())]
+        )
         result.created += len(new)
         if self.use_fingerprints:
             self._remember(remember, created={p.pk for p in new})
@@ -1327,11 +1382,13 @@ class _Run:
         if not changed:
             self.result.unchanged += 1
             return True
-        before = audit.snapshot(existing)
+        tagged = "tags" in fields  # the file has the column: the audit shows the tags
+        before = audit.snapshot(existing, {"tags": list(_tag_codes(existing))} if tagged else {})
         status = existing.life_status
         for fname in changed:
-            attname = "region_id" if fname == "region" else fname
-            setattr(existing, attname, getattr(person, attname))
+            if fname != "tags":
+                attname = "region_id" if fname == "region" else fname
+                setattr(existing, attname, getattr(person, attname))
         refused = death_errors(existing, infer="life_status" not in fields)
         if refused:
             for fname, messages in refused.items():
@@ -1342,18 +1399,22 @@ class _Run:
         if existing.life_status != status:
             changed.append("life_status")  # a date of death in a file without the status
         people_services.apply_derived(existing)
-        attnames = ["region_id" if f == "region" else f for f in changed]
+        attnames = ["region_id" if f == "region" else f for f in changed if f != "tags"]
         existing.save(
             update_fields=sorted(
                 {*attnames, *DERIVED, "id_number", "phone", "landline", "updated_at"}
             )
         )
+        if "tags" in changed:
+            codes = _tag_codes(person)
+            existing.tags.set([self.tag_ids[c] for c in codes])
+            existing.__dict__[ROW_TAGS] = codes
         people_services.rebuild_search_keys(existing)
         audit.record_change(
             existing,
             AuditLog.Action.IMPORT,
             before=before,
-            after=audit.snapshot(existing),
+            after=audit.snapshot(existing, {"tags": list(_tag_codes(existing))} if tagged else {}),
             actor=self.actor,
             note=self.note,
         )
@@ -1732,14 +1793,19 @@ def merge_decide(*, actor: Any, candidate: MergeCandidate, decision: str) -> Mer
     if locked.status != MergeStatus.PENDING:
         raise ValidationError({"decision": [_("This row has already been decided.")]})
     before = audit.snapshot(locked)
+    # The row's 精细分类, if it gave any (None: the record's stay as they are).
+    codes = locked.data.get("tags")
+    tags = list(Tag.objects.filter(code__in=codes)) if codes else None
     if decision == MergeStatus.SEPARATE:
-        people_services.person_create(actor=actor, data=candidate_values(locked))
+        people_services.person_create(actor=actor, data=candidate_values(locked), tags=tags)
     elif decision == MergeStatus.MERGED:
         # As an import of the row would: a cell with a value changes its field, an empty one
         # leaves the record's alone. The registry's checks apply (an ID that does not match
         # the birth date, or that is someone else's, is refused and nothing changes).
         values = {k: v for k, v in candidate_values(locked).items() if v not in _EMPTY}
-        people_services.person_update(actor=actor, person=locked.person, data=values)
+        people_services.person_update(
+            actor=actor, person=locked.person, data=values, tags=tags
+        )
     elif decision != MergeStatus.DISMISSED:
         raise ValidationError({"decision": [_("Choose what to do with this row.")]})
     locked.status = decision
