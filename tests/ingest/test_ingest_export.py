@@ -29,8 +29,9 @@ def _records() -> dict[str, dict[str, Any]]:
         p.id_number or p.name: {
             **{f: getattr(p, f) for f in FIELDS},
             "tags": sorted(t.code for t in p.tags.all()),
+            "survivor_of": p.survivor_of.id_number if p.survivor_of else None,
         }
-        for p in Person.objects.prefetch_related("tags")
+        for p in Person.objects.prefetch_related("tags").select_related("survivor_of")
     }
 
 
@@ -44,6 +45,9 @@ def _people() -> list[Person]:
     people = _registered()
     people[1].tags.set(Tag.objects.filter(code__in=["aged80", "living_alone"]))
     people[4].tags.set(Tag.objects.filter(code__in=["extreme_hardship"]))
+    # 李桂兰 is 曾国华's survivor, listed above him: linked once the whole file is in.
+    people[4].survivor_of = people[1]
+    people[4].save()
     return people
 
 
@@ -159,6 +163,7 @@ def test_unmasked_export_imported_again_reproduces_the_records(
     same = services.roster_import(actor=viewer, path=path)
     assert (same.created, same.updated, same.unchanged) == (0, 0, 5), same.problems
     # Into an empty registry: the same records come back.
+    Person.objects.update(survivor_of=None)
     Person.objects.all().delete()
     result = services.roster_import(actor=viewer, path=path)
     assert result.created == 5, [p.message for p in result.problems]

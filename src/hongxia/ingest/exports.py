@@ -36,6 +36,8 @@ ROSTER_FIELDS = [
     "birth_date",
     "lunar_birthday",
     "category",
+    "survivor_of_name",
+    "survivor_of",
     "survivor_relation",
     "rank",
     "former_unit",
@@ -84,6 +86,15 @@ def person_values(person: Person, *, unmasked: bool, region_names: dict[str, str
     for key, _label in ROSTER_COLUMNS:
         if key in SENSITIVE and not unmasked:
             value: Any = getattr(person, SENSITIVE[key])
+        elif key in ("survivor_of", "survivor_of_name"):
+            # The deceased cadre (selected with the person): the import links by the ID.
+            cadre = person.survivor_of
+            if cadre is None:
+                value = ""
+            elif key == "survivor_of_name":
+                value = cadre.name
+            else:
+                value = cadre.id_number if unmasked else cadre.id_masked
         elif key == "region":
             value = person.region_id
         elif key == "region_name":
@@ -103,8 +114,11 @@ def person_values(person: Person, *, unmasked: bool, region_names: dict[str, str
 
 def _rows(qs: QuerySet[Person], unmasked: bool) -> Iterator[list[Any]]:
     names = dict(Region.objects.values_list("code", "name"))
+    qs = qs.select_related("survivor_of")
     if not unmasked:
-        qs = qs.defer("id_number", "phone", "landline")
+        qs = qs.defer(
+            "id_number", "phone", "landline", *(f"survivor_of__{f}" for f in SENSITIVE)
+        )
     for person in qs.prefetch_related("tags").iterator(chunk_size=2000):
         yield person_values(person, unmasked=unmasked, region_names=names)
 

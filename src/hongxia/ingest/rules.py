@@ -392,14 +392,28 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "relation to the deceased",
     ),
     "tags": ("精细分类", "人员分类", "分类标签", "人员标签", "classification"),
+    # 遗属: the deceased cadre, by ID number (a name alone is not enough to link).
+    "survivor_of": (
+        "已故干部身份证号",
+        "已故干部身份证号码",
+        "原干部身份证号",
+        "去世干部身份证号",
+        "ID number of the deceased cadre",
+    ),
     "notes": ("备注", "notes"),
     # Recognised, but not registry fields: kept out of the "unknown column" list.
     "party_branch": ("所在党支部", "党支部", "所在支部"),
     "seq": ("序号", "编号", "no."),
     "region_name": ("区划名称", "region name"),
+    "survivor_of_name": (
+        "已故干部姓名",
+        "原干部姓名",
+        "去世干部姓名",
+        "name of the deceased cadre",
+    ),
     "report": ("问题", "problems"),
 }
-IGNORED_FIELDS = frozenset({"party_branch", "seq", "region_name", "report"})
+IGNORED_FIELDS = frozenset({"party_branch", "seq", "region_name", "report", "survivor_of_name"})
 _HEADER_NOISE = re.compile(r"[\s*:：()（）\[\]【】]|必填|选填")
 HEADER_SCAN_ROWS = 30
 

@@ -82,9 +82,11 @@ SENSITIVE_TEXT = ("phone", "landline")
 # Cells a spreadsheet may hold as '4312… or ="0745…" to keep them text (and names, which never
 # start with an apostrophe); in free text (notes, addresses) a leading apostrophe is the
 # writer's own.
-MARKED_AS_TEXT = frozenset({"id_number", "phone", "landline", "region", "name", *DATE_FIELDS})
+MARKED_AS_TEXT = frozenset(
+    {"id_number", "survivor_of", "phone", "landline", "region", "name", *DATE_FIELDS}
+)
 # The values of a row held for a clerk that are stored encrypted, as on the person.
-QUEUED_SECRETS = ("id_number", "phone", "landline")
+QUEUED_SECRETS = ("id_number", "phone", "landline", "survivor_of")
 # Person fields an import may set; the derived columns follow from them in apply_derived.
 PERSON_FIELDS = (
     "name",
@@ -115,9 +117,10 @@ PERSON_FIELDS = (
     "hardship_note",
     "notes",
 )
-# What a row can set of a person: the fields, and its 精细分类 tags (a many-to-many link,
-# not a column: compared and written apart, as a sorted tuple of codes).
-ROW_FIELDS = (*PERSON_FIELDS, "tags")
+# What a row can set of a person: the fields; its 精细分类 tags (a many-to-many link, not a
+# column: compared and written apart, as a sorted tuple of codes); and, for a survivor, the
+# deceased cadre's ID number (linked once the whole file is in: _Run.link_survivors).
+ROW_FIELDS = (*PERSON_FIELDS, "tags", "survivor_of")
 # Problem codes: an ID Excel cut (refused), and a good one that may be cut (a warning kept
 # only when the file has the first).
 CUT, MAYBE_CUT = "excel_float", "maybe_excel_float"
@@ -425,6 +428,10 @@ def _convert_cell(
                 values[fname] = code
         elif fname == "region":
             values[fname] = resolver.resolve(_cell_text(raw, 0, header, problems))
+        elif fname == "survivor_of":
+            cadre = rules.parse_id_info(raw)
+            if cadre:
+                values[fname] = cadre.number
         elif fname == "tags":
             codes = rules.parse_tags(_cell_text(raw, 0, header, problems), tags or {})
             if codes:  # an empty cell leaves the person's tags as they are
@@ -1106,6 +1113,8 @@ def _same(person: Person, existing: Person, fields: list[str]) -> list[str]:
     """The fields (of those the file carries) whose value differs from the registered one."""
     changed = []
     for fname in fields:
+        if fname == "survivor_of":
+            continue  # linked after the whole file (_Run.link_survivors)
         if fname == "tags":
             if _tag_codes(person) != _tag_codes(existing):
                 changed.append(fname)
@@ -1140,6 +1149,10 @@ class _Run:
         # A later row with the same three is a likely duplicate within the file.
         self.seen_no_id: dict[tuple[str, Any, str], tuple[int, int | None]] = {}
         self.tag_ids = dict(Tag.objects.values_list("code", "id")) if checker.tags else {}
+        # Survivors to link to their deceased cadre once the file is in (the cadre may come
+        # later in it): (person pk or None in a dry run, the cadre's ID number, the row, how
+        # the row was counted).
+        self.links: list[tuple[int | None, str, RowData, str]] = []
 
     def registered_cells(self, digests: set[str]) -> dict[str, tuple[str, str]]:
         """Cells digest → (ID hash, region) of the person whose fingerprint carries it."""
@@ -1276,8 +1289,13 @@ class _Run:
             key = (person.name, person.birth_date, person.region_id)
             if person.id_hash and person.id_hash in existing:
                 record = existing[person.id_hash]
-                if self._update(data, person, record, fields, header_of) and data.digest:
-                    remember.append((record, data))
+                updated = result.updated
+                if self._update(data, person, record, fields, header_of):
+                    if data.digest:
+                        remember.append((record, data))
+                    if data.values.get("survivor_of"):
+                        counted = "updated" if result.updated > updated else "unchanged"
+                        self.links.append((record.pk, data.values["survivor_of"], data, counted))
             elif key in self.seen_no_id or key in firsts:
                 held.append((data, person, key))  # queued once the first row has its record
             elif person.id_hash and any(not m.id_hash for m in lookalikes.get(key, ())):
@@ -1316,6 +1334,10 @@ class _Run:
                 if data.digest:
                     remember.append((person, data))
         self.inserter.insert(new, self.actor, self.note)
+        inserted = {id(p) for p in new}
+        for data, person in ready:
+            if id(person) in inserted and data.values.get("survivor_of"):
+                self.links.append((person.pk, data.values["survivor_of"], data, "created"))
         self.inserter.write_tags(
             [(p.pk, self.tag_ids[c]) for p in new for c in p.__dict__.get(ROW_TAGS, ())]
         )
@@ -1336,6 +1358,71 @@ class _Run:
                 )
                 % {"row": row},
             )
+
+    def link_survivors(self, header_of: Mapping[str, str]) -> None:
+        """Link each survivor to the deceased cadre their row names by ID number, now that
+        the whole file is in (a cadre may stand below their survivors). The cadre must be
+        registered within the importing user's region; a row whose cadre is not is kept,
+        unlinked, with a warning, and is converted again by the next import."""
+        if not self.links:
+            return
+        column = header_of.get("survivor_of", "")
+        hashes = {crypto.lookup_hash(number) for _pk, number, _d, _c in self.links}
+        found = dict(
+            Person.objects.visible_to(self.actor)  # type: ignore[attr-defined]
+            .filter(id_hash__in=hashes)
+            .values_list("id_hash", "pk")
+        )
+        if self.dry_run:
+            # The check wrote nothing that lasts: a cadre earlier in the file counts as found.
+            found.update({h: 0 for h in self.seen_ids if h in hashes})
+        linked: dict[int, int] = {}
+        unlinked: list[int] = []
+        for pk, number, data, _counted in self.links:
+            cadre = found.get(crypto.lookup_hash(number))
+            if cadre is None or (cadre == pk and not self.dry_run):
+                message = (
+                    _("A person cannot be their own survivor.")
+                    if cadre is not None
+                    else _(
+                        "No one with the ID number %(number)s is registered in your region: "
+                        "the survivor is kept, not linked to the deceased cadre."
+                    )
+                    % {"number": number}
+                )
+                self.result.problems.append(
+                    Problem(data.number, column, str(message), Severity.WARNING, number)
+                )
+                if pk is not None:
+                    unlinked.append(pk)
+            elif pk is not None:
+                linked[pk] = cadre
+        if self.dry_run:
+            return
+        counted = {pk: c for pk, _n, _d, c in self.links}
+        people = Person.objects.filter(pk__in=linked).only(
+            "pk", "name", "region_id", "survivor_of_id"
+        )
+        for person in people.iterator(chunk_size=2000):
+            if person.survivor_of_id == linked[person.pk]:
+                continue
+            before = {"survivor_of": person.survivor_of_id}
+            person.survivor_of_id = linked[person.pk]
+            person.save(update_fields=["survivor_of", "updated_at"])
+            audit.record_change(
+                person,
+                AuditLog.Action.IMPORT,
+                before=before,
+                after={"survivor_of": person.survivor_of_id},
+                actor=self.actor,
+                note=self.note,
+            )
+            if counted[person.pk] == "unchanged":
+                self.result.unchanged -= 1
+                self.result.updated += 1
+        if unlinked and self.use_fingerprints:
+            # Not as the row asks: the next import must look at these rows again.
+            RowFingerprint.objects.filter(person_id__in=unlinked).delete()
 
     def _remember(self, pairs: list[tuple[Person, RowData]], created: set[int]) -> None:
         """Store the fingerprints of records that now equal their row: new people in bulk,
@@ -1570,6 +1657,18 @@ def roster_import(
                 Severity.WARNING,
             )
         )
+    if "survivor_of_name" in header_of and "survivor_of" not in header_of:
+        result.problems.append(
+            Problem(
+                result.header_row,
+                header_of["survivor_of_name"],
+                _(
+                    "A survivor is linked to the deceased cadre by ID number: add a column "
+                    "已故干部身份证号. The names in this column are not used."
+                ),
+                Severity.WARNING,
+            )
+        )
     # A roster grouped under headings (一、离休干部 … 二、退休干部 …) with no category column:
     # each row takes its group's category, in a column of the headings' own.
     if "category" not in header_of and any(
@@ -1700,6 +1799,8 @@ def roster_import(
         ):
             for batch, seen in checked:
                 flush(batch, seen)
+        with transaction.atomic():
+            run.link_survivors(header_of)
 
     def flush(batch: list[RowData], seen: int) -> None:
         if batch:
@@ -1765,9 +1866,10 @@ def _count(result: ImportResult) -> None:
 # --- the merge queue -------------------------------------------------------------------------
 
 
-def candidate_values(candidate: MergeCandidate) -> dict[str, Any]:
+def candidate_values(candidate: MergeCandidate, actor: Any = None) -> dict[str, Any]:
     """The queued row as the registry's services take it: numbers decrypted, dates parsed,
-    the region a Region; only the fields a clerk may edit."""
+    the region a Region, the deceased cadre a Person (if registered, within ``actor``'s
+    region); only the fields a clerk may edit."""
     data = dict(candidate.data)
     for fname in QUEUED_SECRETS:
         if data.get(fname):
@@ -1775,6 +1877,12 @@ def candidate_values(candidate: MergeCandidate) -> dict[str, Any]:
     for fname in DATE_FIELDS:
         if data.get(fname):
             data[fname] = datetime.date.fromisoformat(data[fname])
+    cadre_number = data.pop("survivor_of", None)
+    if cadre_number:
+        people = Person.objects.visible_to(actor) if actor else Person.objects  # type: ignore[attr-defined]
+        cadre = people.filter(id_hash=crypto.lookup_hash(cadre_number)).first()
+        if cadre is not None:
+            data["survivor_of"] = cadre
     values = {k: v for k, v in data.items() if k in people_services.EDITABLE_FIELDS}
     values["region"] = Region.objects.get(code=data.get("region") or candidate.region_id)
     return values
@@ -1797,12 +1905,14 @@ def merge_decide(*, actor: Any, candidate: MergeCandidate, decision: str) -> Mer
     codes = locked.data.get("tags")
     tags = list(Tag.objects.filter(code__in=codes)) if codes else None
     if decision == MergeStatus.SEPARATE:
-        people_services.person_create(actor=actor, data=candidate_values(locked), tags=tags)
+        people_services.person_create(
+            actor=actor, data=candidate_values(locked, actor), tags=tags
+        )
     elif decision == MergeStatus.MERGED:
         # As an import of the row would: a cell with a value changes its field, an empty one
         # leaves the record's alone. The registry's checks apply (an ID that does not match
         # the birth date, or that is someone else's, is refused and nothing changes).
-        values = {k: v for k, v in candidate_values(locked).items() if v not in _EMPTY}
+        values = {k: v for k, v in candidate_values(locked, actor).items() if v not in _EMPTY}
         people_services.person_update(
             actor=actor, person=locked.person, data=values, tags=tags
         )
