@@ -1150,9 +1150,9 @@ class _Run:
         self.seen_no_id: dict[tuple[str, Any, str], tuple[int, int | None]] = {}
         self.tag_ids = dict(Tag.objects.values_list("code", "id")) if checker.tags else {}
         # Survivors to link to their deceased cadre once the file is in (the cadre may come
-        # later in it): (person pk or None in a dry run, the cadre's ID number, the row, how
-        # the row was counted).
-        self.links: list[tuple[int | None, str, RowData, str]] = []
+        # later in it): (the person's pk, the cadre's ID number, the row, how the row was
+        # counted: created, updated or unchanged). In a dry run the pks are of rows undone.
+        self.links: list[tuple[int, str, RowData, str]] = []
 
     def registered_cells(self, digests: set[str]) -> dict[str, tuple[str, str]]:
         """Cells digest → (ID hash, region) of the person whose fingerprint carries it."""
@@ -1374,13 +1374,14 @@ class _Run:
             .values_list("id_hash", "pk")
         )
         if self.dry_run:
-            # The check wrote nothing that lasts: a cadre earlier in the file counts as found.
+            # The check wrote nothing that lasts: a cadre anywhere in the file counts as found.
             found.update({h: 0 for h in self.seen_ids if h in hashes})
         linked: dict[int, int] = {}
         unlinked: list[int] = []
         for pk, number, data, _counted in self.links:
-            cadre = found.get(crypto.lookup_hash(number))
-            if cadre is None or (cadre == pk and not self.dry_run):
+            cadre_hash = crypto.lookup_hash(number)
+            cadre = found.get(cadre_hash)
+            if cadre is None or cadre_hash == data.id_hash:
                 message = (
                     _("A person cannot be their own survivor.")
                     if cadre is not None
@@ -1393,9 +1394,8 @@ class _Run:
                 self.result.problems.append(
                     Problem(data.number, column, str(message), Severity.WARNING, number)
                 )
-                if pk is not None:
-                    unlinked.append(pk)
-            elif pk is not None:
+                unlinked.append(pk)
+            else:
                 linked[pk] = cadre
         if self.dry_run:
             return
