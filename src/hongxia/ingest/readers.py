@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -99,9 +99,12 @@ def _calamine_rows(ws: Any) -> Iterator[list[Any]]:
         raise ReadError(str(_("The file cannot be read: %(error)s")) % {"error": exc}) from exc
 
 
-def sheets_with_cells(table: Table) -> list[str]:
+def sheets_with_cells(
+    table: Table, roster: Callable[[list[list[Any]]], bool] | None = None
+) -> list[str]:
     """The workbook's other sheets that hold anything (Excel 2003 made three sheets for every
-    new book: empty ones are not worth a word)."""
+    new book: empty ones are not worth a word); with ``roster``, only those whose first rows
+    it takes for a roster's (a sheet of instructions is not one)."""
     names = [name for name in table.sheets if name != table.sheet]
     if not names:
         return []
@@ -109,7 +112,17 @@ def sheets_with_cells(table: Table) -> list[str]:
 
     try:
         book = CalamineWorkbook.from_path(str(table.path))
-        return [name for name in names if book.get_sheet_by_name(name).height]
+        found = []
+        for name in names:
+            sheet = book.get_sheet_by_name(name)
+            if not sheet.height:
+                continue
+            if roster is not None:
+                head = [list(row) for row, _n in zip(sheet.iter_rows(), range(30), strict=False)]
+                if not roster(head):
+                    continue
+            found.append(name)
+        return found
     except Exception:  # a sheet calamine cannot load is no reason to refuse the chosen one
         return []
 

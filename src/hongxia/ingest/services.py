@@ -1579,10 +1579,15 @@ def roster_import(
     result = ImportResult(filename=path.name)
     table = readers.open_table(path, sheet=sheet)
     result.sheet, result.encoding = table.sheet, table.encoding
-    others = readers.sheets_with_cells(table) if sheet is None else []
+    others = (
+        readers.sheets_with_cells(table, lambda head: rules.find_header(head, mapping) is not None)
+        if sheet is None
+        else []
+    )
     if others:
         # Counties keep 离休 and 退休 on two sheets of one book: the second must not be
-        # left behind without a word.
+        # left behind without a word. (A sheet with no roster's header, such as a sheet of
+        # instructions, is not worth one.)
         result.problems.append(
             Problem(
                 0,

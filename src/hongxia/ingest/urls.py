@@ -13,4 +13,5 @@ urlpatterns = [
     path("duplicates/<int:pk>/", views.MergeDetailView.as_view(), name="duplicate"),
     path("duplicates/<int:pk>/decide/", views.MergeDecideView.as_view(), name="decide"),
     path("export/", views.RosterExportView.as_view(), name="export"),
+    path("template.xlsx", views.BlankRosterView.as_view(), name="template"),
 ]

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import tempfile
 from typing import Any
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -13,9 +15,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
+from django.views import View
 
-from hongxia.core.generic import ExportMixin, ScopedActionView, ScopedDetailView, ScopedListView
-from hongxia.ingest import exports, jobs, readers, services
+from hongxia.core.generic import (
+    ExportMixin,
+    ScopedActionView,
+    ScopedDetailView,
+    ScopedListView,
+    ScopedMixin,
+)
+from hongxia.ingest import blank, exports, jobs, readers, services
 from hongxia.ingest import selectors as ingest_selectors
 from hongxia.ingest.choices import JobStatus, MergeStatus
 from hongxia.ingest.forms import (
@@ -189,6 +198,22 @@ class JobConfirmView(ScopedActionView):
             for msg in exc.messages:
                 messages.error(request, msg)
         return redirect(job)
+
+
+class BlankRosterView(ScopedMixin, View):
+    """导入模板 — the blank roster to fill in, with the regions of the user's own area."""
+
+    model = ImportJob
+    permission_required = "people.add_person"
+    http_method_names = ["get"]
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        out = io.BytesIO()
+        blank.write(request.user, out)
+        response = HttpResponse(out.getvalue(), content_type=XLSX)
+        name = quote(str(_("roster template")) + ".xlsx")
+        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{name}"
+        return response
 
 
 class JobRestartView(ScopedActionView):
