@@ -227,6 +227,7 @@ def test_openapi_document_has_the_import_and_export_endpoints() -> None:
         "/api/import/jobs/{id}/restart",
         "/api/import/jobs/{id}/report",
         "/api/import/export",
+        "/api/import/template",
         "/api/import/duplicates",
         "/api/import/duplicates/{id}",
         "/api/import/duplicates/{id}/decide",
@@ -316,3 +317,12 @@ def test_the_merge_queue_api_keeps_to_the_callers_county(
     assert _api(leader).get(DUPLICATES).status_code == 403
     held.refresh_from_db()
     assert held.status == "pending"
+
+
+def test_the_roster_template_through_the_api(clerk: Any, leader: Any) -> None:
+    response = _api(clerk).get("/api/import/template")
+    assert response.status_code == 200
+    assert response["Content-Type"].endswith("spreadsheetml.sheet")
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert book.sheetnames[0] == "花名册" and book["花名册"]["A1"].value == "姓名"
+    _error(_api(leader).get("/api/import/template"), 403)

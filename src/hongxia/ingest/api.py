@@ -10,12 +10,13 @@ handlers over ``ingest.jobs`` / ``ingest.services`` / ``ingest.exports``; jobs o
 
 from __future__ import annotations
 
+import io
 import tempfile
 from collections.abc import Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import FileResponse
+from django.http import FileResponse, HttpResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -33,7 +34,7 @@ from hongxia.api import schema
 from hongxia.api.paging import page_response, page_size
 from hongxia.api.views import ScopedAPIView
 from hongxia.core.pagination import paginate
-from hongxia.ingest import exports, forms, jobs, readers, services
+from hongxia.ingest import blank, exports, forms, jobs, readers, services
 from hongxia.ingest import selectors as ingest_selectors
 from hongxia.ingest.choices import MergeStatus
 from hongxia.ingest.models import ImportJob, MergeCandidate
@@ -595,6 +596,28 @@ class CandidateDecideView(_CandidateView):
         return Response(candidate_json(self.get_object(pk), request))
 
 
+class BlankRosterView(ScopedAPIView):
+    """The blank roster to fill in (导入模板), with the regions of the caller's own area."""
+
+    model = ImportJob
+    required_permissions = {"GET": _ADD}
+    content_negotiation_class = _FormatNamesTheFile
+
+    @extend_schema(
+        operation_id="import_roster_template",
+        summary="The roster template (.xlsx)",
+        description="A blank roster with exactly the columns the import reads; the ID, phone "
+        "and date columns are text, and the columns with fixed values offer them in a list.",
+        responses={(200, XLSX): OpenApiResponse(OpenApiTypes.BINARY), **schema.READ_ERRORS},
+    )
+    def get(self, request: Request) -> HttpResponse:
+        out = io.BytesIO()
+        blank.write(request.user, out)
+        response = HttpResponse(out.getvalue(), content_type=XLSX)
+        response["Content-Disposition"] = 'attachment; filename="roster-template.xlsx"'
+        return response
+
+
 def _route(route: str, view: type[ScopedAPIView], name: str) -> list[Any]:
     # As in hongxia.api.urls: both spellings, only the bare one in the OpenAPI document.
     return [
@@ -610,6 +633,7 @@ urlpatterns: list[Any] = [
     *_route("jobs/<int:pk>/restart", JobRestartView, "import-job-restart"),
     *_route("jobs/<int:pk>/report", JobReportView, "import-job-report"),
     *_route("export", RosterExportView, "import-roster-export"),
+    *_route("template", BlankRosterView, "import-roster-template"),
     *_route("duplicates", CandidateListView, "import-duplicate-list"),
     *_route("duplicates/<int:pk>", CandidateDetailView, "import-duplicate-detail"),
     *_route("duplicates/<int:pk>/decide", CandidateDecideView, "import-duplicate-decide"),
