@@ -1275,3 +1275,21 @@ def test_a_held_survivors_cadre_is_kept_encrypted_and_linked_on_the_decision(
     services.merge_decide(actor=clerk, candidate=candidate, decision="merged")
     earlier.refresh_from_db()
     assert (earlier.survivor_of_id, earlier.survivor_relation) == (cadre.pk, "spouse")
+
+
+def test_a_removed_tag_is_not_taken_for_unchanged(clerk: Any, tmp_path: Path) -> None:
+    """A row recognised by its cells is not converted again; its tag names convert through
+    the tag table, so a change there must make the cells count as new."""
+    from hongxia.people.models import Tag
+
+    headers = [*HEADERS, "精细分类"]
+    path = write_xlsx(tmp_path / "r.xlsx", [[*person_row(1), "独居"]], headers=headers)
+    assert services.roster_import(actor=clerk, path=path).created == 1
+    Tag.objects.filter(code="living_alone").delete()
+    again = services.roster_import(actor=clerk, path=path)
+    assert again.unchanged == 0
+    assert [e[1:] for e in _errors(again)] == [
+        ("精细分类",
+         "无法识别的精细分类“独居”。信息库中的分类有：半失能、失能、孤寡、特困、空巢、重病、"
+         "长期未参加活动、随子女居住、高龄。")
+    ]

@@ -644,10 +644,13 @@ class RowChecker:
         self.template = Person()  # a new person's defaults, copied for each row
         self.fields = _compared_fields(header_of)
         self.digest = fingerprints.Digester(self.fields)
-        read = {i: f for i, f in columns.items() if f not in rules.IGNORED_FIELDS and f != "ignore"}
-        self.cells_digest = fingerprints.CellsDigester(read, default_region, regions_version)
         self.field_check = FieldChecker(Person, exclude=_VALIDATE_EXCLUDE)
         self.tags = tag_table() if "tags" in header_of else {}
+        read = {i: f for i, f in columns.items() if f not in rules.IGNORED_FIELDS and f != "ignore"}
+        # Tag names convert through the tag table as region names through the regions: a
+        # renamed or removed tag must not leave a row recognised by its cells.
+        tables = f"{regions_version}|{sorted(self.tags.items())}" if self.tags else regions_version
+        self.cells_digest = fingerprints.CellsDigester(read, default_region, tables)
 
     def check(
         self,
