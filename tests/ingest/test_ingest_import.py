@@ -1293,3 +1293,84 @@ def test_a_removed_tag_is_not_taken_for_unchanged(clerk: Any, tmp_path: Path) ->
          "无法识别的精细分类“独居”。信息库中的分类有：半失能、失能、孤寡、特困、空巢、重病、"
          "长期未参加活动、随子女居住、高龄。")
     ]
+
+
+def _links() -> dict[str, str | None]:
+    return dict(Person.objects.values_list("name", "survivor_of__name"))
+
+
+def test_an_import_stopped_midway_links_its_survivors_when_run_again(
+    clerk: Any, tmp_path: Path
+) -> None:
+    """Survivors are linked when the whole file is in. An import stopped after its first
+    batch had committed them, remembered as done: run again, it passed them over, unlinked,
+    without a word."""
+    from unittest import mock
+
+    cadre = person_row(1, name="张三丰")
+    rows = [
+        [*cadre, "", ""],
+        [*person_row(2, name="李桂兰", gender="女", category="遗属"), cadre[COL["公民身份号码"]],
+         "妻子"],
+        [*person_row(3, name="王秀英", gender="女"), "", ""],
+        [*person_row(4, name="曾国华"), "", ""],
+    ]
+    path = _survivors_file(tmp_path, "s.xlsx", rows)
+    real_batch = services._Run.batch
+    calls: list[int] = []
+
+    def killed_in_the_second_batch(self: Any, batch: Any, header_of: Any) -> None:
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("the server process ended")
+        real_batch(self, batch, header_of)
+
+    with mock.patch.object(services._Run, "batch", killed_in_the_second_batch), \
+            pytest.raises(RuntimeError):
+        services.roster_import(actor=clerk, path=path, batch_size=2)
+    assert _links() == {"张三丰": None, "李桂兰": None}
+    again = services.roster_import(actor=clerk, path=path, batch_size=2)
+    assert (again.created, again.updated, again.unchanged) == (2, 1, 1)
+    assert _links()["李桂兰"] == "张三丰"
+    third = services.roster_import(actor=clerk, path=path, batch_size=2)
+    assert (third.updated, third.unchanged) == (0, 4)
+
+
+def test_a_survivor_without_an_id_is_linked_once_the_cadre_is_registered(
+    clerk: Any, tmp_path: Path
+) -> None:
+    absent = idcard.make("431202", datetime.date(1931, 3, 3), 17)
+    row = [*person_row(2, name="李桂兰", gender="女", category="遗属", id_number=""), absent,
+           "妻子"]
+    row[COL["出生年月"]] = "1940.02.03"
+    path = _survivors_file(tmp_path, "s.xlsx", [row])
+    first = services.roster_import(actor=clerk, path=path)
+    assert first.created == 1 and [p.severity for p in first.problems] == ["warning"]
+    PersonFactory(region_id="431202", name="黄大山", id_number=absent,
+                  birth_date=datetime.date(1931, 3, 3), gender="M")
+    check = services.roster_import(actor=clerk, path=path, dry_run=True)
+    again = services.roster_import(actor=clerk, path=path)
+    assert (check.updated, check.unchanged) == (again.updated, again.unchanged) == (1, 0)
+    assert _links()["李桂兰"] == "黄大山"
+
+
+def test_the_check_and_the_import_agree_on_a_cadre_refused_in_the_file(
+    clerk: Any, tmp_path: Path
+) -> None:
+    """The cadre's row is in the file but refused (the ID is registered in another county):
+    the check said nothing, the import that the survivor could not be linked."""
+    far = PersonFactory(region_id="431222", name="外县干部", birth_date=datetime.date(1930, 1, 1))
+    cadre = person_row(1, name="外县干部", birth=far.birth_date, id_number=far.id_number,
+                       gender="男" if far.gender == "M" else "女")
+    rows = [
+        [*cadre, "", ""],
+        [*person_row(2, name="李桂兰", gender="女", category="遗属"), far.id_number, "妻子"],
+    ]
+    path = _survivors_file(tmp_path, "s.xlsx", rows)
+
+    def said(result: services.ImportResult) -> list[tuple[int, str]]:
+        return [(p.row, p.severity) for p in result.problems]
+
+    check = services.roster_import(actor=clerk, path=path, dry_run=True)
+    result = services.roster_import(actor=clerk, path=path)
+    assert said(check) == said(result) == [(5, "error"), (6, "warning")]

@@ -1156,6 +1156,9 @@ class _Run:
         # later in it): (the person's pk, the cadre's ID number, the row, how the row was
         # counted: created, updated or unchanged). In a dry run the pks are of rows undone.
         self.links: list[tuple[int, str, RowData, str]] = []
+        # ID hashes of the records this import leaves in the registry (new, or brought to
+        # their row): in a dry run, the cadres a survivor may name besides those registered.
+        self.written_ids: set[str] = set()
 
     def registered_cells(self, digests: set[str]) -> dict[str, tuple[str, str]]:
         """Cells digest → (ID hash, region) of the person whose fingerprint carries it."""
@@ -1294,11 +1297,14 @@ class _Run:
                 record = existing[person.id_hash]
                 updated = result.updated
                 if self._update(data, person, record, fields, header_of):
-                    if data.digest:
-                        remember.append((record, data))
+                    self.written_ids.add(person.id_hash)
                     if data.values.get("survivor_of"):
+                        # Remembered once linked (link_survivors): a batch committed before
+                        # the file's end must not pass for done on the next import.
                         counted = "updated" if result.updated > updated else "unchanged"
                         self.links.append((record.pk, data.values["survivor_of"], data, counted))
+                    elif data.digest:
+                        remember.append((record, data))
             elif key in self.seen_no_id or key in firsts:
                 held.append((data, person, key))  # queued once the first row has its record
             elif person.id_hash and any(not m.id_hash for m in lookalikes.get(key, ())):
@@ -1315,8 +1321,11 @@ class _Run:
                 )
             elif not person.id_hash and key in lookalikes:
                 matches = lookalikes[key]
-                if any(not _same(person, m, fields) for m in matches):
+                same = next((m for m in matches if not _same(person, m, fields)), None)
+                if same is not None:
                     result.unchanged += 1
+                    if data.values.get("survivor_of"):
+                        self.links.append((same.pk, data.values["survivor_of"], data, "unchanged"))
                 else:
                     match = matches[0]
                     self._queue(
@@ -1334,7 +1343,9 @@ class _Run:
                     firsts[key] = person
                     self.seen_no_id[key] = (data.number, None)
                 new.append(person)
-                if data.digest:
+                if person.id_hash:
+                    self.written_ids.add(person.id_hash)
+                if data.digest and not data.values.get("survivor_of"):
                     remember.append((person, data))
         self.inserter.insert(new, self.actor, self.note)
         inserted = {id(p) for p in new}
@@ -1377,8 +1388,9 @@ class _Run:
             .values_list("id_hash", "pk")
         )
         if self.dry_run:
-            # The check wrote nothing that lasts: a cadre anywhere in the file counts as found.
-            found.update({h: 0 for h in self.seen_ids if h in hashes})
+            # The check wrote nothing that lasts: a cadre the import would register or keep,
+            # anywhere in the file, counts as found (0: not known yet).
+            found.update({h: 0 for h in self.written_ids if h in hashes and h not in found})
         linked: dict[int, int] = {}
         unlinked: list[int] = []
         for pk, number, data, _counted in self.links:
@@ -1400,8 +1412,6 @@ class _Run:
                 unlinked.append(pk)
             else:
                 linked[pk] = cadre
-        if self.dry_run:
-            return
         counted = {pk: c for pk, _n, _d, c in self.links}
         people = Person.objects.filter(pk__in=linked).only(
             "pk", "name", "region_id", "survivor_of_id"
@@ -1409,6 +1419,11 @@ class _Run:
         for person in people.iterator(chunk_size=2000):
             if person.survivor_of_id == linked[person.pk]:
                 continue
+            if counted[person.pk] == "unchanged":
+                self.result.unchanged -= 1
+                self.result.updated += 1
+            if self.dry_run:
+                continue  # counted as the import would; nothing written
             before = {"survivor_of": person.survivor_of_id}
             person.survivor_of_id = linked[person.pk]
             person.save(update_fields=["survivor_of", "updated_at"])
@@ -1420,11 +1435,13 @@ class _Run:
                 actor=self.actor,
                 note=self.note,
             )
-            if counted[person.pk] == "unchanged":
-                self.result.unchanged -= 1
-                self.result.updated += 1
-        if unlinked and self.use_fingerprints:
-            # Not as the row asks: the next import must look at these rows again.
+        if self.dry_run or not self.use_fingerprints:
+            return
+        # The rows now linked as they ask are remembered (after the saves above, whose
+        # trigger forgets a changed record's fingerprint); the others are looked at again.
+        done = [(Person(pk=pk), d) for pk, _n, d, _c in self.links if pk in linked and d.digest]
+        self._remember(done, created=set())
+        if unlinked:
             RowFingerprint.objects.filter(person_id__in=unlinked).delete()
 
     def _remember(self, pairs: list[tuple[Person, RowData]], created: set[int]) -> None:
