@@ -101,6 +101,10 @@ def test_the_job_list_leaves_the_problems_to_the_job(clerk: Any, tmp_path: Path)
     assert selects and not any("problems" in sql.split(" FROM ")[0] for sql in selects)
     assert listed[bad["id"]]["problems"] is None and listed[bad["id"]]["report"] == bad["report"]
     assert listed[good["id"]]["report"] is None and good["problems"] == []
+    # A job not yet checked (or whose check failed) has no summary and no report either.
+    fresh = ImportJob.objects.create(region_id="431202", user=clerk, filename="新.xlsx")
+    listed = {j["id"]: j for j in client.get(JOBS).json()["results"]}
+    assert listed[fresh.pk]["report"] is None
     assert client.get(bad["url"]).json()["problems"] == bad["problems"] != []
 
 

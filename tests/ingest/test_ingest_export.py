@@ -297,3 +297,27 @@ def test_every_export_header_maps_back_to_its_field(language: str) -> None:
 
 def test_audit_never_holds_numbers_in_clear() -> None:
     assert {"id_number", "phone", "landline"} <= audit.SECRET_FIELDS
+
+
+def test_a_cadre_outside_the_exporters_area_is_left_out(clerk: Any) -> None:
+    """A 鹤城 survivor may be linked (by a city administrator) to a 沅陵 cadre: a 鹤城 clerk
+    sees the survivor, not the cadre, and the export must not show them either."""
+    from django.contrib.auth.models import Permission
+
+    clerk.user_permissions.add(Permission.objects.get(codename="view_sensitive"))
+    clerk = type(clerk).objects.get(pk=clerk.pk)  # permissions are cached on the instance
+    far = PersonFactory(region_id="431222", name="外县干部")
+    near = PersonFactory(region_id="431202", name="本县干部")
+    PersonFactory(region_id="431202", name="李桂兰", category="survivor", survivor_of=far)
+    PersonFactory(region_id="431202", name="王秀英", category="survivor", survivor_of=near)
+    out = io.BytesIO()
+    exports.roster_export(
+        user=clerk, queryset=Person.objects.visible_to(clerk), out=out, unmasked=True
+    )
+    rows = list(openpyxl.load_workbook(out).active.iter_rows(values_only=True))
+    head = rows[0]
+    name_at, number_at = head.index("已故干部姓名"), head.index("已故干部身份证号")
+    cadre = {r[0]: (r[name_at], r[number_at]) for r in rows[1:]}
+    assert cadre["李桂兰"] == (None, None)
+    assert cadre["王秀英"] == ("本县干部", near.id_number)
+    assert far.id_number not in str(rows)

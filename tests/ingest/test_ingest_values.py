@@ -250,6 +250,8 @@ def test_valid_ids_pass_in_text_and_full_width(day: datetime.date, seq: int) -> 
         ("survivor_relation", "女儿", "daughter"),
         ("survivor_relation", "外孙女", "grandchild"),
         ("survivor_relation", "Spouse", "spouse"),
+        ("survivor_relation", "三女", "daughter"),
+        ("health_status", "良好", "good"),  # the word rosters use; the template's hint once
     ],
 )
 def test_choice_labels_and_variants(field: str, raw: str, code: str) -> None:

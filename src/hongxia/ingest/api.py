@@ -131,9 +131,13 @@ class UploadSerializer(serializers.Serializer):
 
 def job_json(job: ImportJob, request: Request, *, listed: bool = False) -> dict[str, Any]:
     """``listed``: for the list, without the problems (the job was read without them; the
-    summary counts them, except a job from before it did)."""
+    summary of a checked job counts them, but for a job checked before it did)."""
     url = request.build_absolute_uri(reverse("api:import-job-detail", args=[job.pk]))
-    has_problems = bool(job.summary.get("problems", True)) if listed else bool(job.problems)
+    if listed:
+        summary = job.summary or {}
+        has_problems = bool(summary.get("problems", bool(summary)))
+    else:
+        has_problems = bool(job.problems)
     return {
         "id": job.pk,
         "url": url,

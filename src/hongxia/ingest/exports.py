@@ -81,7 +81,11 @@ def headers() -> list[str]:
     return [str(label) for _key, label in ROSTER_COLUMNS]
 
 
-def person_values(person: Person, *, unmasked: bool, region_names: dict[str, str]) -> list[Any]:
+def person_values(
+    person: Person, *, unmasked: bool, region_names: dict[str, str], scope: str | None = ""
+) -> list[Any]:
+    """One person's row. ``scope``: the code prefix of the exporting user's area; a survivor's
+    deceased cadre registered outside it is left out, as the user cannot see them."""
     row: list[Any] = []
     for key, _label in ROSTER_COLUMNS:
         if key in SENSITIVE and not unmasked:
@@ -89,7 +93,7 @@ def person_values(person: Person, *, unmasked: bool, region_names: dict[str, str
         elif key in ("survivor_of", "survivor_of_name"):
             # The deceased cadre (selected with the person): the import links by the ID.
             cadre = person.survivor_of
-            if cadre is None:
+            if cadre is None or scope is None or not cadre.region_id.startswith(scope):
                 value = ""
             elif key == "survivor_of_name":
                 value = cadre.name
@@ -112,15 +116,16 @@ def person_values(person: Person, *, unmasked: bool, region_names: dict[str, str
     return row
 
 
-def _rows(qs: QuerySet[Person], unmasked: bool) -> Iterator[list[Any]]:
+def _rows(qs: QuerySet[Person], unmasked: bool, user: Any) -> Iterator[list[Any]]:
     names = dict(Region.objects.values_list("code", "name"))
+    scope = getattr(user, "scope_prefix", None)
     qs = qs.select_related("survivor_of")
     if not unmasked:
         qs = qs.defer(
             "id_number", "phone", "landline", *(f"survivor_of__{f}" for f in SENSITIVE)
         )
     for person in qs.prefetch_related("tags").iterator(chunk_size=2000):
-        yield person_values(person, unmasked=unmasked, region_names=names)
+        yield person_values(person, unmasked=unmasked, region_names=names, scope=scope)
 
 
 def write_xlsx(
@@ -202,9 +207,9 @@ def roster_export(
         raise ValueError(f"format {fmt!r} / encoding {encoding!r}")
     qs = queryset.order_by("name_pinyin", "id")
     if fmt == "xlsx":
-        count = write_xlsx(out, str(_("Registry")), headers(), _rows(qs, unmasked))
+        count = write_xlsx(out, str(_("Registry")), headers(), _rows(qs, unmasked, user))
     else:
-        count = write_csv(out, headers(), _rows(qs, unmasked), encoding=encoding)
+        count = write_csv(out, headers(), _rows(qs, unmasked, user), encoding=encoding)
     audit.record_event(
         AuditLog.Action.EXPORT,
         actor=user,

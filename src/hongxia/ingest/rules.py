@@ -798,6 +798,8 @@ _EXTRA_CHOICES: dict[str, dict[str, str]] = {
         "alive": "alive",
         "deceased": "deceased",
     },
+    # What rosters write in 健康状况 besides the registry's words.
+    "health_status": {"良好": "good", "较好": "good", "好": "good"},
     "survivor_relation": {
         "妻子": "spouse",
         "妻": "spouse",
@@ -811,6 +813,8 @@ _EXTRA_CHOICES: dict[str, dict[str, str]] = {
         "女": "daughter",
         "长女": "daughter",
         "次女": "daughter",
+        "三子": "son",
+        "三女": "daughter",
         "孙子": "grandchild",
         "孙女": "grandchild",
         "外孙": "grandchild",
