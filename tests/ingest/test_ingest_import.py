@@ -1374,3 +1374,37 @@ def test_the_check_and_the_import_agree_on_a_cadre_refused_in_the_file(
     check = services.roster_import(actor=clerk, path=path, dry_run=True)
     result = services.roster_import(actor=clerk, path=path)
     assert said(check) == said(result) == [(5, "error"), (6, "warning")]
+
+
+def test_a_held_survivors_cadre_shows_and_an_unseen_one_is_said_not_linked(
+    clerk: Any, tmp_path: Path
+) -> None:
+    cadre = PersonFactory(region_id="431202", name="张三丰")
+    far = PersonFactory(region_id="431222", name="外县干部")
+    for name in ("王秀英", "李桂兰"):  # registered without an ID: their rows are held
+        PersonFactory(region_id="431202", name=name, gender="F", category="survivor",
+                      birth_date=datetime.date(1938, 5, 1), id_number="", phone="")
+    rows = [
+        [*person_row(1, name="王秀英", gender="女", category="遗属"), cadre.id_number, "配偶"],
+        [*person_row(2, name="李桂兰", gender="女", category="遗属"), far.id_number, "配偶"],
+    ]
+    rows[1][COL["出生年月"]] = "1938.05"
+    assert services.roster_import(
+        actor=clerk, path=_survivors_file(tmp_path, "r.xlsx", rows)
+    ).queued == 2
+    client = Client()
+    client.force_login(clerk)
+    held = {c.name: c for c in MergeCandidate.objects.all()}
+    near_rows = {c.field: c for c in client.get(
+        f"/import/duplicates/{held['王秀英'].pk}/").context["compared"]}
+    assert near_rows["survivor_of"].row == f"张三丰 {cadre.id_masked}"
+    assert near_rows["survivor_of"].differs
+    far_rows = {c.field: c for c in client.get(
+        f"/import/duplicates/{held['李桂兰'].pk}/").context["compared"]}
+    assert far_rows["survivor_of"].row == f"{far.id_masked}，未在您的管辖范围内登记"
+    assert "外县干部" not in str(far_rows)
+    response = client.post(f"/import/duplicates/{held['李桂兰'].pk}/decide/",
+                           {"decision": "merged"}, follow=True)
+    assert [str(m) for m in response.context["messages"]] == [
+        "已处理。", "该行的已故干部未在您的管辖范围内登记：该遗属未与其关联。"]
+    assert Person.objects.get(name="李桂兰").survivor_of is None

@@ -457,7 +457,14 @@ class CandidateSerializer(serializers.Serializer):
     job = serializers.IntegerField(allow_null=True, help_text="The import job that held it.")
     row = serializers.IntegerField(help_text="Its row number in the file.")
     status = serializers.ChoiceField(choices=MergeStatus.choices)
-    compared = ComparedSerializer(many=True)
+    compared = ComparedSerializer(
+        many=True, allow_null=True, help_text="On the row itself; null in the list."
+    )
+    warnings = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="After a decision: what the clerk should know (a cadre not linked).",
+    )
     decided_by = serializers.CharField(allow_null=True)
     decided_at = serializers.DateTimeField(allow_null=True)
     created_at = serializers.DateTimeField()
@@ -480,7 +487,11 @@ class DecisionSerializer(serializers.Serializer):
     )
 
 
-def candidate_json(candidate: MergeCandidate, request: Request) -> dict[str, Any]:
+def candidate_json(
+    candidate: MergeCandidate, request: Request, *, listed: bool = False
+) -> dict[str, Any]:
+    """``listed``: for the list, without the comparison (a few queries and decryptions a
+    row)."""
     def url(name: str, pk: int) -> str:
         return request.build_absolute_uri(reverse(name, args=[pk]))
 
@@ -497,7 +508,11 @@ def candidate_json(candidate: MergeCandidate, request: Request) -> dict[str, Any
         "job": candidate.job_id,
         "row": candidate.row_number,
         "status": candidate.status,
-        "compared": [c.as_dict() for c in ingest_selectors.candidate_comparison(candidate)],
+        "compared": None
+        if listed
+        else [
+            c.as_dict() for c in ingest_selectors.candidate_comparison(candidate, request.user)
+        ],
         "decided_by": candidate.resolved_by.username if candidate.resolved_by else None,
         "decided_at": candidate.resolved_at.isoformat() if candidate.resolved_at else None,
         "created_at": candidate.created_at.isoformat() if candidate.created_at else None,
@@ -550,7 +565,9 @@ class CandidateListView(_CandidateView):
             cursor=request.query_params.get("cursor") or None,
             page_size=page_size(request, most=200),
         )
-        return page_response(request, page, [candidate_json(c, request) for c in page.rows])
+        return page_response(
+            request, page, [candidate_json(c, request, listed=True) for c in page.rows]
+        )
 
 
 class CandidateDetailView(_CandidateView):
@@ -590,14 +607,16 @@ class CandidateDecideView(_CandidateView):
         form = DecisionSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         try:
-            services.merge_decide(
+            decided = services.merge_decide(
                 actor=request.user, candidate=candidate, decision=form.validated_data["decision"]
             )
         except DjangoValidationError as exc:
             raise ValidationError(
                 exc.message_dict if hasattr(exc, "error_dict") else {"decision": exc.messages}
             ) from exc
-        return Response(candidate_json(self.get_object(pk), request))
+        body = candidate_json(self.get_object(pk), request)
+        body["warnings"] = [str(w) for w in decided.warnings]  # type: ignore[attr-defined]
+        return Response(body)
 
 
 class BlankRosterView(ScopedAPIView):

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from hongxia.core import masking
+from hongxia.core import crypto, masking
 from hongxia.ingest import services
 from hongxia.ingest.models import MergeCandidate
 from hongxia.people import services as people_services
@@ -60,18 +60,36 @@ def _shown(fname: str, value: Any) -> str:
     return str(value)
 
 
-def candidate_comparison(candidate: MergeCandidate) -> list[Compared]:
+def _cadre(person: Person | None, user: Any) -> str:
+    """A deceased cadre as the comparison shows them: name and masked ID, if ``user`` sees
+    them."""
+    if person is None or not person.region_id.startswith(user.scope_prefix or "\0"):
+        return ""
+    return f"{person.name} {person.id_masked}".strip()
+
+
+def candidate_comparison(candidate: MergeCandidate, user: Any) -> list[Compared]:
     """The held row beside the record, field by field, in the registry form's order: the
-    fields that tell people apart, then every other field the row fills."""
-    values = services.candidate_values(candidate)
+    fields that tell people apart, then every other field the row fills. The row's deceased
+    cadre shows as ``user`` may see them (a number not registered in their area, masked)."""
+    values = services.candidate_values(candidate, user)
     person = candidate.person
     compared = []
     for fname in people_services.EDITABLE_FIELDS:
-        if fname not in ALWAYS and values.get(fname) in (None, ""):
+        skip = fname not in ALWAYS and values.get(fname) in (None, "")
+        if skip and fname != "survivor_of":
             continue
-        if fname == "survivor_of":
-            continue  # a link, never in an imported row
         label = str(getattr(Person._meta.get_field(fname), "verbose_name", fname))
+        if fname == "survivor_of":
+            number = candidate.data.get("survivor_of")
+            if number:
+                row = _cadre(values.get("survivor_of"), user) or str(
+                    _("%(number)s, not registered in your region")
+                    % {"number": masking.mask_id(crypto.decrypt(number))}
+                )
+                record = _cadre(person.survivor_of, user)
+                compared.append(Compared(fname, label[:1].upper() + label[1:], row, record))
+            continue
         compared.append(
             Compared(
                 fname,

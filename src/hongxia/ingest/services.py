@@ -1929,18 +1929,27 @@ def merge_decide(*, actor: Any, candidate: MergeCandidate, decision: str) -> Mer
     # The row's 精细分类, if it gave any (None: the record's stay as they are).
     codes = locked.data.get("tags")
     tags = list(Tag.objects.filter(code__in=codes)) if codes else None
-    if decision == MergeStatus.SEPARATE:
-        people_services.person_create(
-            actor=actor, data=candidate_values(locked, actor), tags=tags
+    values = candidate_values(locked, actor)
+    # What the clerk should know after deciding: the row's deceased cadre is not one they see.
+    warnings = []
+    if locked.data.get("survivor_of") and "survivor_of" not in values and decision in (
+        MergeStatus.SEPARATE,
+        MergeStatus.MERGED,
+    ):
+        warnings.append(
+            _(
+                "The row's deceased cadre is not registered in your region: the survivor is "
+                "not linked to them."
+            )
         )
+    if decision == MergeStatus.SEPARATE:
+        people_services.person_create(actor=actor, data=values, tags=tags)
     elif decision == MergeStatus.MERGED:
         # As an import of the row would: a cell with a value changes its field, an empty one
         # leaves the record's alone. The registry's checks apply (an ID that does not match
         # the birth date, or that is someone else's, is refused and nothing changes).
-        values = {k: v for k, v in candidate_values(locked, actor).items() if v not in _EMPTY}
-        people_services.person_update(
-            actor=actor, person=locked.person, data=values, tags=tags
-        )
+        filled = {k: v for k, v in values.items() if v not in _EMPTY}
+        people_services.person_update(actor=actor, person=locked.person, data=filled, tags=tags)
     elif decision != MergeStatus.DISMISSED:
         raise ValidationError({"decision": [_("Choose what to do with this row.")]})
     locked.status = decision
@@ -1950,4 +1959,5 @@ def merge_decide(*, actor: Any, candidate: MergeCandidate, decision: str) -> Mer
     audit.record_change(
         locked, AuditLog.Action.UPDATE, before=before, after=audit.snapshot(locked), actor=actor
     )
+    locked.warnings = warnings  # type: ignore[attr-defined]
     return locked

@@ -306,7 +306,7 @@ class MergeDetailView(ScopedDetailView):
 
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
-        ctx["compared"] = ingest_selectors.candidate_comparison(self.object)
+        ctx["compared"] = ingest_selectors.candidate_comparison(self.object, self.request.user)
         return ctx
 
 
@@ -322,7 +322,7 @@ class MergeDecideView(ScopedActionView):
             messages.error(request, _("Choose what to do with this row."))
         else:
             try:
-                services.merge_decide(
+                decided = services.merge_decide(
                     actor=request.user, candidate=candidate, decision=form.cleaned_data["decision"]
                 )
             except ValidationError as exc:
@@ -330,6 +330,8 @@ class MergeDecideView(ScopedActionView):
                     messages.error(request, msg)
             else:
                 messages.success(request, _("Decided."))
+                for warning in decided.warnings:  # type: ignore[attr-defined]
+                    messages.warning(request, warning)
         return redirect(reverse("ingest:duplicates"))
 
 
