@@ -1224,7 +1224,8 @@ def test_survivors_are_linked_to_their_cadre_by_id_number(
     check = services.roster_import(actor=clerk, path=path, dry_run=True)
     expected = [
         (row, "已故干部身份证号",
-         f"信息库中您的管辖范围内没有身份证号为 {number} 的人员：该遗属已导入，但未关联已故干部。")
+         f"信息库中您的管辖范围内没有身份证号为 {masking.mask_id(number)} 的人员：该遗属照常导入，"
+         "但未与此人关联。")  # masked: the job's page is seen by the county's other clerks
         for row, number in ((7, far.id_number), (8, absent))
     ]
     assert [(p.row, p.column, p.message) for p in check.problems if p.severity == "warning"] == (
@@ -1408,3 +1409,17 @@ def test_a_held_survivors_cadre_shows_and_an_unseen_one_is_said_not_linked(
     assert [str(m) for m in response.context["messages"]] == [
         "已处理。", "该行的已故干部未在您的管辖范围内登记：该遗属未与其关联。"]
     assert Person.objects.get(name="李桂兰").survivor_of is None
+
+
+def test_a_tag_no_longer_in_use_is_read_not_offered(clerk: Any, tmp_path: Path) -> None:
+    from hongxia.people.models import Tag
+
+    Tag.objects.filter(code="inactive").update(active=False)  # 长期未参加活动
+    headers = [*HEADERS, "精细分类"]
+    rows = [[*person_row(1), "长期未参加活动"], [*person_row(2, name="李建国"), "五保户"]]
+    result = services.roster_import(
+        actor=clerk, path=write_xlsx(tmp_path / "r.xlsx", rows, headers=headers)
+    )
+    assert result.created == 1  # an export carries the tags a person has, in use or not
+    [(_row, _column, message)] = _errors(result)
+    assert "长期未参加活动" not in message and "高龄" in message

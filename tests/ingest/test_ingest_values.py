@@ -343,9 +343,10 @@ def test_no_space_between_the_characters_of_a_name(raw: str, name: str) -> None:
     assert rules.fold_name(raw) == name
 
 
-_TAGS = {
-    "高龄": "aged80", "独居": "living_alone", "livingalone": "living_alone", "aged80": "aged80"
-}
+_TAGS = rules.TagWords(
+    {"高龄": "aged80", "独居": "living_alone", "livingalone": "living_alone", "aged80": "aged80"},
+    ("独居", "高龄"),
+)
 
 
 @given(
@@ -356,7 +357,7 @@ def test_tags_named_in_any_order_and_with_any_separator_come_back(
     names: list[str], separator: str
 ) -> None:
     codes = rules.parse_tags(separator.join(names), _TAGS)
-    assert codes == tuple(sorted({_TAGS[n.lower().replace(" ", "")] for n in names}))
+    assert codes == tuple(sorted({_TAGS.codes[n.lower().replace(" ", "")] for n in names}))
 
 
 @given(st.text(max_size=20))
@@ -366,4 +367,10 @@ def test_tags_from_any_text_are_known_codes_or_refused_by_name(text: str) -> Non
     except rules.CellError as exc:
         assert exc.value and exc.value in rules.fold(text) and "高龄" in exc.message
     else:
-        assert set(codes) <= set(_TAGS.values()) and list(codes) == sorted(set(codes))
+        assert set(codes) <= set(_TAGS.codes.values()) and list(codes) == sorted(set(codes))
+
+
+@pytest.mark.parametrize("cell", ["无", "-", "—", "/", " 无 "])
+def test_a_tags_cell_saying_none_is_an_empty_one(cell: str) -> None:
+    # Rosters write 无 or - in an empty column; it refused the whole row.
+    assert rules.parse_tags(cell, _TAGS) == ()

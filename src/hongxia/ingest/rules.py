@@ -892,28 +892,48 @@ _FALSE = {"否", "无", "n", "no", "false", "0", "×"}
 
 
 _TAG_SEPARATORS = re.compile(r"[、,，;；/／|]+")
+# What a 精细分类 cell says when a person has none: as an empty cell, it changes nothing.
+_NO_TAG_WORDS = frozenset({"无", "没有", "-", "—", "——", "/", "／"})
 
 
-def parse_tags(value: Any, table: Mapping[str, str]) -> tuple[str, ...]:
-    """精细分类: names (高龄、独居), English names or codes, as the registry's tag table gives
-    them (``table``: word, folded, lower case, no spaces → code) → the codes, sorted; () if
-    empty. Spaces separate names too (高龄 独居), except inside an English one."""
+@dataclass(frozen=True)
+class TagWords:
+    """The registry's tags as a cell names them: each word (name, English name, code;
+    folded, lower case, no spaces) → code; and the names a problem lists."""
+
+    codes: Mapping[str, str]
+    names: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.codes)
+
+
+NO_TAGS = TagWords({})
+
+
+def parse_tags(value: Any, table: TagWords) -> tuple[str, ...]:
+    """精细分类: names (高龄、独居), English names or codes → the codes, sorted; () for an
+    empty cell or one saying none (无, -). Spaces separate names too (高龄 独居), except
+    inside an English one."""
     codes = set()
-    for part in _TAG_SEPARATORS.split(fold(value)):
+    text = fold(value)
+    if text in _NO_TAG_WORDS:
+        return ()
+    for part in _TAG_SEPARATORS.split(text):
         tokens = part.split()
         start = 0
         while start < len(tokens):
             # The longest run of words that names a tag (Living alone), else one word.
             for end in range(len(tokens), start, -1):
                 word = "".join(tokens[start:end]).lower()
-                if word in table:
+                if word in table.codes:
                     break
             else:
                 end, word = start + 1, tokens[start].lower()
             start = end
-            code = table.get(word)
+            code = table.codes.get(word)
             if code is None:
-                known = "、".join(sorted({w for w in table if not w.isascii()})) or "—"
+                known = "、".join(table.names) or "—"
                 raise CellError(
                     "tag",
                     tokens[end - 1],

@@ -39,7 +39,7 @@ from django.db.models.base import ModelState
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hongxia.core import audit, crypto, dbstats, idcard, pinyin, regions, versions
+from hongxia.core import audit, crypto, dbstats, idcard, masking, pinyin, regions, versions
 from hongxia.core.models import AuditLog, Region
 from hongxia.core.services import legacy_area_codes
 from hongxia.ingest import fingerprints, readers, rules
@@ -368,7 +368,7 @@ def _convert_cell(
     raw: Any,
     header: str,
     resolver: RegionResolver,
-    tags: Mapping[str, str] | None = None,
+    tags: rules.TagWords | None = None,
 ) -> CellResult:
     """One cell → the (field, value) pairs it sets and its problems (row 0: the caller sets
     the row number). Depends on nothing but its arguments, so it can be remembered.
@@ -433,7 +433,7 @@ def _convert_cell(
             if cadre:
                 values[fname] = cadre.number
         elif fname == "tags":
-            codes = rules.parse_tags(_cell_text(raw, 0, header, problems), tags or {})
+            codes = rules.parse_tags(_cell_text(raw, 0, header, problems), tags or rules.NO_TAGS)
             if codes:  # an empty cell leaves the person's tags as they are
                 values[fname] = codes
         elif fname == "name":
@@ -471,7 +471,7 @@ def convert_row(
     resolver: RegionResolver,
     default_region: str,
     memo: dict[tuple[int, type, Any], CellResult] | None = None,
-    tags: Mapping[str, str] | None = None,
+    tags: rules.TagWords | None = None,
 ) -> RowData:
     """Cells → field values; every cell that cannot be read becomes a problem of the row."""
     values: dict[str, Any] = {}
@@ -645,11 +645,15 @@ class RowChecker:
         self.fields = _compared_fields(header_of)
         self.digest = fingerprints.Digester(self.fields)
         self.field_check = FieldChecker(Person, exclude=_VALIDATE_EXCLUDE)
-        self.tags = tag_table() if "tags" in header_of else {}
+        self.tags = tag_table() if "tags" in header_of else None
         read = {i: f for i, f in columns.items() if f not in rules.IGNORED_FIELDS and f != "ignore"}
         # Tag names convert through the tag table as region names through the regions: a
         # renamed or removed tag must not leave a row recognised by its cells.
-        tables = f"{regions_version}|{sorted(self.tags.items())}" if self.tags else regions_version
+        tables = (
+            f"{regions_version}|{sorted(self.tags.codes.items())}"
+            if self.tags
+            else regions_version
+        )
         self.cells_digest = fingerprints.CellsDigester(read, default_region, tables)
 
     def check(
@@ -1088,14 +1092,21 @@ def _compared_fields(header_of: Mapping[str, str]) -> list[str]:
 _EMPTY = (None, "")
 
 
-def tag_table() -> dict[str, str]:
-    """Each tag's name, English name and code, folded and in lower case → its code."""
-    table: dict[str, str] = {}
-    for row in Tag.objects.values_list("code", "name", "name_en"):
-        for word in row:
+def tag_table() -> rules.TagWords:
+    """Each tag's name, English name and code, folded and in lower case → its code; and the
+    names of the tags in use, for a problem to list. A tag no longer in use is still read (an
+    export carries it), not offered."""
+    codes: dict[str, str] = {}
+    names = []
+    for code, name, name_en, active in Tag.objects.values_list(
+        "code", "name", "name_en", "active"
+    ):
+        for word in (code, name, name_en):
             if word:
-                table[rules.fold(word).lower().replace(" ", "")] = row[0]
-    return table
+                codes[rules.fold(word).lower().replace(" ", "")] = code
+        if active:
+            names.append(name)
+    return rules.TagWords(codes, tuple(sorted(names)))
 
 
 # Where build_person keeps a row's tag codes on its Person.
@@ -1402,9 +1413,9 @@ class _Run:
                     if cadre is not None
                     else _(
                         "No one with the ID number %(number)s is registered in your region: "
-                        "the survivor is kept, not linked to the deceased cadre."
+                        "the survivor is imported without a link to that cadre."
                     )
-                    % {"number": number}
+                    % {"number": masking.mask_id(number)}
                 )
                 self.result.problems.append(
                     Problem(data.number, column, str(message), Severity.WARNING, number)
