@@ -366,3 +366,28 @@ def test_an_import_killed_midway_is_shown_interrupted_and_finished_when_started_
     assert Person.objects.count() == len(rows)
     again = client.post(reverse("ingest:restart", args=[job.pk]), follow=True)
     assert [str(m) for m in again.context["messages"]] == ["该导入并未中断。"]
+
+
+def test_an_interrupted_stage_that_shows_life_is_running_again(
+    clerk: Any, tmp_path: Path
+) -> None:
+    client = _client(clerk)
+    job = _upload(client, tmp_path, [person_row(1)], all_or_nothing="on")
+    long_ago = timezone.now() - jobs.stale_after() - datetime.timedelta(seconds=1)
+    ImportJob.objects.filter(pk=job.pk).update(
+        status="running", heartbeat=long_ago, options={**job.options, "stage": "import"}
+    )
+    page = client.get(reverse("ingest:job", args=[job.pk])).content.decode()
+    # All or nothing: an interrupted import wrote nothing, and says so.
+    restart = reverse("ingest:restart", args=[job.pk])
+    assert "全部导入或全不导入，因此没有写入任何数据" in page and restart in page
+    # Only slow after all: its next progress puts it back to running, not to be restarted.
+    jobs.record_progress(job.pk, 4, 8)
+    job.refresh_from_db()
+    assert job.status == "running" and not jobs.can_restart(actor=clerk, job=job)
+
+    # Interrupted again, its file gone: no button that can only fail.
+    ImportJob.objects.filter(pk=job.pk).update(status="interrupted")
+    Path(job.path).unlink()
+    page = client.get(reverse("ingest:job", args=[job.pk])).content.decode()
+    assert "上传的文件已不再保留，请重新上传。" in page and restart not in page

@@ -23,7 +23,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import DEFAULT_DB_ALIAS, close_old_connections, connection, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -152,11 +152,17 @@ def interrupt_stale(now: datetime.datetime | None = None) -> int:
 
 
 def can_restart(*, actor: Any, job: ImportJob) -> bool:
+    """The uploader may start an interrupted stage again while the uploaded file is kept."""
     return (
         job.status == JobStatus.INTERRUPTED
         and job.user_id == actor.pk
         and actor.has_perm("people.add_person")
+        and file_kept(job)
     )
+
+
+def file_kept(job: ImportJob) -> bool:
+    return bool(job.path) and Path(job.path).exists()
 
 
 def job_restart(*, actor: Any, job: ImportJob) -> ImportJob:
@@ -168,7 +174,7 @@ def job_restart(*, actor: Any, job: ImportJob) -> ImportJob:
         locked = ImportJob.objects.select_for_update().get(pk=job.pk)
         if locked.status != JobStatus.INTERRUPTED:
             raise ValidationError(_("This import was not interrupted."))
-        if not Path(locked.path).exists():
+        if not file_kept(locked):
             raise ValidationError(
                 _("The uploaded file is no longer available: upload it again.")
             )
@@ -224,16 +230,24 @@ def record_progress(job_id: int, done: int, total: int) -> None:
     there the figure of an all-or-nothing import shows when it commits.
     """
     total, now = max(total, done), timezone.now()
+    # A stage taken for stopped that shows life again is running (and may not be restarted).
+    alive = Case(
+        When(status=JobStatus.INTERRUPTED, then=Value(JobStatus.RUNNING.value)),
+        default=F("status"),
+    )
     if not (connection.in_atomic_block and connection.vendor == "postgresql"):
-        ImportJob.objects.filter(pk=job_id).update(processed=done, total=total, heartbeat=now)
+        ImportJob.objects.filter(pk=job_id).update(
+            processed=done, total=total, heartbeat=now, status=alive
+        )
         return
     side = _side_connection()
     try:
         with side.cursor() as cur:
             cur.execute(
                 f"UPDATE {side.ops.quote_name(ImportJob._meta.db_table)} "  # noqa: S608
-                "SET processed = %s, total = %s, heartbeat = %s WHERE id = %s",
-                [done, total, now, job_id],
+                "SET processed = %s, total = %s, heartbeat = %s, "
+                "status = CASE WHEN status = %s THEN %s ELSE status END WHERE id = %s",
+                [done, total, now, JobStatus.INTERRUPTED.value, JobStatus.RUNNING.value, job_id],
             )
     finally:
         side.close()

@@ -163,6 +163,7 @@ class JobDetailView(ScopedDetailView):
         ctx["running"] = job.status in (JobStatus.UPLOADED, JobStatus.RUNNING)
         ctx["can_confirm"] = jobs.can_confirm(actor=self.request.user, job=job)
         ctx["can_restart"] = jobs.can_restart(actor=self.request.user, job=job)
+        ctx["file_kept"] = jobs.file_kept(job)
         if self.partial():
             return ctx
         ctx["problem_groups"] = problem_groups(job.problems)
