@@ -21,7 +21,7 @@ from hongxia.core.models import AuditLog
 from hongxia.ingest import jobs, services
 from hongxia.ingest.models import ImportJob, MergeCandidate
 from hongxia.people.models import Person
-from tests.factories import PersonFactory
+from tests.factories import PersonFactory, UserFactory
 from tests.ingest.ingest_corpus import HEADERS, csv_bytes, person_row, write_xlsx
 
 COL = {h: i for i, h in enumerate(HEADERS)}
@@ -334,3 +334,18 @@ def test_the_roster_template_through_the_api(clerk: Any, leader: Any) -> None:
     book = openpyxl.load_workbook(io.BytesIO(response.content))
     assert book.sheetnames[0] == "花名册" and book["花名册"]["A1"].value == "姓名"
     _error(_api(leader).get("/api/import/template"), 403)
+
+
+def test_a_jobs_cells_are_shown_only_to_who_may_take_its_report(
+    clerk: Any, tmp_path: Path
+) -> None:
+    """A problem's value is the cell as read: an ID number, a phone. The job is seen by the
+    county's other clerks, who may not see them; the uploader has the file anyway."""
+    colleague = UserFactory(username="clerk_hc2", role="county_clerk", region_id="431202")
+    rows = [person_row(1, name="张三丰"), person_row(2, name="李建国")]
+    rows[1][COL["公民身份号码"]] = rows[1][COL["公民身份号码"]][:-1] + "0"  # a wrong check digit
+    job = _upload(_api(clerk), tmp_path, rows).json()
+    mine = [p["value"] for p in _api(clerk).get(job["url"]).json()["problems"]]
+    theirs = [p["value"] for p in _api(colleague).get(job["url"]).json()["problems"]]
+    assert rows[1][COL["公民身份号码"]] in mine
+    assert theirs == [""] * len(mine)

@@ -134,7 +134,7 @@ def test_fifteen_digit_id_is_stored_upgraded(clerk: Any, tmp_path: Path) -> None
     number = idcard.parse("431202400210123").number
     assert Person.objects.get().id_number == number
     assert [(p.row, p.column, p.message) for p in result.problems if p.severity == "info"] == [
-        (5, "公民身份号码", f"15位身份证号码已升级为18位：{number}")
+        (5, "公民身份号码", f"15位身份证号码已升级为18位：{masking.mask_id(number)}")
     ]
 
 
@@ -803,13 +803,14 @@ def test_an_id_that_may_have_been_cut_by_excel_is_flagged(clerk: Any, tmp_path: 
         (
             3,
             "公民身份号码",
-            f"该身份证号似已被电子表格改写为数字（{cut}），请将该列设为文本格式后重新输入完整号码。",
+            f"该身份证号似已被电子表格改写为数字（{masking.mask_id(cut)}），"
+            "请将该列设为文本格式后重新输入完整号码。",
         )
     ]
     [warning] = [p for p in result.problems if p.severity == "warning"]
     assert (warning.row, warning.column) == (2, "公民身份号码")
     assert warning.message == (
-        "身份证号 431202193801012000 以 000 结尾，与被 Excel 截断的号码一样：请与身份证核对。"
+        "身份证号 4312**********2000 以 000 结尾，与被 Excel 截断的号码一样：请与身份证核对。"
     )
 
 

@@ -54,7 +54,10 @@ class ProblemSerializer(serializers.Serializer):
     column = serializers.CharField(help_text="The column's header text, as in the file.")
     message = serializers.CharField()
     severity = serializers.ChoiceField(choices=["error", "warning", "info"])
-    value = serializers.CharField(help_text="The cell as read, when the problem is one cell.")
+    value = serializers.CharField(
+        help_text="The cell as read, when the problem is one cell; empty unless the caller may "
+        "take the problem report (it may be an ID number or a phone)."
+    )
 
 
 class JobSerializer(serializers.Serializer):
@@ -152,7 +155,7 @@ def job_json(job: ImportJob, request: Request, *, listed: bool = False) -> dict[
         "can_confirm": jobs.can_confirm(actor=request.user, job=job),
         "can_restart": jobs.can_restart(actor=request.user, job=job),
         "summary": job.summary,
-        "problems": None if listed else job.problems,
+        "problems": None if listed else _problems_for(job, request.user),
         "message": job.message,
         "report": request.build_absolute_uri(reverse("api:import-job-report", args=[job.pk]))
         if has_problems and jobs.may_take_report(actor=request.user, job=job)
@@ -160,6 +163,15 @@ def job_json(job: ImportJob, request: Request, *, listed: bool = False) -> dict[
         "created_at": job.created_at.isoformat() if job.created_at else None,
         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
     }
+
+
+def _problems_for(job: ImportJob, user: Any) -> list[dict[str, Any]]:
+    """The job's problems; each with the cell as read only for a caller who may take the
+    problem report (the uploader, or one who may see ID numbers and phones): a cell may be
+    an ID number or a phone."""
+    if jobs.may_take_report(actor=user, job=job):
+        return list(job.problems)
+    return [{**p, "value": ""} for p in job.problems]
 
 
 JOB_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="The import job's id.")

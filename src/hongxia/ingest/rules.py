@@ -17,7 +17,7 @@ from typing import Any
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from hongxia.core import idcard
+from hongxia.core import idcard, masking
 from hongxia.people import choices_data
 
 __all__ = [
@@ -730,7 +730,9 @@ def parse_id_info(value: Any) -> idcard.IdInfo | None:
         return idcard.parse(text)
     except idcard.IdNumberError as exc:
         if exc.code == "check_digit" and looks_cut_by_excel(idcard.normalize(text)):
-            raise idcard.IdNumberError("excel_float", {"value": text}) from None
+            # The digits Excel kept are most of the number: masked, as the job's page shows it
+            # to the county's other clerks.
+            raise idcard.IdNumberError("excel_float", {"value": masking.mask_id(text)}) from None
         raise
 
 

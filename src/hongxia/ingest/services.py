@@ -392,7 +392,7 @@ def _convert_cell(
                             "The ID number %(number)s ends in 000, as one cut by Excel does: "
                             "check it against the card."
                         )
-                        % {"number": info.number},
+                        % {"number": masking.mask_id(info.number)},
                         Severity.WARNING,
                         rules.fold(raw),
                         code=MAYBE_CUT,
@@ -404,7 +404,7 @@ def _convert_cell(
                         0,
                         header,
                         _("A 15-digit ID number was upgraded to 18 digits: %(number)s")
-                        % {"number": values[fname]},
+                        % {"number": masking.mask_id(values[fname])},
                         Severity.INFO,
                         rules.fold(raw),
                     )
@@ -451,7 +451,7 @@ def _convert_cell(
                             "%(number)s was kept as a number, not text: a landline's leading 0 "
                             "(0%(number)s?) may be lost. Check it, and format the column as text."
                         )
-                        % {"number": values[fname]},
+                        % {"number": masking.mask_phone(values[fname])},
                         Severity.WARNING,
                         values[fname],
                     )
