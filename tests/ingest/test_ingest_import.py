@@ -448,6 +448,32 @@ def test_command_line_partial_import_exits_3(clerk: Any, tmp_path: Path) -> None
                  clerk.username, "--no-progress", stdout=io.StringIO())  # all good: exits 0
 
 
+def test_command_line_sums_up_many_problems(clerk: Any, tmp_path: Path) -> None:
+    """A column wrong in every row printed a line a row: thousands of lines for a county's
+    file. Over 50 problems the command sums them up by column and kind; -v 2 lists them."""
+    rows = _rows(60)
+    for row in rows:
+        row[COL["性别"]] = "未知"
+    rows[0][COL["离退休类别"]] = "临时工"
+    path = tmp_path / "r.csv"
+    path.write_bytes(csv_bytes(rows, "utf-8-sig"))
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_roster", str(path), "--user", clerk.username, "--no-progress",
+                     "--dry-run", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[:3] == [
+        "性别 [错误] 60 处，如第 2、3、4、5、6… 行",
+        "离退休类别 [错误] 1 处，如第 2 行",
+        "共 61 个问题：逐条列出请加 -v 2，或用 --report 导出问题报告。",
+    ]
+    out = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("import_roster", str(path), "--user", clerk.username, "--no-progress",
+                     "--dry-run", "-v", "2", stdout=out)
+    assert sum("[错误]" in line for line in out.getvalue().splitlines()) == 61
+
+
 def test_command_needs_a_user(tmp_path: Path, db: Any) -> None:
     with pytest.raises(CommandError):
         call_command("import_roster", str(tmp_path / "x.csv"))

@@ -116,24 +116,6 @@ class JobListView(ExportMixin, ScopedListView):
 SHOWN_PROBLEMS = 2000
 
 
-def problem_groups(problems: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The problems by column and kind, the largest first, with the first rows of each: how a
-    clerk sees at a glance that 312 rows lack a birth date. None for a short list."""
-    if len(problems) <= 10:
-        return []
-    groups: dict[tuple[str, str], dict[str, Any]] = {}
-    for p in problems:
-        group = groups.setdefault(
-            (p["column"], p["severity"]),
-            {"column": p["column"], "severity": p["severity"], "count": 0, "rows": []},
-        )
-        group["count"] += 1
-        if p["row"] and len(group["rows"]) < 5:
-            group["rows"].append(p["row"])
-    order = {"error": 0, "warning": 1}
-    return sorted(groups.values(), key=lambda g: (order.get(g["severity"], 2), -g["count"]))
-
-
 class JobDetailView(ScopedDetailView):
     """One import: progress while it runs, then every problem, then the result."""
 
@@ -166,7 +148,7 @@ class JobDetailView(ScopedDetailView):
         ctx["file_kept"] = jobs.file_kept(job)
         if self.partial():
             return ctx
-        ctx["problem_groups"] = problem_groups(job.problems)
+        ctx["problem_groups"] = ingest_selectors.problem_groups(job.problems)
         # ?column=…&severity=…: one group of the summary, when the list is long.
         wanted = {k: self.request.GET[k] for k in ("column", "severity") if k in self.request.GET}
         shown = [p for p in job.problems if all(p.get(k) == v for k, v in wanted.items())]

@@ -12,11 +12,14 @@ from django.utils.translation import gettext as _
 
 from hongxia.core import context
 from hongxia.ingest import exports, readers, services
+from hongxia.ingest import selectors as ingest_selectors
 from hongxia.ingest.choices import Severity
 from hongxia.ingest.management.commands._common import acting_user
 
 # The exit status of an import that refused some rows and imported the rest.
 PARTIAL = 3
+# Above this many problems the command sums them up (-v 2 lists every one).
+LISTED = 50
 
 
 class Command(BaseCommand):
@@ -90,10 +93,24 @@ class Command(BaseCommand):
         finally:
             if bar is not None:
                 bar.close()
-        for p in result.problems:
-            mark = {"error": "错误", "warning": "警告"}.get(p.severity, "说明")
-            where = f"第{p.row}行" if p.row else "文件"
-            self.stdout.write(f"{where} {p.column} [{mark}] {p.message}")
+        marks = {"error": "错误", "warning": "警告"}
+        if len(result.problems) > LISTED and opts["verbosity"] < 2:
+            # A column wrong in every row gave a screen of thousands of lines: summed up by
+            # column and kind, as the job's page does; the whole list is in the report.
+            for g in ingest_selectors.problem_groups([p.as_dict() for p in result.problems]):
+                rows = "、".join(str(r) for r in g["rows"]) + ("…" if g["count"] > 5 else "")
+                self.stdout.write(
+                    f"{g['column'] or '文件'} [{marks.get(g['severity'], '说明')}] "
+                    f"{g['count']} 处，如第 {rows} 行"
+                )
+            self.stdout.write(
+                f"共 {len(result.problems)} 个问题：逐条列出请加 -v 2，或用 --report 导出问题报告。"
+            )
+        else:
+            for p in result.problems:
+                where = f"第{p.row}行" if p.row else "文件"
+                mark = marks.get(p.severity, "说明")
+                self.stdout.write(f"{where} {p.column} [{mark}] {p.message}")
         s = result.summary()
         self.stdout.write(
             f"{s['rows']} 行：新增 {s['created']}，更新 {s['updated']}，未变 {s['unchanged']}，"
