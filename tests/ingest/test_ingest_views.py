@@ -368,6 +368,9 @@ def test_an_import_killed_midway_is_shown_interrupted_and_finished_when_started_
     assert [str(m) for m in again.context["messages"]] == ["该导入并未中断。"]
 
 
+# Committed, as in a real import: inside a test's transaction, PostgreSQL's progress writes
+# (through a connection of their own) would not see the job row.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_an_interrupted_stage_that_shows_life_is_running_again(
     clerk: Any, tmp_path: Path
 ) -> None:
