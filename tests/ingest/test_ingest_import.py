@@ -1450,3 +1450,16 @@ def test_a_tag_no_longer_in_use_is_read_not_offered(clerk: Any, tmp_path: Path) 
     assert result.created == 1  # an export carries the tags a person has, in use or not
     [(_row, _column, message)] = _errors(result)
     assert "长期未参加活动" not in message and "高龄" in message
+
+
+def test_a_cadre_shows_to_whoever_sees_their_region() -> None:
+    from types import SimpleNamespace
+
+    from hongxia.ingest import selectors
+
+    cadre = Person(name="张三丰", region_id="431222", id_masked="4312**********1234")
+    seen = "张三丰 4312**********1234"
+    assert selectors._cadre(cadre, SimpleNamespace(scope_prefix="")) == seen  # every region
+    assert selectors._cadre(cadre, SimpleNamespace(scope_prefix="4312")) == seen
+    assert selectors._cadre(cadre, SimpleNamespace(scope_prefix="431202")) == ""
+    assert selectors._cadre(cadre, SimpleNamespace(scope_prefix=None)) == ""  # no region

@@ -64,7 +64,8 @@ def _shown(fname: str, value: Any) -> str:
 def _cadre(person: Person | None, user: Any) -> str:
     """A deceased cadre as the comparison shows them: name and masked ID, if ``user`` sees
     them."""
-    if person is None or not person.region_id.startswith(user.scope_prefix or "\0"):
+    prefix = user.scope_prefix  # "" sees every region, None none
+    if person is None or prefix is None or not person.region_id.startswith(prefix):
         return ""
     return f"{person.name} {person.id_masked}".strip()
 
