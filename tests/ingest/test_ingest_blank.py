@@ -23,7 +23,11 @@ def _template(user: Any) -> openpyxl.Workbook:
     client.force_login(user)
     response = client.get(reverse("ingest:template"))
     assert response.status_code == 200
-    assert "attachment" in response["Content-Disposition"]
+    # Named in the user's language (the page and the API alike), with a plain fallback.
+    assert response["Content-Disposition"] == (
+        "attachment; filename=\"roster-template.xlsx\"; "
+        "filename*=UTF-8''%E8%8A%B1%E5%90%8D%E5%86%8C%E5%AF%BC%E5%85%A5%E6%A8%A1%E6%9D%BF.xlsx"
+    )
     return openpyxl.load_workbook(io.BytesIO(response.content))
 
 

@@ -649,7 +649,7 @@ class BlankRosterView(ScopedAPIView):
         out = io.BytesIO()
         blank.write(request.user, out)
         response = HttpResponse(out.getvalue(), content_type=XLSX)
-        response["Content-Disposition"] = 'attachment; filename="roster-template.xlsx"'
+        response["Content-Disposition"] = blank.disposition()
         return response
 
 

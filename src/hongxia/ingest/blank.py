@@ -11,8 +11,10 @@ it in. The regions offered are those of the user's own area.
 from __future__ import annotations
 
 from typing import IO, Any
+from urllib.parse import quote
 
 import xlsxwriter
+from django.utils.translation import gettext as _
 from xlsxwriter.utility import xl_col_to_name
 
 from hongxia.ingest import exports, rules, services
@@ -154,3 +156,10 @@ def write(user: Any, out: IO[bytes]) -> None:
         guide.write_string(row, 0, words, title if row == 0 else line)
     sheet.activate()
     book.close()
+
+
+def disposition() -> str:
+    """The download's header: the file named in the user's language (花名册导入模板.xlsx),
+    with a plain name for clients that cannot read the other."""
+    name = quote(str(_("roster template")) + ".xlsx")
+    return f"attachment; filename=\"roster-template.xlsx\"; filename*=UTF-8''{name}"

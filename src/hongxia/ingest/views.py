@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import tempfile
 from typing import Any
-from urllib.parse import quote
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -194,8 +193,7 @@ class BlankRosterView(ScopedMixin, View):
         out = io.BytesIO()
         blank.write(request.user, out)
         response = HttpResponse(out.getvalue(), content_type=XLSX)
-        name = quote(str(_("roster template")) + ".xlsx")
-        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{name}"
+        response["Content-Disposition"] = blank.disposition()
         return response
 
 
