@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import io
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -258,6 +258,16 @@ class JobDetailView(_JobView):
         return Response(job_json(self.get_object(pk), request))
 
 
+def _start(request: Request, start: Callable[..., ImportJob], job: ImportJob) -> Response:
+    """A stage of the job started by a jobs service (confirm, restart): 202 and the job."""
+    try:
+        job = start(actor=request.user, job=job)
+    except DjangoValidationError as exc:
+        raise ValidationError({"non_field_errors": exc.messages}) from exc
+    job.refresh_from_db()
+    return Response(job_json(job, request), status=status.HTTP_202_ACCEPTED)
+
+
 class JobConfirmView(_JobView):
     """Import the checked file for real."""
 
@@ -279,13 +289,7 @@ class JobConfirmView(_JobView):
         },
     )
     def post(self, request: Request, pk: int) -> Response:
-        job = self.get_object(pk)
-        try:
-            job = jobs.job_confirm(actor=request.user, job=job)
-        except DjangoValidationError as exc:
-            raise ValidationError({"non_field_errors": exc.messages}) from exc
-        job.refresh_from_db()
-        return Response(job_json(job, request), status=status.HTTP_202_ACCEPTED)
+        return _start(request, jobs.job_confirm, self.get_object(pk))
 
 
 class JobRestartView(_JobView):
@@ -309,13 +313,7 @@ class JobRestartView(_JobView):
         },
     )
     def post(self, request: Request, pk: int) -> Response:
-        job = self.get_object(pk)
-        try:
-            job = jobs.job_restart(actor=request.user, job=job)
-        except DjangoValidationError as exc:
-            raise ValidationError({"non_field_errors": exc.messages}) from exc
-        job.refresh_from_db()
-        return Response(job_json(job, request), status=status.HTTP_202_ACCEPTED)
+        return _start(request, jobs.job_restart, self.get_object(pk))
 
 
 class JobReportView(_JobView):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import tempfile
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -165,21 +166,30 @@ class JobDetailView(ScopedDetailView):
         return response
 
 
-class JobConfirmView(ScopedActionView):
+class _JobStageView(ScopedActionView):
+    """The uploader starts a stage of the job (``start``, a jobs service); back to its page."""
+
     model = ImportJob
     permission_required = "people.add_person"
     http_method_names = ["post"]
+    start: Callable[..., ImportJob]
+    not_the_uploader: Any  # a lazily translated message
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         job = self.get_object()
         try:
-            jobs.job_confirm(actor=request.user, job=job)
+            type(self).start(actor=request.user, job=job)
         except PermissionDenied:
-            messages.error(request, _("Only the person who uploaded the file can confirm it."))
+            messages.error(request, self.not_the_uploader)
         except ValidationError as exc:
             for msg in exc.messages:
                 messages.error(request, msg)
         return redirect(job)
+
+
+class JobConfirmView(_JobStageView):
+    start = jobs.job_confirm
+    not_the_uploader = _l("Only the person who uploaded the file can confirm it.")
 
 
 class BlankRosterView(ScopedMixin, View):
@@ -197,21 +207,9 @@ class BlankRosterView(ScopedMixin, View):
         return response
 
 
-class JobRestartView(ScopedActionView):
-    model = ImportJob
-    permission_required = "people.add_person"
-    http_method_names = ["post"]
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        job = self.get_object()
-        try:
-            jobs.job_restart(actor=request.user, job=job)
-        except PermissionDenied:
-            messages.error(request, _("Only the person who uploaded the file can start it again."))
-        except ValidationError as exc:
-            for msg in exc.messages:
-                messages.error(request, msg)
-        return redirect(job)
+class JobRestartView(_JobStageView):
+    start = jobs.job_restart
+    not_the_uploader = _l("Only the person who uploaded the file can start it again.")
 
 
 class JobReportView(ScopedActionView):
