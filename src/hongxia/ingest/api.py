@@ -258,6 +258,15 @@ class JobDetailView(_JobView):
         return Response(job_json(self.get_object(pk), request))
 
 
+# A stage started (confirm, restart): the job, or why not.
+_STARTED = {
+    202: JobSerializer,
+    400: schema.BAD_REQUEST,
+    404: schema.NOT_FOUND,
+    **schema.READ_ERRORS,
+}
+
+
 def _start(request: Request, start: Callable[..., ImportJob], job: ImportJob) -> Response:
     """A stage of the job started by a jobs service (confirm, restart): 202 and the job."""
     try:
@@ -281,12 +290,7 @@ class JobConfirmView(_JobView):
         "in the background: poll the job.",
         parameters=[JOB_ID],
         request=None,
-        responses={
-            202: JobSerializer,
-            400: schema.BAD_REQUEST,
-            404: schema.NOT_FOUND,
-            **schema.READ_ERRORS,
-        },
+        responses=_STARTED,
     )
     def post(self, request: Request, pk: int) -> Response:
         return _start(request, jobs.job_confirm, self.get_object(pk))
@@ -305,12 +309,7 @@ class JobRestartView(_JobView):
         "Poll the job.",
         parameters=[JOB_ID],
         request=None,
-        responses={
-            202: JobSerializer,
-            400: schema.BAD_REQUEST,
-            404: schema.NOT_FOUND,
-            **schema.READ_ERRORS,
-        },
+        responses=_STARTED,
     )
     def post(self, request: Request, pk: int) -> Response:
         return _start(request, jobs.job_restart, self.get_object(pk))

@@ -1937,22 +1937,20 @@ def merge_decide(*, actor: Any, candidate: MergeCandidate, decision: str) -> Mer
     if locked.status != MergeStatus.PENDING:
         raise ValidationError({"decision": [_("This row has already been decided.")]})
     before = audit.snapshot(locked)
-    # The row's 精细分类, if it gave any (None: the record's stay as they are).
-    codes = locked.data.get("tags")
-    tags = list(Tag.objects.filter(code__in=codes)) if codes else None
-    values = candidate_values(locked, actor)
-    # What the clerk should know after deciding: the row's deceased cadre is not one they see.
-    warnings = []
-    if locked.data.get("survivor_of") and "survivor_of" not in values and decision in (
-        MergeStatus.SEPARATE,
-        MergeStatus.MERGED,
-    ):
-        warnings.append(
-            _(
-                "The row's deceased cadre is not registered in your region: the survivor is "
-                "not linked to them."
+    warnings = []  # what the clerk should know after deciding
+    if decision in (MergeStatus.SEPARATE, MergeStatus.MERGED):
+        # The row as the registry takes it; its 精细分类, if it gave any (None: the record's
+        # stay as they are). A dropped row needs neither.
+        values = candidate_values(locked, actor)
+        codes = locked.data.get("tags")
+        tags = list(Tag.objects.filter(code__in=codes)) if codes else None
+        if locked.data.get("survivor_of") and "survivor_of" not in values:
+            warnings.append(
+                _(
+                    "The row's deceased cadre is not registered in your region: the survivor "
+                    "is not linked to them."
+                )
             )
-        )
     if decision == MergeStatus.SEPARATE:
         people_services.person_create(actor=actor, data=values, tags=tags)
     elif decision == MergeStatus.MERGED:
