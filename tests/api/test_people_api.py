@@ -508,6 +508,14 @@ def test_survivor_of_must_be_visible(api: Api, clerk: Any, person: Any, other_pe
     refused = api(clerk).post(LIST, {**spouse, "survivor_of": other_person.pk}, format="json")
     assert refused.status_code == 400
     assert "survivor_of" in refused.json()["errors"]
+    alive = api(clerk).post(LIST, {**spouse, "survivor_of": person.pk}, format="json")
+    assert alive.status_code == 400
+    assert alive.json()["errors"]["survivor_of"] == [
+        f"{person.name}尚未登记去世。请先在其信息页登记去世。"
+    ]
+    Person.objects.filter(pk=person.pk).update(
+        life_status="deceased", death_date=datetime.date(2024, 1, 1)
+    )
     made = api(clerk).post(LIST, {**spouse, "survivor_of": person.pk}, format="json")
     assert made.status_code == 201, made.content
     assert made.json()["survivor_of"] == person.pk

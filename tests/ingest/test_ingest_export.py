@@ -46,6 +46,8 @@ def _people() -> list[Person]:
     people[1].tags.set(Tag.objects.filter(code__in=["aged80", "living_alone"]))
     people[4].tags.set(Tag.objects.filter(code__in=["extreme_hardship"]))
     # 李桂兰 is 曾国华's survivor, listed above him: linked once the whole file is in.
+    people[1].life_status, people[1].death_date = "deceased", datetime.date(2020, 3, 1)
+    people[1].save()
     people[4].survivor_of = people[1]
     people[4].save()
     return people

@@ -1227,8 +1227,19 @@ def test_a_held_rows_tags_go_with_the_decision(clerk: Any, tmp_path: Path) -> No
 
 
 def _survivors_file(tmp_path: Path, name: str, rows: list[list[Any]]) -> Path:
-    headers = [*HEADERS, "已故干部身份证号", "与已故干部关系"]
+    """The rows with their 已故干部身份证号 and 与已故干部关系, and a 死亡日期 (empty unless
+    the row gives one: see _dead)."""
+    headers = [*HEADERS, "已故干部身份证号", "与已故干部关系", "死亡日期"]
+    rows = [row if len(row) == len(headers) else [*row, ""] for row in rows]
     return write_xlsx(tmp_path / name, rows, headers=headers)
+
+
+def _dead(row: list[Any]) -> list[Any]:
+    """A cadre's row in a survivors file: no cadre of their own, and a date of death."""
+    return [*row, "", "", "2020.03.01"]
+
+
+DEAD = {"life_status": "deceased", "death_date": datetime.date(2020, 3, 1)}
 
 
 def test_survivors_are_linked_to_their_cadre_by_id_number(
@@ -1243,7 +1254,7 @@ def test_survivors_are_linked_to_their_cadre_by_id_number(
         # The survivor above the cadre: linked once the whole file is in.
         [*person_row(2, name="李桂兰", gender="女", category="遗属"), cadre[COL["公民身份号码"]],
          "妻子"],
-        [*cadre, "", ""],
+        _dead(cadre),
         [*person_row(3, name="王秀英", gender="女", category="遗属"), far.id_number, "长女"],
         [*person_row(4, name="覃玉兰", gender="女", category="遗属"), absent, "配偶"],
     ]
@@ -1268,7 +1279,7 @@ def test_survivors_are_linked_to_their_cadre_by_id_number(
 
     # The cadre is registered since: the same file again links the survivor, audited.
     PersonFactory(region_id="431202", name="黄大山", id_number=absent,
-                  birth_date=datetime.date(1931, 3, 3), gender="M")
+                  birth_date=datetime.date(1931, 3, 3), gender="M", **DEAD)
     again = services.roster_import(actor=clerk, path=path)
     assert (again.updated, again.unchanged) == (1, 3)
     tan = Person.objects.get(name="覃玉兰")
@@ -1291,7 +1302,7 @@ def test_a_cadres_name_alone_is_said_not_to_link(clerk: Any, tmp_path: Path) -> 
 def test_a_held_survivors_cadre_is_kept_encrypted_and_linked_on_the_decision(
     clerk: Any, tmp_path: Path
 ) -> None:
-    cadre = PersonFactory(region_id="431202", name="张三丰")
+    cadre = PersonFactory(region_id="431202", name="张三丰", **DEAD)
     earlier = PersonFactory(region_id="431202", name="王秀英", gender="F", category="survivor",
                             birth_date=datetime.date(1938, 5, 1), id_number="", phone="")
     row = [*person_row(1, name="王秀英", gender="女", category="遗属"), cadre.id_number, "配偶"]
@@ -1337,7 +1348,7 @@ def test_an_import_stopped_midway_links_its_survivors_when_run_again(
 
     cadre = person_row(1, name="张三丰")
     rows = [
-        [*cadre, "", ""],
+        _dead(cadre),
         [*person_row(2, name="李桂兰", gender="女", category="遗属"), cadre[COL["公民身份号码"]],
          "妻子"],
         [*person_row(3, name="王秀英", gender="女"), "", ""],
@@ -1375,7 +1386,7 @@ def test_a_survivor_without_an_id_is_linked_once_the_cadre_is_registered(
     first = services.roster_import(actor=clerk, path=path)
     assert first.created == 1 and [p.severity for p in first.problems] == ["warning"]
     PersonFactory(region_id="431202", name="黄大山", id_number=absent,
-                  birth_date=datetime.date(1931, 3, 3), gender="M")
+                  birth_date=datetime.date(1931, 3, 3), gender="M", **DEAD)
     check = services.roster_import(actor=clerk, path=path, dry_run=True)
     again = services.roster_import(actor=clerk, path=path)
     assert (check.updated, check.unchanged) == (again.updated, again.unchanged) == (1, 0)
@@ -1391,7 +1402,7 @@ def test_the_check_and_the_import_agree_on_a_cadre_refused_in_the_file(
     cadre = person_row(1, name="外县干部", birth=far.birth_date, id_number=far.id_number,
                        gender="男" if far.gender == "M" else "女")
     rows = [
-        [*cadre, "", ""],
+        _dead(cadre),
         [*person_row(2, name="李桂兰", gender="女", category="遗属"), far.id_number, "妻子"],
     ]
     path = _survivors_file(tmp_path, "s.xlsx", rows)
@@ -1407,7 +1418,7 @@ def test_the_check_and_the_import_agree_on_a_cadre_refused_in_the_file(
 def test_a_held_survivors_cadre_shows_and_an_unseen_one_is_said_not_linked(
     clerk: Any, tmp_path: Path
 ) -> None:
-    cadre = PersonFactory(region_id="431202", name="张三丰")
+    cadre = PersonFactory(region_id="431202", name="张三丰", **DEAD)
     far = PersonFactory(region_id="431222", name="外县干部")
     for name in ("王秀英", "李桂兰"):  # registered without an ID: their rows are held
         PersonFactory(region_id="431202", name=name, gender="F", category="survivor",
@@ -1436,6 +1447,62 @@ def test_a_held_survivors_cadre_shows_and_an_unseen_one_is_said_not_linked(
     assert [str(m) for m in response.context["messages"]] == [
         "已处理。", "该行的已故干部未在您的管辖范围内登记：该遗属未与其关联。"]
     assert Person.objects.get(name="李桂兰").survivor_of is None
+
+
+def test_a_survivor_is_linked_only_to_a_deceased_cadre(clerk: Any, tmp_path: Path) -> None:
+    """A survivor's row naming a living cadre, or another survivor, is imported unlinked and
+    said so, in the check as in the import; a cadre whose death the same file gives, below
+    the survivor, is linked."""
+    living = PersonFactory(region_id="431202", name="在世干部")
+    widow = PersonFactory(region_id="431202", name="老遗属", category="survivor", gender="F",
+                          birth_date=datetime.date(1935, 1, 1))
+    cadre = person_row(1, name="张三丰")
+    rows = [
+        [*person_row(2, name="李桂兰", gender="女", category="遗属"), living.id_number, "妻子"],
+        [*person_row(3, name="王秀英", gender="女", category="遗属"), widow.id_number, "长女"],
+        [*person_row(4, name="覃玉兰", gender="女", category="遗属"),
+         cadre[COL["公民身份号码"]], "配偶"],
+        _dead(cadre),
+    ]
+    path = _survivors_file(tmp_path, "遗属.xlsx", rows)
+    expected = [
+        (5, "已故干部身份证号",
+         f"身份证号为 {living.id_masked} 的人员尚未登记去世：该遗属照常导入，但未与此人关联。"
+         "请先登记去世，再重新导入本文件。"),
+        (6, "已故干部身份证号",
+         f"身份证号为 {widow.id_masked} 的人员登记为遗属而非干部：该遗属照常导入，但未与此人"
+         "关联。"),
+    ]
+
+    def said(result: services.ImportResult) -> list[tuple[int, str, str]]:
+        return [(p.row, p.column, p.message) for p in result.problems]
+
+    assert said(services.roster_import(actor=clerk, path=path, dry_run=True)) == expected
+    result = services.roster_import(actor=clerk, path=path)
+    assert result.created == 4 and said(result) == expected
+    assert _links() | {"在世干部": None} == {
+        "在世干部": None, "老遗属": None, "李桂兰": None, "王秀英": None, "覃玉兰": "张三丰",
+        "张三丰": None,
+    }
+
+
+def test_a_held_survivor_is_decided_without_a_link_to_a_living_cadre(
+    clerk: Any, tmp_path: Path
+) -> None:
+    living = PersonFactory(region_id="431202", name="在世干部")
+    PersonFactory(region_id="431202", name="王秀英", gender="F", category="survivor",
+                  birth_date=datetime.date(1938, 5, 1), id_number="", phone="")
+    row = [*person_row(1, name="王秀英", gender="女", category="遗属"), living.id_number, "配偶"]
+    path = _survivors_file(tmp_path, "r.xlsx", [row])
+    assert services.roster_import(actor=clerk, path=path).queued == 1
+    decided = services.merge_decide(
+        actor=clerk, candidate=MergeCandidate.objects.get(), decision="merged"
+    )
+    assert [str(w) for w in decided.warnings] == [
+        "在世干部尚未登记去世。请先在其信息页登记去世。该遗属未与其关联。"
+    ]
+    held = Person.objects.get(name="王秀英")
+    assert held.survivor_of is None and held.id_number == row[COL["公民身份号码"]]
 
 
 def test_a_tag_no_longer_in_use_is_read_not_offered(clerk: Any, tmp_path: Path) -> None:

@@ -324,3 +324,57 @@ def test_the_region_select_reads_its_labels_once(city_admin: Any, monkeypatch: A
     page = _client(city_admin).get("/people/new/").content.decode()
     assert len(reads) == 1
     assert "怀化市 · 鹤城区 · 城中街道" in page
+
+
+SURVIVOR = {
+    **VALID,
+    "name": "王秀英",
+    "id_number": "",
+    "gender": "F",
+    "birth_date": "1940-02-03",
+    "category": "survivor",
+    "survivor_relation": "spouse",
+    "rank": "",
+    "political_status": "masses",
+    "party_joined": "",
+    "phone": "",
+}
+
+
+def test_a_survivor_is_linked_only_to_a_cadre_whose_death_is_recorded(
+    clerk: Any, person: Person
+) -> None:
+    """A 遗属 linked to a living cadre, or to another survivor, was stored without a word:
+    her festival visits and subsidies then hang on someone still alive."""
+    client = _client(clerk)
+    widow = PersonFactory(region_id="431202", name="李桂兰", category="survivor", gender="F")
+
+    response = client.post("/people/new/", {**SURVIVOR, "survivor_of": person.pk})
+    assert response.status_code == 200
+    assert response.context["form"].errors["survivor_of"] == [
+        f"{person.name}尚未登记去世。请先在其信息页登记去世。"
+    ]
+    response = client.post("/people/new/", {**SURVIVOR, "survivor_of": widow.pk})
+    assert response.context["form"].errors["survivor_of"] == [
+        "李桂兰登记为遗属。请将遗属关联到已故干部本人。"
+    ]
+    assert not Person.objects.filter(name="王秀英").exists()
+
+    client.post(f"/people/{person.pk}/death/", {"date": "2026-05-04"})
+    response = client.post("/people/new/", {**SURVIVOR, "survivor_of": person.pk})
+    assert response.status_code == 302, _names(response)
+    assert Person.objects.get(name="王秀英").survivor_of_id == person.pk
+
+
+def test_a_link_made_before_the_rule_does_not_stop_other_edits(
+    clerk: Any, person: Person
+) -> None:
+    survivor = PersonFactory(
+        region_id="431202", name="王秀英", category="survivor", gender="F", survivor_of=person,
+        birth_date=datetime.date(1940, 2, 3), id_number="", phone="",
+    )
+    data = {**SURVIVOR, "survivor_of": person.pk, "address": "鹤城区迎丰路2号"}
+    response = _client(clerk).post(f"/people/{survivor.pk}/edit/", data)
+    assert response.status_code == 302, _names(response)
+    survivor.refresh_from_db()
+    assert survivor.address == "鹤城区迎丰路2号" and survivor.survivor_of_id == person.pk

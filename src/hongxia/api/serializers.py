@@ -141,7 +141,8 @@ class PersonPageSerializer(serializers.Serializer):
 
 class PersonWriteSerializer(serializers.Serializer):
     """The body of POST, PUT and PATCH. `region` is a region code the caller may pick, `tags` a
-    list of tag codes, `survivor_of` the id of a person the caller can see."""
+    list of tag codes, `survivor_of` the id of a deceased cadre the caller can see (not a
+    survivor, and recorded as deceased)."""
 
     name = serializers.CharField()
     gender = serializers.ChoiceField(

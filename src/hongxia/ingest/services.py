@@ -47,7 +47,7 @@ from hongxia.ingest.choices import MergeStatus, Severity
 from hongxia.ingest.fieldcheck import FieldChecker
 from hongxia.ingest.models import ImportJob, MergeCandidate, RowFingerprint
 from hongxia.people import services as people_services
-from hongxia.people.choices import LifeStatus
+from hongxia.people.choices import Category, LifeStatus
 from hongxia.people.forms import PersonForm
 from hongxia.people.models import Person, SearchKey, Tag
 
@@ -1167,9 +1167,10 @@ class _Run:
         # later in it): (the person's pk, the cadre's ID number, the row, how the row was
         # counted: created, updated or unchanged). In a dry run the pks are of rows undone.
         self.links: list[tuple[int, str, RowData, str]] = []
-        # ID hashes of the records this import leaves in the registry (new, or brought to
-        # their row): in a dry run, the cadres a survivor may name besides those registered.
-        self.written_ids: set[str] = set()
+        # ID hash → (category, life status) of the records this import leaves in the
+        # registry (new, or brought to their row): in a dry run, the cadres a survivor may
+        # name besides those registered, as the import would leave them.
+        self.written_ids: dict[str, tuple[str, str]] = {}
 
     def registered_cells(self, digests: set[str]) -> dict[str, tuple[str, str]]:
         """Cells digest → (ID hash, region) of the person whose fingerprint carries it."""
@@ -1308,7 +1309,7 @@ class _Run:
                 record = existing[person.id_hash]
                 updated = result.updated
                 if self._update(data, person, record, fields, header_of):
-                    self.written_ids.add(person.id_hash)
+                    self.written_ids[person.id_hash] = (record.category, record.life_status)
                     if data.values.get("survivor_of"):
                         # Remembered once linked (link_survivors): a batch committed before
                         # the file's end must not pass for done on the next import.
@@ -1355,7 +1356,7 @@ class _Run:
                     self.seen_no_id[key] = (data.number, None)
                 new.append(person)
                 if person.id_hash:
-                    self.written_ids.add(person.id_hash)
+                    self.written_ids[person.id_hash] = (person.category, person.life_status)
                 if data.digest and not data.values.get("survivor_of"):
                     remember.append((person, data))
         self.inserter.insert(new, self.actor, self.note)
@@ -1393,36 +1394,49 @@ class _Run:
             return
         column = header_of.get("survivor_of", "")
         hashes = {crypto.lookup_hash(number) for _pk, number, _d, _c in self.links}
-        found = dict(
-            Person.objects.visible_to(self.actor)  # type: ignore[attr-defined]
+        found: dict[str, tuple[int, str, str]] = {
+            h: (pk, category, status)
+            for h, pk, category, status in Person.objects.visible_to(self.actor)  # type: ignore[attr-defined]
             .filter(id_hash__in=hashes)
-            .values_list("id_hash", "pk")
-        )
+            .values_list("id_hash", "pk", "category", "life_status")
+        }
         if self.dry_run:
-            # The check wrote nothing that lasts: a cadre the import would register or keep,
-            # anywhere in the file, counts as found (0: not known yet).
-            found.update({h: 0 for h in self.written_ids if h in hashes and h not in found})
+            # The check wrote nothing that lasts: a cadre the import would register or bring
+            # to their row, anywhere in the file, counts as the file leaves them (pk 0: not
+            # known yet).
+            for h, (category, status) in self.written_ids.items():
+                if h in hashes:
+                    found[h] = (found[h][0] if h in found else 0, category, status)
         linked: dict[int, int] = {}
         unlinked: list[int] = []
         for pk, number, data, _counted in self.links:
             cadre_hash = crypto.lookup_hash(number)
+            masked = masking.mask_id(number)
             cadre = found.get(cadre_hash)
-            if cadre is None or cadre_hash == data.id_hash:
-                message = (
-                    _("A person cannot be their own survivor.")
-                    if cadre is not None
-                    else _(
-                        "No one with the ID number %(number)s is registered in your region: "
-                        "the survivor is imported without a link to that cadre."
-                    )
-                    % {"number": masking.mask_id(number)}
-                )
-                self.result.problems.append(
-                    Problem(data.number, column, str(message), Severity.WARNING, number)
-                )
-                unlinked.append(pk)
+            if cadre is None:
+                message = _(
+                    "No one with the ID number %(number)s is registered in your region: "
+                    "the survivor is imported without a link to that cadre."
+                ) % {"number": masked}
+            elif cadre_hash == data.id_hash:
+                message = _("A person cannot be their own survivor.")
+            elif cadre[1] == Category.SURVIVOR:
+                message = _(
+                    "%(number)s is registered as a survivor, not as a cadre: the survivor is "
+                    "imported without a link to them."
+                ) % {"number": masked}
+            elif cadre[2] != LifeStatus.DECEASED:
+                message = _(
+                    "%(number)s is not recorded as deceased: the survivor is imported without "
+                    "a link to them. Record the death, then import the file again."
+                ) % {"number": masked}
             else:
-                linked[pk] = cadre
+                linked[pk] = cadre[0]
+                continue
+            self.result.problems.append(
+                Problem(data.number, column, str(message), Severity.WARNING, number)
+            )
+            unlinked.append(pk)
         counted = {pk: c for pk, _n, _d, c in self.links}
         people = Person.objects.filter(pk__in=linked).only(
             "pk", "name", "region_id", "survivor_of_id"
@@ -1951,6 +1965,18 @@ def merge_decide(*, actor: Any, candidate: MergeCandidate, decision: str) -> Mer
                     "is not linked to them."
                 )
             )
+        elif "survivor_of" in values:
+            # As the import would: a cadre not recorded as deceased (or a survivor) is not
+            # linked, and the clerk is told why; the rest of the row still counts.
+            probe = Person(
+                pk=locked.person_id if decision == MergeStatus.MERGED else None,
+                survivor_of=values["survivor_of"],
+            )
+            for message in people_services.survivor_link_errors(probe).get("survivor_of", []):
+                values.pop("survivor_of", None)
+                warnings.append(
+                    _("%(problem)s The survivor is not linked to them.") % {"problem": message}
+                )
     if decision == MergeStatus.SEPARATE:
         people_services.person_create(actor=actor, data=values, tags=tags)
     elif decision == MergeStatus.MERGED:

@@ -170,13 +170,17 @@ class PersonForm(forms.ModelForm):
             for name in ("id_number", "phone", "landline"):
                 if name not in self.service_data():
                     setattr(trial, name, getattr(self.instance, name))
+        problems: dict[str, list[str]] = {}
         try:
             services.apply_derived(trial)
         except ValidationError as exc:
-            for field, messages in exc.message_dict.items():
-                if field in self.fields and field not in self.errors:
-                    for message in messages:
-                        self.add_error(field, message)
+            problems = exc.message_dict
+        if trial.survivor_of_id != self.instance.survivor_of_id:
+            problems = {**services.survivor_link_errors(trial), **problems}
+        for field, messages in problems.items():
+            if field in self.fields and field not in self.errors:
+                for message in messages:
+                    self.add_error(field, message)
         return data
 
     def service_data(self) -> dict[str, Any]:

@@ -105,8 +105,6 @@ def apply_derived(
         errors.setdefault("birth_date", []).append(_("The birth date is before 1880."))
     if person.death_date and person.death_date > today:
         errors.setdefault("death_date", []).append(_("The date of death is in the future."))
-    if person.category == Category.SURVIVOR and person.survivor_of_id == person.pk and person.pk:
-        errors.setdefault("survivor_of", []).append(_("A person cannot be their own survivor."))
     if person.party_joined and person.birth_date and person.party_joined <= person.birth_date:
         errors.setdefault("party_joined", []).append(
             _("The party joining date is before the birth date.")
@@ -126,6 +124,31 @@ def apply_derived(
     person.phone_masked = masking.mask_phone(person.phone)
     person.landline_masked = masking.mask_phone(person.landline)
     person.name_pinyin = pinyin.name_pinyin(person.name)[:128]
+
+
+def survivor_link_errors(person: Person) -> dict[str, list[str]]:
+    """What is wrong with the person's link to a deceased cadre (survivor_of): a survivor
+    belongs to a cadre whose death is recorded, never to themselves or to another survivor.
+    Only the link is judged; the person's own category may be 遗属 or, for a cadre widowed
+    by another cadre, 离休 or 退休."""
+    if not person.survivor_of_id:
+        return {}
+    if person.pk and person.survivor_of_id == person.pk:
+        return {"survivor_of": [_("A person cannot be their own survivor.")]}
+    cadre = person.survivor_of
+    if cadre is None:
+        return {}
+    if cadre.category == Category.SURVIVOR:
+        message = _(
+            "%(name)s is registered as a survivor. Link the survivor to the deceased cadre."
+        )
+    elif cadre.life_status != LifeStatus.DECEASED:
+        message = _(
+            "%(name)s is not recorded as deceased. Record the death on their page first."
+        )
+    else:
+        return {}
+    return {"survivor_of": [message % {"name": cadre.name}]}
 
 
 def search_keys_for(person: Person, contacts: Iterable[Contact] = ()) -> set[str]:
@@ -149,6 +172,12 @@ def rebuild_search_keys(person: Person) -> None:
     SearchKey.objects.bulk_create(
         [SearchKey(person=person, key=k, name_pinyin=person.name_pinyin) for k in wanted - have]
     )
+
+
+def _check_survivor_link(person: Person) -> None:
+    errors = survivor_link_errors(person)
+    if errors:
+        raise ValidationError(errors)
 
 
 def _save_checked(person: Person, *, actor: Any) -> None:
@@ -189,6 +218,7 @@ def _set_tags(person: Person, tags: Iterable[Tag] | None) -> list[str] | None:
 def person_create(*, actor: Any, data: dict[str, Any], tags: Iterable[Tag] | None = None) -> Person:
     person = Person(**{k: v for k, v in data.items() if k in EDITABLE_FIELDS})
     apply_derived(person)
+    _check_survivor_link(person)
     _save_checked(person, actor=actor)
     _check_can_write(actor, person, "people.add_person")
     tag_codes = _set_tags(person, tags)
@@ -211,10 +241,15 @@ def person_update(
         raise PermissionDenied
     locked = Person.objects.select_for_update().get(pk=person.pk)
     before = audit.snapshot(locked, {"tags": sorted(t.code for t in locked.tags.all())})
+    linked_to = locked.survivor_of_id
     for key, value in data.items():
         if key in EDITABLE_FIELDS:
             setattr(locked, key, value)
     apply_derived(locked)
+    if locked.survivor_of_id != linked_to:
+        # A link is judged when it is made: one stored before this rule, or a cadre whose
+        # death record was since corrected, does not stop an edit of the survivor's phone.
+        _check_survivor_link(locked)
     _save_checked(locked, actor=actor)
     _check_can_write(actor, locked, "people.change_person")
     tag_codes = _set_tags(locked, tags)
