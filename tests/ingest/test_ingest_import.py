@@ -503,7 +503,7 @@ def test_duplicates_without_id_inside_one_file_go_to_the_merge_queue(
     assert candidates[0].data["address"] == "鹤城区迎丰路2号"
     warnings = [(p.row, p.message) for p in result.problems if p.severity == "warning"]
     expected = (
-        "可能与本文件第5行是同一人（姓名、出生日期、区划相同），已放入待合并队列，由工作人员处理。"
+        "可能与本文件第5行是同一人（姓名、出生日期、区划相同）。交由工作人员在“待合并”中决定。"
     )
     assert warnings == [(6, expected), (7, expected)]
     # Nothing merged: a clerk's "separate" registers the row as a person of its own.
@@ -950,8 +950,8 @@ def test_a_row_with_an_id_like_a_person_registered_without_one_is_held(
     assert (result.created, result.queued, result.rejected) == (0, 1, 0)
     [warning] = [p for p in result.problems if p.severity == "warning"]
     assert warning.row == 5 and warning.message == (
-        f"可能与记录 {earlier.pk} 是同一人（姓名、出生日期、区划相同，该记录未登记身份证号），"
-        "已放入待合并队列，由工作人员处理。"
+        f"可能与已登记的王秀英（记录 {earlier.pk}，未登记身份证号）是同一人：姓名相同，出生日期和"
+        "区划相符。交由工作人员在“待合并”中决定。"
     )
     candidate = MergeCandidate.objects.get()
     assert candidate.person_id == earlier.pk
@@ -1530,3 +1530,121 @@ def test_a_cadre_shows_to_whoever_sees_their_region() -> None:
     assert selectors._cadre(cadre, SimpleNamespace(scope_prefix="4312")) == seen
     assert selectors._cadre(cadre, SimpleNamespace(scope_prefix="431202")) == ""
     assert selectors._cadre(cadre, SimpleNamespace(scope_prefix=None)) == ""  # no region
+
+
+def test_a_file_without_a_region_leaves_a_registered_persons_region(
+    clerk: Any, city_admin: Any, tmp_path: Path
+) -> None:
+    """County rosters name no village. The import's default region (the clerk's county, or
+    --region) is for rows that name none: it moved every registered person of the file up to
+    the county, and a city administrator's --region moved people between counties."""
+    village = PersonFactory(region_id="431202001001", name="张三丰",
+                            birth_date=datetime.date(1938, 5, 1), gender="M")
+    far = PersonFactory(region_id="431222", name="外县干部",
+                        birth_date=datetime.date(1940, 2, 3), gender="F")
+    headers = [h for h in HEADERS if h != "所属区划"]
+    at = HEADERS.index("所属区划")
+
+    def row(person: Person, seq: int) -> list[Any]:
+        cells = person_row(seq, name=person.name, birth=person.birth_date,
+                           gender="男" if person.gender == "M" else "女",
+                           id_number=person.id_number)
+        cells[COL["现住址"]] = "迎丰路2号"
+        return cells[:at] + cells[at + 1:]
+
+    path = write_xlsx(tmp_path / "r.xlsx", [row(village, 1)], headers=headers)
+    result = services.roster_import(actor=clerk, path=path)
+    assert (result.updated, result.rejected) == (1, 0)
+    village.refresh_from_db()
+    assert (village.region_id, village.address) == ("431202001001", "迎丰路2号")
+    log = AuditLog.objects.filter(object_pk=str(village.pk), action="import").latest("id")
+    assert "region" not in log.changes
+
+    moved = services.roster_import(
+        actor=city_admin, path=write_xlsx(tmp_path / "f.xlsx", [row(far, 1)], headers=headers),
+        region="431202",
+    )
+    assert moved.updated == 1
+    far.refresh_from_db()
+    assert far.region_id == "431222"
+
+    # A row that names the county: she still lives in its village.
+    cells = person_row(1, name=village.name, birth=village.birth_date, id_number=village.id_number)
+    cells[COL["现住址"]] = "迎丰路2号"
+    services.roster_import(actor=clerk, path=write_xlsx(tmp_path / "c.xlsx", [cells]))
+    village.refresh_from_db()
+    assert village.region_id == "431202001001"
+    # A row that names another place moves her.
+    cells[COL["所属区划"]] = "城北街道"
+    services.roster_import(actor=clerk, path=write_xlsx(tmp_path / "m.xlsx", [cells]))
+    village.refresh_from_db()
+    assert village.region_id == "431202002"
+
+
+def test_a_date_given_to_the_month_keeps_the_registered_day(clerk: Any, tmp_path: Path) -> None:
+    """入党时间 1974.05 in the file, 1974-05-29 in the registry: the day a clerk entered was
+    lost to the 1st on every import of a month-only roster."""
+    person = PersonFactory(region_id="431202", name="张三丰", birth_date=datetime.date(1938, 5, 1),
+                           gender="M", political_status="cpc_member",
+                           party_joined=datetime.date(1974, 5, 29))
+    headers = [*HEADERS, "入党时间"]
+
+    def imported(joined: str) -> dict[str, Any]:
+        cells = [*person_row(1, id_number=person.id_number), joined]
+        services.roster_import(
+            actor=clerk, path=write_xlsx(tmp_path / f"{joined}.xlsx", [cells], headers=headers)
+        )
+        person.refresh_from_db()
+        log = AuditLog.objects.filter(object_pk=str(person.pk), action="import").latest("id")
+        return log.changes
+
+    assert "party_joined" not in imported("1974.05")  # (the unit, address … did change)
+    assert person.party_joined == datetime.date(1974, 5, 29)
+    assert imported("1974.06")["party_joined"] == ["1974-05-29", "1974-06-01"]
+    assert person.party_joined == datetime.date(1974, 6, 1)
+
+
+def test_a_lookalike_is_found_across_region_levels_and_month_dates(
+    clerk: Any, tmp_path: Path
+) -> None:
+    """Likely duplicates were matched on the exact region and birth date: a county roster's
+    row (出生年月 1961.11, region 鹤城区) never matched the same person registered in her
+    village born 1961-11-28, and she was registered twice."""
+    village = PersonFactory(region_id="431202001001", name="白晓芳", gender="F",
+                            birth_date=datetime.date(1961, 11, 28), id_number="")
+    month_only = PersonFactory(region_id="431202", name="月份甲", gender="M",
+                               birth_date=datetime.date(1938, 5, 1), id_number="")
+    no_id = person_row(1, name="白晓芳", gender="女", id_number="")
+    no_id[COL["出生年月"]] = "1961.11"
+    with_id = person_row(2, name="月份甲", birth=datetime.date(1938, 5, 17))
+    other = person_row(3, name="白晓芳", gender="女", id_number="")
+    other[COL["出生年月"]] = "1961.12"  # another month: another person
+    path = write_xlsx(tmp_path / "r.xlsx", [no_id, with_id, other])
+    result = services.roster_import(actor=clerk, path=path)
+    assert (result.created, result.queued) == (1, 2)
+    held = {c.row_number: c for c in MergeCandidate.objects.all()}
+    assert {n: c.person_id for n, c in held.items()} == {5: village.pk, 6: month_only.pk}
+    assert Person.objects.filter(name="白晓芳").count() == 2  # and the 1961.12 one is new
+
+    # Merged by a clerk: the row's unit and ID come in; her village and day of birth stay.
+    services.merge_decide(actor=clerk, candidate=held[5], decision="merged")
+    village.refresh_from_db()
+    assert (village.region_id, village.birth_date) == ("431202001001", datetime.date(1961, 11, 28))
+    assert village.former_unit == "怀化市教育局"
+    services.merge_decide(actor=clerk, candidate=held[6], decision="merged")
+    month_only.refresh_from_db()
+    assert month_only.id_number == with_id[COL["公民身份号码"]]
+    assert month_only.birth_date == datetime.date(1938, 5, 17)  # the ID's day
+
+
+def test_a_merge_keeps_the_village_of_a_row_that_names_none(clerk: Any, tmp_path: Path) -> None:
+    earlier = PersonFactory(region_id="431202001001", name="王秀英", gender="F",
+                            birth_date=datetime.date(1938, 5, 1), id_number="")
+    headers = [h for h in HEADERS if h != "所属区划"]
+    at = HEADERS.index("所属区划")
+    cells = person_row(1, name="王秀英", gender="女")
+    path = write_xlsx(tmp_path / "r.xlsx", [cells[:at] + cells[at + 1:]], headers=headers)
+    assert services.roster_import(actor=clerk, path=path).queued == 1
+    services.merge_decide(actor=clerk, candidate=MergeCandidate.objects.get(), decision="merged")
+    earlier.refresh_from_db()
+    assert earlier.region_id == "431202001001" and earlier.id_hash

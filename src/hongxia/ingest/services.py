@@ -314,6 +314,12 @@ class RowData:
     # (ID hash, region) of the person whose fingerprint carries these cells, when they were
     # looked up before the row was sent to a worker (_checked_chunks).
     registered: tuple[str, str] | None = None
+    # False when the row names no region and has the import's default: a registered person's
+    # region then stays as it is (county rosters name no village).
+    region_given: bool = True
+    # The date fields the row gives to the month or the year only ("month", "year"); a
+    # registered date within it is not changed (入党时间 1974.05 against 1974-05-29).
+    precision: dict[str, str] = field(default_factory=dict)
 
 
 def _cell_text(
@@ -493,31 +499,59 @@ def convert_row(
         values.update(pairs)
         for p in cell_problems:
             problems.append(Problem(number, p.column, p.message, p.severity, p.value, p.code))
-    if not values.get("region"):
+    region_given = bool(values.get("region"))
+    if not region_given:
         region_header = next((headers[i] for i, f in columns.items() if f == "region"), "")
         if default_region:
             values["region"] = default_region
         # (A file without a region column, and none chosen, is refused as a whole.)
         elif not any(p.column == region_header for p in problems):
             problems.append(Problem(number, region_header, _("This field cannot be blank.")))
-    id_info = _birth_from_id(values)
-    return RowData(number, values, problems, cells, id_info=id_info)
+    precision: dict[str, str] = {}
+    id_info = _birth_from_id(values, precision)
+    return RowData(
+        number,
+        values,
+        problems,
+        cells,
+        id_info=id_info,
+        region_given=region_given,
+        precision=precision,
+    )
 
 
-def _birth_from_id(values: dict[str, Any]) -> idcard.IdInfo | None:
+def _birth_from_id(
+    values: dict[str, Any], precisions: dict[str, str] | None = None
+) -> idcard.IdInfo | None:
     """出生年月 often gives only the month: when the ID's birth date falls in that month (or
     year), the ID's full date is the birth date; otherwise the mismatch is reported later.
-    Takes the cells' by-products out of ``values``; returns the parsed ID number, if any."""
-    precision = values.pop("_birth_date_precision", None)
+    Takes the cells' by-products out of ``values`` (the dates given to the month or year only
+    into ``precisions``); returns the parsed ID number, if any."""
     info: idcard.IdInfo | None = values.pop("_id_info", None)
+    found = {}
     for key in [k for k in values if k.startswith("_")]:
+        if key.endswith("_precision"):
+            found[key[1 : -len("_precision")]] = values[key]
         values.pop(key)
     born = values.get("birth_date")
+    precision = found.get("birth_date")
     if precision and born and info:
         from_id = info.birth_date
-        if from_id.year == born.year and (precision == "year" or from_id.month == born.month):
+        if _within(born, from_id, precision):
             values["birth_date"] = from_id
+            del found["birth_date"]
+    if precisions is not None:
+        precisions.update(found)
     return info
+
+
+def _within(given: datetime.date, other: datetime.date, precision: str) -> bool:
+    """Whether ``other`` falls within ``given``, a date known only to the month or year."""
+    if precision == "year":
+        return given.year == other.year
+    if precision == "month":
+        return (given.year, given.month) == (other.year, other.month)
+    return given == other
 
 
 _VALIDATE_EXCLUDE = ["id_hash", "survivor_of", "account", "region"]
@@ -1092,6 +1126,60 @@ def _compared_fields(header_of: Mapping[str, str]) -> list[str]:
 _EMPTY = (None, "")
 
 
+def _changes(data: RowData, person: Person, existing: Person, fields: list[str]) -> list[str]:
+    """The fields the row changes on a registered record: those whose value differs, less
+    an empty cell (it leaves the registered value alone: county files often lack what a clerk
+    has since entered on the person's page; a field is cleared on that page), the import's
+    default region for a row that names none, a region the registered one lies within (a
+    county roster names no village), and a date the row gives only to the month or year that
+    the registered one falls within."""
+    changed = []
+    for fname in _same(person, existing, fields):
+        if data.values.get(fname) in _EMPTY:
+            continue
+        if fname == "region" and (
+            not data.region_given or _region_within(existing.region_id, person.region_id)
+        ):
+            continue
+        given = data.precision.get(fname)
+        if given and getattr(existing, fname) and _within(
+            getattr(person, fname), getattr(existing, fname), given
+        ):
+            continue
+        changed.append(fname)
+    return changed
+
+
+def _born_alike(row: RowData, person: Person, other: Person) -> bool:
+    """Whether a registered person's birth date may be the row's: the same day, or within
+    the month or year the row gives; a registered 1st of the month (or 1 January) may itself
+    have been a month (or year) alone."""
+    if person.birth_date == other.birth_date:
+        return True
+    if not person.birth_date or not other.birth_date:
+        return False
+    given = row.precision.get("birth_date")
+    if given and _within(person.birth_date, other.birth_date, given):
+        return True
+    registered = other.birth_date
+    if (registered.month, registered.day) == (1, 1):
+        return _within(registered, person.birth_date, "year")
+    if registered.day == 1:
+        return _within(registered, person.birth_date, "month")
+    return False
+
+
+def _region_within(registered: str, given: str) -> bool:
+    """Whether the registered region lies within the (larger) one a row gives."""
+    return registered != given and registered.startswith(regions.prefix_of(given))
+
+
+def _placed_alike(row: RowData, person: Person, other: Person) -> bool:
+    """The same region, or one within the other (a county roster names no village)."""
+    a, b = person.region_id or "", other.region_id or ""
+    return a == b or a.startswith(regions.prefix_of(b)) or b.startswith(regions.prefix_of(a))
+
+
 def tag_table() -> rules.TagWords:
     """Each tag's name, English name and code, folded and in lower case → its code; and the
     names of the tags in use, for a problem to list. A tag no longer in use is still read (an
@@ -1279,23 +1367,29 @@ class _Run:
         # A row whose ID is not registered may be a person registered without one, from an
         # older roster: looked for among those only.
         unregistered = [p for _d, p in ready if p.id_hash and p.id_hash not in existing]
-        lookalikes: dict[tuple[str, Any, str], list[Person]] = {}
+        # Registered people of the same name, whose birth date and region may be the row's
+        # (_born_alike, _placed_alike): a roster gives 出生年月 to the month, a county's
+        # names no village.
+        by_name: dict[str, list[Person]] = {}
         if no_id or unregistered:
             q = Q(pk__in=[])
             if no_id:
-                q |= Q(
-                    name__in={p.name for p in no_id}, birth_date__in={p.birth_date for p in no_id}
-                )
+                q |= Q(name__in={p.name for p in no_id})
             if unregistered:
-                q |= Q(
-                    id_hash__isnull=True,
-                    name__in={p.name for p in unregistered},
-                    birth_date__in={p.birth_date for p in unregistered},
-                )
+                q |= Q(id_hash__isnull=True, name__in={p.name for p in unregistered})
             for other in registry.filter(q):
-                lookalikes.setdefault((other.name, other.birth_date, other.region_id), []).append(
-                    other
-                )
+                by_name.setdefault(other.name, []).append(other)
+
+        def lookalikes(data: RowData, person: Person, *, without_id: bool) -> list[Person]:
+            return [
+                other
+                for other in by_name.get(person.name, ())
+                if (not without_id or not other.id_hash)
+                and _born_alike(data, person, other)
+                and _placed_alike(data, person, other)
+                and _scope_ok(self.actor, other.region_id)  # a city-level record is not a county's
+            ]
+
         fields = self.checker.fields
 
         new: list[Person] = []
@@ -1319,21 +1413,21 @@ class _Run:
                         remember.append((record, data))
             elif key in self.seen_no_id or key in firsts:
                 held.append((data, person, key))  # queued once the first row has its record
-            elif person.id_hash and any(not m.id_hash for m in lookalikes.get(key, ())):
-                match = next(m for m in lookalikes[key] if not m.id_hash)
+            elif person.id_hash and (alike := lookalikes(data, person, without_id=True)):
+                match = alike[0]
                 self._queue(
                     data,
                     person,
                     match.pk,
                     _(
-                        "Possibly the same person as record %(pk)d, registered without an ID "
-                        "number (same name, birth date and region): held for a clerk to decide."
+                        "Possibly the same person as %(name)s (record %(pk)d), registered "
+                        "without an ID number: the same name, and a birth date and region that "
+                        "agree. Held for a clerk to decide in possible duplicates."
                     )
-                    % {"pk": match.pk},
+                    % {"name": match.name, "pk": match.pk},
                 )
-            elif not person.id_hash and key in lookalikes:
-                matches = lookalikes[key]
-                same = next((m for m in matches if not _same(person, m, fields)), None)
+            elif not person.id_hash and (matches := lookalikes(data, person, without_id=False)):
+                same = next((m for m in matches if not _changes(data, person, m, fields)), None)
                 if same is not None:
                     result.unchanged += 1
                     if data.values.get("survivor_of"):
@@ -1345,10 +1439,11 @@ class _Run:
                         person,
                         match.pk,
                         _(
-                            "Possibly the same person as record %(pk)d (same name, birth date "
-                            "and region): held for a clerk to decide."
+                            "Possibly the same person as %(name)s (record %(pk)d): the same "
+                            "name, and a birth date and region that agree. Held for a clerk to "
+                            "decide in possible duplicates."
                         )
-                        % {"pk": match.pk},
+                        % {"name": match.name, "pk": match.pk},
                     )
             else:
                 if not person.id_hash:
@@ -1508,9 +1603,7 @@ class _Run:
                 )
             )
             return False
-        # An empty cell leaves the registered value alone: county files often lack what a
-        # clerk has since entered on the person's page. A field is cleared on that page.
-        changed = [f for f in _same(person, existing, fields) if data.values.get(f) not in _EMPTY]
+        changed = _changes(data, person, existing, fields)
         if not changed:
             self.result.unchanged += 1
             return True
@@ -1590,7 +1683,13 @@ class _Run:
                     person_id=match_pk,
                     name=person.name,
                     row_number=data.number,
-                    data={**values, "row": digest},
+                    # How much of the row to trust on a merge (merge_decide), as _changes does.
+                    data={
+                        **values,
+                        "row": digest,
+                        "region_given": data.region_given,
+                        "precision": data.precision,
+                    },
                 )
         data.problems.append(Problem(data.number, "", message, Severity.WARNING))
         self.result.queued += 1
@@ -1984,7 +2083,16 @@ def merge_decide(*, actor: Any, candidate: MergeCandidate, decision: str) -> Mer
         # leaves the record's alone. The registry's checks apply (an ID that does not match
         # the birth date, or that is someone else's, is refused and nothing changes).
         filled = {k: v for k, v in values.items() if v not in _EMPTY}
-        people_services.person_update(actor=actor, person=locked.person, data=filled, tags=tags)
+        record = locked.person
+        if not locked.data.get("region_given", True) or _region_within(
+            record.region_id, filled["region"].code
+        ):
+            filled.pop("region")  # the import's default, or the county of her village
+        for fname, given in (locked.data.get("precision") or {}).items():
+            registered = getattr(record, fname, None)
+            if fname in filled and registered and _within(filled[fname], registered, given):
+                del filled[fname]  # 1974.05 keeps the registered 1974-05-29
+        people_services.person_update(actor=actor, person=record, data=filled, tags=tags)
     elif decision != MergeStatus.DISMISSED:
         raise ValidationError({"decision": [_("Choose what to do with this row.")]})
     locked.status = decision
