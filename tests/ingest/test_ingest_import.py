@@ -1648,3 +1648,13 @@ def test_a_merge_keeps_the_village_of_a_row_that_names_none(clerk: Any, tmp_path
     services.merge_decide(actor=clerk, candidate=MergeCandidate.objects.get(), decision="merged")
     earlier.refresh_from_db()
     assert earlier.region_id == "431202001001" and earlier.id_hash
+
+
+def test_nul_padding_from_an_old_system_is_not_stored(clerk: Any, tmp_path: Path) -> None:
+    row = person_row(1, name="张\x00三")
+    row[COL["现住址"]] = "迎丰路1号\x00\x00\x00"
+    path = tmp_path / "r.csv"
+    path.write_bytes(csv_bytes([row], "gbk"))
+    result = services.roster_import(actor=clerk, path=path)
+    assert (result.created, result.rejected) == (1, 0)
+    assert Person.objects.values_list("name", "address").get() == ("张三", "迎丰路1号")

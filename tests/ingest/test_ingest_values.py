@@ -306,6 +306,21 @@ def test_fold_turns_full_width_into_ascii_and_spaces_into_one() -> None:
     assert rules.fold(13912345678.0) == "13912345678"
 
 
+def test_control_characters_are_dropped_from_text() -> None:
+    """Old systems pad fixed-width fields with NUL: it was stored in names and addresses (and
+    PostgreSQL refuses a NUL in text: the batch failed there)."""
+    assert rules.fold_text("张\x00三") == "张三"
+    assert rules.fold_text("迎丰路 \x00 1号\x00\x00") == "迎丰路 1号"
+    assert rules.fold_text("a\x1bb\x7f") == "ab"
+    assert rules.fold_text("Ã\x80") == "Ã\x80"  # C1: kept, as garbled text is kept for a clerk
+
+
+@given(st.text())
+@settings(max_examples=300)
+def test_folded_text_holds_no_control_character(text: str) -> None:
+    assert not any(ord(c) < 0x20 or ord(c) == 0x7F for c in rules.fold_text(text))
+
+
 def test_the_no_format_character_ranges_hold_none() -> None:
     found = [hex(c) for c in range(0x10000) if rules._NO_FORMAT.fullmatch(chr(c))]
     assert len(found) > 20_000

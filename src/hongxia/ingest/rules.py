@@ -112,7 +112,16 @@ def fold(value: Any) -> str:
         text = _FORMAT_CHARS.sub("", unicodedata.normalize("NFKC", text))
         if not _NO_FORMAT.fullmatch(text) and any(unicodedata.category(ch) == "Cf" for ch in text):
             text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
-    return " ".join(text.split())
+    text = " ".join(text.split())
+    if not text.isprintable():
+        # Control characters: the NUL padding of an old system's fixed-width fields (which
+        # PostgreSQL refuses to store), a stray ESC. They say nothing. (Not C1: text garbled
+        # through Latin-1 holds them, and is kept as written for a clerk to see.)
+        text = " ".join(_CONTROL_CHARS.sub("", text).split())
+    return text
+
+
+_CONTROL_CHARS = re.compile("[\x00-\x1f\x7f]")
 
 
 # Full-width digits and Latin letters (Ａ-Ｚ ａ-ｚ ０-９) → ASCII; Chinese punctuation stays.
@@ -132,7 +141,16 @@ def fold_text(value: Any) -> str:
         text = _FORMAT_CHARS.sub("", text.translate(_WIDE_ALNUM))
         if not _NO_FORMAT.fullmatch(text) and any(unicodedata.category(ch) == "Cf" for ch in text):
             text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
-    return " ".join(text.split())
+    text = " ".join(text.split())
+    if not text.isprintable():
+        # Control characters: the NUL padding of an old system's fixed-width fields (which
+        # PostgreSQL refuses to store), a stray ESC. They say nothing. (Not C1: text garbled
+        # through Latin-1 holds them, and is kept as written for a clerk to see.)
+        text = " ".join(_CONTROL_CHARS.sub("", text).split())
+    return text
+
+
+_CONTROL_CHARS = re.compile("[\x00-\x1f\x7f]")
 
 
 # What is put in front of a number to keep Excel from turning it into one: an apostrophe
