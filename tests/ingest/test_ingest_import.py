@@ -194,7 +194,9 @@ def test_rows_outside_the_users_region_are_refused(clerk: Any, tmp_path: Path) -
     rows[1][COL["所属区划"]] = "沅陵县"
     result = services.roster_import(actor=clerk, path=write_xlsx(tmp_path / "r.xlsx", rows))
     assert result.created == 1
-    assert _errors(result) == [(6, "所属区划", "区划 431222 不在您的管辖范围内，该行不予导入。")]
+    assert _errors(result) == [
+        (6, "所属区划", "区划“沅陵县（431222）”不在您的管辖范围内，该行不予导入。")
+    ]
 
 
 def test_unknown_region_is_reported(clerk: Any, tmp_path: Path) -> None:
@@ -1658,3 +1660,29 @@ def test_nul_padding_from_an_old_system_is_not_stored(clerk: Any, tmp_path: Path
     result = services.roster_import(actor=clerk, path=path)
     assert (result.created, result.rejected) == (1, 0)
     assert Person.objects.values_list("name", "address").get() == ("张三", "迎丰路1号")
+
+
+def test_a_refused_row_shows_every_problem_at_once(clerk: Any, tmp_path: Path) -> None:
+    """The check listed one problem of a row: the clerk fixed 离退休类别 and uploaded again to
+    learn that the birth date, the gender, the phone and the region were wrong too."""
+    row = person_row(1, name="张三丰", region="沅陵县")
+    row[COL["离退休类别"]] = "火星"
+    row[COL["出生年月"]] = "1940.01"  # the ID says 1938.05
+    row[COL["性别"]] = "女"  # the ID says male
+    row[COL["手机"]] = "不详"
+    result = services.roster_import(
+        actor=clerk, path=write_xlsx(tmp_path / "r.xlsx", [row]), dry_run=True
+    )
+    assert sorted(column for _row, column, _message in _errors(result)) == [
+        "出生年月", "性别", "所属区划", "手机", "离退休类别"
+    ]
+
+
+def test_a_refused_id_does_not_ask_for_what_the_id_would_give(clerk: Any, tmp_path: Path) -> None:
+    headers = [h for h in HEADERS if h not in ("性别", "出生年月")]
+    row = [c for h, c in zip(HEADERS, person_row(1), strict=True) if h in headers]
+    row[headers.index("公民身份号码")] = "431202193805011233"  # a wrong check digit
+    result = services.roster_import(
+        actor=clerk, path=write_xlsx(tmp_path / "r.xlsx", [row], headers=headers), dry_run=True
+    )
+    assert [column for _row, column, _message in _errors(result)] == ["公民身份号码"]

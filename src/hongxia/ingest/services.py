@@ -727,7 +727,27 @@ class RowChecker:
             data.pending = True
             if build:
                 self.finish(data, today)
+        else:
+            self._diagnose(data, today)
         return data
+
+    def _diagnose(self, data: RowData, today: datetime.date | None) -> None:
+        """The registry's checks on the cells of a refused row that did convert, so that the
+        clerk sees every problem of the row at once, as the form shows them, not one per
+        upload. A field whose cell did not convert is left out, with what follows from it
+        (no ID number: "enter the birth date")."""
+        failed = {p.column for p in data.problems if p.severity == Severity.ERROR}
+        probe = RowData(data.number, dict(data.values), [], [], id_info=data.id_info)
+        build_person(probe, self.header_of, self.template, today, self.field_check)
+        without_id = (
+            {_("Without an ID number, enter the gender."),
+             _("Without an ID number, enter the birth date.")}
+            if self.header_of.get("id_number") in failed
+            else set()
+        )
+        data.problems.extend(
+            p for p in probe.problems if p.column not in failed and p.message not in without_id
+        )
 
     def convert(self, data: RowData) -> None:
         if not data.converted:
@@ -1259,6 +1279,7 @@ class _Run:
         # registry (new, or brought to their row): in a dry run, the cadres a survivor may
         # name besides those registered, as the import would leave them.
         self.written_ids: dict[str, tuple[str, str]] = {}
+        self.region_names: dict[str, str] = {}  # code → name, for the problems
 
     def registered_cells(self, digests: set[str]) -> dict[str, tuple[str, str]]:
         """Cells digest → (ID hash, region) of the person whose fingerprint carries it."""
@@ -1324,17 +1345,15 @@ class _Run:
                 self.checker.finish(data, today)
                 person = data.person
                 if person is None:
-                    continue  # refused by RowChecker: its problems say why
+                    # Refused by RowChecker (its problems say why); and the region too, if
+                    # it is another county's: every problem of the row at once.
+                    region_id = str(data.values.get("region") or "")
+                    if region_id and not _scope_ok(self.actor, region_id):
+                        data.problems.append(self._out_of_scope(data, region_id, header_of))
+                    continue
                 region_id, id_hash = person.region_id, person.id_hash or ""
             if not _scope_ok(self.actor, region_id):
-                data.problems.append(
-                    Problem(
-                        data.number,
-                        header_of.get("region", ""),
-                        _("The region %(region)s is outside your own region: row refused.")
-                        % {"region": region_id},
-                    )
-                )
+                data.problems.append(self._out_of_scope(data, region_id, header_of))
                 continue
             if id_hash:
                 first = self.seen_ids.get(id_hash)
@@ -1563,6 +1582,19 @@ class _Run:
         self._remember(done, created=set())
         if unlinked:
             RowFingerprint.objects.filter(person_id__in=unlinked).delete()
+
+    def _out_of_scope(self, data: RowData, code: str, header_of: Mapping[str, str]) -> Problem:
+        """The row's region is not the importer's: said by its name, as the cell gave it."""
+        name = self.region_names.get(code)
+        if name is None:
+            name = Region.objects.filter(code=code).values_list("name", flat=True).first() or ""
+            self.region_names[code] = name
+        return Problem(
+            data.number,
+            header_of.get("region", ""),
+            _("The region %(region)s is outside your own region: row refused.")
+            % {"region": f"{name}（{code}）" if name else code},
+        )
 
     def _remember(self, pairs: list[tuple[Person, RowData]], created: set[int]) -> None:
         """Store the fingerprints of records that now equal their row: new people in bulk,
