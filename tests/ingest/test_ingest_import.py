@@ -903,6 +903,20 @@ def test_numbered_rows_never_filled_in_are_blank(clerk: Any, tmp_path: Path) -> 
     assert result.committed and _errors(result) == []
 
 
+def test_numbered_rows_under_a_group_heading_are_blank(clerk: Any, tmp_path: Path) -> None:
+    # The heading's category was filled into the numbered, empty rows below it first: each
+    # was then a person with a category and nothing else, refused three times over.
+    headers = [h for h in HEADERS if h != "离退休类别"]
+    keep = [i for i, h in enumerate(HEADERS) if h != "离退休类别"]
+    rows = [*[[row[i] for i in keep] for row in _rows(1)], [2], [3]]
+    sheet = _grouped(rows, headers, {0: "二、退休干部"})
+    result = services.roster_import(
+        actor=clerk, path=write_xlsx(tmp_path / "r.xlsx", sheet, headers=headers),
+        all_or_nothing=True,
+    )
+    assert (result.created, result.rejected, result.blank_rows) == (1, 0, 3), _errors(result)
+
+
 def test_a_cell_merged_down_over_several_people_is_each_ones(clerk: Any, tmp_path: Path) -> None:
     # 原单位 merged down over the three people of one unit: the reader gives its value to
     # the first row only, and the other two came in without a unit.

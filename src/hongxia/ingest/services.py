@@ -1957,14 +1957,14 @@ def roster_import(
                 result.heading_rows += 1
                 group = rules.section_category(heading)
                 continue
-            if group and (category_at >= len(cells) or rules.is_blank_row([cells[category_at]])):
-                cells = [*cells, *[None] * (category_at + 1 - len(cells))]
-                cells[category_at] = group
             if numbering and rules.is_blank_row(
                 [c for i, c in enumerate(cells) if i not in numbering]
             ):
-                result.blank_rows += 1
+                result.blank_rows += 1  # (before the group's category is filled in)
                 continue
+            if group and (category_at >= len(cells) or rules.is_blank_row([cells[category_at]])):
+                cells = [*cells, *[None] * (category_at + 1 - len(cells))]
+                cells[category_at] = group
             result.rows += 1
             chunk.append((number, cells))
             if len(chunk) >= batch_size:
