@@ -389,3 +389,13 @@ def test_tags_from_any_text_are_known_codes_or_refused_by_name(text: str) -> Non
 def test_a_tags_cell_saying_none_is_an_empty_one(cell: str) -> None:
     # Rosters write 无 or - in an empty column; it refused the whole row.
     assert rules.parse_tags(cell, _TAGS) == ()
+
+
+@pytest.mark.parametrize("text", ["19605", "1", "45292", "45292.5"])
+def test_a_number_written_as_text_is_no_excel_serial(text: str) -> None:
+    """A CSV file has no serial numbers: 参加革命时间 19605 was stored as 1953-09-03, and 1 as
+    1899-12-31, without a word."""
+    with pytest.raises(rules.CellError) as err:
+        rules.parse_date(text)
+    assert err.value.code == "date" and err.value.value == text
+    assert rules.parse_date(float(text)) is not None  # a number cell's serial stands

@@ -378,3 +378,13 @@ def test_a_link_made_before_the_rule_does_not_stop_other_edits(
     assert response.status_code == 302, _names(response)
     survivor.refresh_from_db()
     assert survivor.address == "鹤城区迎丰路2号" and survivor.survivor_of_id == person.pk
+
+
+@pytest.mark.parametrize(
+    ("field", "message"),
+    [("revolution_date", "参加革命时间不能早于出生日期。"),
+     ("retirement_date", "离退休时间不能早于出生日期。")],
+)
+def test_a_date_before_the_birth_date_is_refused(clerk: Any, field: str, message: str) -> None:
+    response = _client(clerk).post("/people/new/", {**VALID, field: "1899-12-31"})
+    assert response.context["form"].errors[field] == [message]

@@ -34,7 +34,9 @@ from typing import Any
 # 2: dates typed as 193805 or 38.05, names padded with spaces, apostrophes, regions such as
 # 怀化市 or 麻阳县, a date of death without a status, cells merged down: rows imported by 1
 # may hold what these are read as now only when converted again.
-VERSION = 2
+# 3: a number in text is no Excel serial (19605), control characters are dropped, and a date
+# of joining the revolution or of retirement before the birth date is refused.
+VERSION = 3
 
 TABLE = "ingest_rowfingerprint"
 PERSON_TABLE = "people_person"

@@ -665,9 +665,10 @@ def parse_date(value: Any) -> datetime.date | None:
     return parse_date_precision(value)[0]
 
 
-def parse_date_precision(value: Any) -> tuple[datetime.date | None, str]:
+def parse_date_precision(value: Any, *, serial: bool = True) -> tuple[datetime.date | None, str]:
     """(date, precision): precision is "day", "month" or "year" (what the cell really said),
-    so that 出生年月 1938.05 agrees with an ID that says 1938-05-17."""
+    so that 出生年月 1938.05 agrees with an ID that says 1938-05-17. A number read from text
+    (a CSV file, a text cell) is never an Excel serial (``serial``): 19605 is no date."""
     if value is None:
         return None, "day"
     if isinstance(value, datetime.datetime):
@@ -699,6 +700,8 @@ def parse_date_precision(value: Any) -> tuple[datetime.date | None, str]:
             return parse_date_precision(str(int(number)))
         if 0 < number < 100 and not whole:
             raise CellError("date_short_year", value)
+        if not serial:
+            raise CellError("date", value)
         if 1 <= number <= LAST_SERIAL:
             return EXCEL_EPOCH + datetime.timedelta(days=int(number)), "day"
         raise CellError("date_range", value)
@@ -720,7 +723,10 @@ def parse_date_precision(value: Any) -> tuple[datetime.date | None, str]:
     if _SHORT_YEAR.fullmatch(text):
         raise CellError("date_short_year", value)
     if re.fullmatch(r"\d+(\.\d+)?", text):
-        return parse_date_precision(float(text))
+        try:
+            return parse_date_precision(float(text), serial=False)
+        except CellError as exc:
+            raise CellError(exc.code, value) from None  # the cell as written, not 19605.0
     raise CellError("date", value)
 
 

@@ -109,6 +109,14 @@ def apply_derived(
         errors.setdefault("party_joined", []).append(
             _("The party joining date is before the birth date.")
         )
+    if person.revolution_date and person.birth_date and person.revolution_date <= person.birth_date:
+        errors.setdefault("revolution_date", []).append(
+            _("The date of joining the revolution is before the birth date.")
+        )
+    if person.retirement_date and person.birth_date and person.retirement_date <= person.birth_date:
+        errors.setdefault("retirement_date", []).append(
+            _("The retirement date is before the birth date.")
+        )
     for field in ("phone", "landline"):
         problem = masking.phone_problem(getattr(person, field))
         if problem:
