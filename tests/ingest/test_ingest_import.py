@@ -793,7 +793,11 @@ def test_the_commands_say_what_is_wrong_in_chinese(clerk: Any, tmp_path: Path) -
     assert refused("import_roster", str(path), "--user", "nobody") == "没有名为“nobody”的有效用户。"
     assert refused("import_roster", str(tmp_path / "x.csv"), *user).startswith("文件“")
     assert refused("import_roster", str(path), *user, "--mapping", str(broken)).startswith(
-        "列映射文件不是有效的 JSON（第1行）"
+        "列映射文件不是有效的 JSON：第1行"
+    )
+    missing = tmp_path / "none.json"
+    assert refused("import_roster", str(path), *user, "--mapping", str(missing)) == (
+        f"列映射文件“{missing}”不存在。"  # not "[Errno 2] No such file or directory"
     )
     assert refused("import_roster", str(path), *user, "--mapping", str(unknown)).startswith(
         "列映射中有未知字段：nickname。"

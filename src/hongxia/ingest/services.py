@@ -1091,8 +1091,12 @@ def load_mapping(path: Path | str | None) -> dict[str, str]:
         return {}
     try:
         text = Path(path).read_bytes().decode("utf-8-sig")
+    except FileNotFoundError as exc:
+        raise ValueError(_("There is no mapping file %(path)s.") % {"path": path}) from exc
     except OSError as exc:
-        raise ValueError(_("The mapping file cannot be read: %(error)s") % {"error": exc}) from exc
+        raise ValueError(
+            _("The mapping file %(path)s cannot be opened.") % {"path": path}
+        ) from exc
     except UnicodeDecodeError as exc:
         raise ValueError(_("The mapping file must be UTF-8 text.")) from exc
     return parse_mapping(text)
@@ -1103,9 +1107,14 @@ def parse_mapping(text: str) -> dict[str, str]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
+        # (json's own words are English: the place is what a clerk needs.)
         raise ValueError(
-            _("The mapping file is not JSON (line %(line)d): %(error)s")
-            % {"line": exc.lineno, "error": exc.msg}
+            _(
+                "The mapping file is not valid JSON at line %(line)d, character %(column)d: "
+                'look at the quotation marks, colons and commas there. It reads like '
+                '{"姓名": "name", "身份证": "id_number"}.'
+            )
+            % {"line": exc.lineno, "column": exc.colno}
         ) from exc
     if isinstance(data, dict) and isinstance(data.get("columns"), dict):
         data = data["columns"]
