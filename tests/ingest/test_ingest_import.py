@@ -1704,3 +1704,12 @@ def test_a_refused_id_does_not_ask_for_what_the_id_would_give(clerk: Any, tmp_pa
         actor=clerk, path=write_xlsx(tmp_path / "r.xlsx", [row], headers=headers), dry_run=True
     )
     assert [column for _row, column, _message in _errors(result)] == ["公民身份号码"]
+
+
+def test_two_mobiles_in_one_cell_say_where_the_second_goes(clerk: Any, tmp_path: Path) -> None:
+    row = person_row(1, phone="13800002222 13900003333")
+    result = services.roster_import(actor=clerk, path=write_xlsx(tmp_path / "r.xlsx", [row]))
+    assert _errors(result) == [
+        (5, "手机", "一个电话栏放不下（23 个字符，最多 20 个）：此处只填一个号码，另一个请填在"
+                   "固定电话栏或此人的联系人中。")
+    ]

@@ -90,4 +90,13 @@ def phone_problem(phone: str) -> str | None:
     words = _EXTENSION_WORDS.sub("", value)
     if any(ch.isalpha() for ch in words) or sum(ch.isdecimal() for ch in value) < 7:
         return _("Not a phone number: write its digits, e.g. 13812345678 or 0745-2345678.")
+    if len(value) > PHONE_LENGTH:
+        # Two mobiles (23 characters) do not fit: say so, not "at most 20 characters".
+        return _(
+            "Too long for one phone field (%(count)d characters, at most %(limit)d): keep one "
+            "number here, and put another in the landline or in the person's contacts."
+        ) % {"count": len(value), "limit": PHONE_LENGTH}
     return None
+
+
+PHONE_LENGTH = 20  # the registry form's phone and landline fields

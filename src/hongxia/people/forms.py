@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from hongxia.core import masking
 from hongxia.core.forms import ModelMultipleChoiceField
 from hongxia.core.models import Region
 from hongxia.people.models import Contact, Person, Tag
@@ -66,13 +67,13 @@ class PersonForm(forms.ModelForm):
     phone = forms.CharField(
         label=_("Mobile phone"),
         required=False,
-        max_length=20,
+        max_length=masking.PHONE_LENGTH,
         widget=forms.TextInput(attrs={"type": "tel"}),
     )
     landline = forms.CharField(
         label=_("Landline"),
         required=False,
-        max_length=20,
+        max_length=masking.PHONE_LENGTH,
         widget=forms.TextInput(attrs={"type": "tel"}),
     )
     tags = ModelMultipleChoiceField(
@@ -208,7 +209,7 @@ class ContactForm(forms.ModelForm):
     phone = forms.CharField(
         label=_("Phone"),
         required=False,
-        max_length=20,
+        max_length=masking.PHONE_LENGTH,
         widget=forms.TextInput(attrs={"type": "tel"}),
     )
 
