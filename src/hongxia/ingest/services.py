@@ -463,7 +463,12 @@ def _convert_cell(
                     )
                 )
     except idcard.IdNumberError as exc:
-        problems.append(Problem(0, header, str(exc.message), value=rules.fold(raw), code=exc.code))
+        # A number Excel held is shown as Excel shows it (4.31202E+17): its full digits are
+        # rounding, not the ID, and must not pass for it in the report.
+        shown = f"{raw:.6G}" if isinstance(raw, int | float) and abs(raw) >= 1e15 else raw
+        problems.append(
+            Problem(0, header, str(exc.message), value=rules.fold(shown), code=exc.code)
+        )
     except rules.CellError as exc:
         problems.append(Problem(0, header, exc.message, value=rules.fold(raw)))
     return tuple(values.items()), tuple(problems)
