@@ -87,6 +87,14 @@ class JobListView(ExportMixin, ScopedListView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
         ctx.setdefault("form", UploadForm(user=self.request.user))
+        # A file the check found nothing in (no header row, every row refused) is "checked"
+        # like any other: the list says so, as the job's page does.
+        ctx["nothing_to_import"] = {
+            job.pk
+            for job in ctx["page"].rows
+            if job.status == JobStatus.PREVIEWED
+            and not ingest_selectors.rows_to_write(job.summary or {})
+        }
         ctx["pending_duplicates"] = (
             MergeCandidate.objects.visible_to(self.request.user)
             .filter(status=MergeStatus.PENDING)
@@ -143,7 +151,10 @@ class JobDetailView(ScopedDetailView):
         ctx = super().get_context_data(**kwargs)
         job = self.object  # progress is on the row itself, written by whichever worker runs it
         ctx["running"] = job.status in (JobStatus.UPLOADED, JobStatus.RUNNING)
-        ctx["can_confirm"] = jobs.can_confirm(actor=self.request.user, job=job)
+        ctx["writes_rows"] = ingest_selectors.rows_to_write(job.summary or {}) > 0
+        ctx["can_confirm"] = ctx["writes_rows"] and jobs.can_confirm(
+            actor=self.request.user, job=job
+        )
         ctx["can_restart"] = jobs.can_restart(actor=self.request.user, job=job)
         ctx["file_kept"] = jobs.file_kept(job)
         if self.partial():
