@@ -122,3 +122,19 @@ def test_the_list_says_when_a_check_found_nothing_to_import(clerk: Any) -> None:
     _job(clerk, "previewed", "check", summary={"rows": 2, "rejected": 2})
     html = _client(clerk).get(reverse("ingest:jobs")).content.decode()
     assert "Nothing to import" in html
+
+
+def test_the_problem_report_is_offered_only_while_the_file_is_kept(
+    clerk: Any, tmp_path: Path
+) -> None:
+    """The report is the uploaded file's rows: without the file the link could only answer
+    "the uploaded file is no longer available"."""
+    client = _client(clerk)
+    rows = [person_row(1), person_row(2, name="李建国", category="临时工")]
+    job = _upload(client, write_xlsx(tmp_path / "r.xlsx", rows))
+    report = reverse("ingest:report", args=[job.pk])
+    assert report in client.get(reverse("ingest:job", args=[job.pk])).content.decode()
+    for status in ("done", "interrupted"):
+        ImportJob.objects.filter(pk=job.pk).update(status=status)
+        Path(job.path).unlink(missing_ok=True)
+        assert report not in client.get(reverse("ingest:job", args=[job.pk])).content.decode()
