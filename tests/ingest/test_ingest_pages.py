@@ -138,3 +138,25 @@ def test_the_problem_report_is_offered_only_while_the_file_is_kept(
         ImportJob.objects.filter(pk=job.pk).update(status=status)
         Path(job.path).unlink(missing_ok=True)
         assert report not in client.get(reverse("ingest:job", args=[job.pk])).content.decode()
+
+
+def _cells(html: str) -> list[list[str]]:
+    """The body rows of the page's first data table, as the words in their cells."""
+    body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [
+        [
+            " ".join(re.sub(r"<[^>]+>", " ", cell).split())
+            for cell in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        ]
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
+    ]
+
+
+def test_the_list_of_imports_shows_zero_as_zero_and_unknown_as_a_dash(clerk: Any) -> None:
+    _job(clerk, "done", "import", summary={"rows": 2, "created": 0, "updated": 2, "rejected": 0})
+    _job(clerk, "running", "check")
+    html = _client(clerk).get(reverse("ingest:jobs")).content.decode()
+    running, done = _cells(html)  # newest first
+    assert done[2:6] == ["2", "0", "2", "0"]
+    assert running[2:6] == ["—"] * 4
+    assert '<th scope="col">Uploaded at</th>' in html

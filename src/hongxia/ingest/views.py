@@ -60,7 +60,7 @@ class JobListView(ExportMixin, ScopedListView):
         _l("Refused"),
         _l("Region"),
         _l("User"),
-        _l("Created"),
+        _l("Uploaded at"),
     )
 
     def get_queryset(self) -> Any:
