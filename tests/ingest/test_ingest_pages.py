@@ -5,16 +5,19 @@ catalogue is filled in separately) or facts that hold in both languages."""
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
 from hongxia.ingest.models import ImportJob
+from tests.factories import PersonFactory
 from tests.ingest.ingest_corpus import person_row, write_xlsx
 
 
@@ -160,3 +163,22 @@ def test_the_list_of_imports_shows_zero_as_zero_and_unknown_as_a_dash(clerk: Any
     assert done[2:6] == ["2", "0", "2", "0"]
     assert running[2:6] == ["—"] * 4
     assert '<th scope="col">Uploaded at</th>' in html
+
+
+def test_the_import_page_exports_unmasked_for_who_may_see_id_numbers(clerk: Any) -> None:
+    """The exported roster is for importing back: with masked ID numbers it cannot be."""
+    from django.contrib.auth.models import Permission
+
+    person = PersonFactory(region_id="431202", name="张三丰")
+    link = re.compile(r'href="([^"]*/import/export/[^"]*)"')
+    masked = link.search(_client(clerk).get(reverse("ingest:jobs")).content.decode())
+    assert masked and "unmasked" not in masked.group(1)
+
+    clerk.user_permissions.add(Permission.objects.get(codename="view_sensitive"))
+    clerk = type(clerk).objects.get(pk=clerk.pk)  # permissions are cached on the instance
+    client = _client(clerk)
+    found = link.search(client.get(reverse("ingest:jobs")).content.decode())
+    assert found
+    response = client.get(found.group(1).replace("&amp;", "&"))
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    assert person.id_number in [c for row in sheet.iter_rows(values_only=True) for c in row]
