@@ -5,6 +5,7 @@ catalogue is filled in separately) or facts that hold in both languages."""
 
 from __future__ import annotations
 
+import datetime
 import io
 import re
 from pathlib import Path
@@ -16,7 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from hongxia.ingest.models import ImportJob
+from hongxia.ingest.models import ImportJob, MergeCandidate
 from tests.factories import PersonFactory
 from tests.ingest.ingest_corpus import person_row, write_xlsx
 
@@ -182,3 +183,56 @@ def test_the_import_page_exports_unmasked_for_who_may_see_id_numbers(clerk: Any)
     response = client.get(found.group(1).replace("&amp;", "&"))
     sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     assert person.id_number in [c for row in sheet.iter_rows(values_only=True) for c in row]
+
+
+def _held(clerk: Any, name: str = "王秀英", **fields: Any) -> MergeCandidate:
+    person = PersonFactory(region_id="431202", name=name, birth_date=datetime.date(1938, 5, 1))
+    data = {
+        "name": name,
+        "birth_date": "1938-05-01",
+        "region": "431202",
+        "gender": person.gender,
+        "category": person.category,
+    }
+    return MergeCandidate.objects.create(
+        region_id="431202", person=person, name=name, row_number=7, data=data, **fields
+    )
+
+
+def test_the_merge_queue_decides_nothing_without_the_comparison(clerk: Any) -> None:
+    """One click in the list overwrote a record from a row the clerk had not seen: now each row
+    leads to its comparison, where the decisions are."""
+    candidate = _held(clerk)
+    html = _client(clerk).get(reverse("ingest:duplicates")).content.decode()
+    assert reverse("ingest:decide", args=[candidate.pk]) not in html
+    assert 'name="decision"' not in html
+    assert html.count(f'href="{reverse("ingest:duplicate", args=[candidate.pk])}"') == 2
+
+
+@pytest.mark.parametrize(
+    ("decision", "says"),
+    [
+        ("separate", "王秀英: registered as a new person."),
+        ("dismissed", "王秀英: the same person; the row was dropped."),
+        ("merged", "王秀英: the same person; the record was updated from the row."),
+    ],
+)
+def test_after_a_decision_the_clerk_is_told_whose_row_and_what_became_of_it(
+    clerk: Any, decision: str, says: str
+) -> None:
+    candidate = _held(clerk)
+    response = _client(clerk).post(
+        reverse("ingest:decide", args=[candidate.pk]), {"decision": decision}, follow=True
+    )
+    assert [str(m) for m in response.context["messages"]] == [says]
+
+
+def test_the_merge_queue_names_the_file_of_each_row(clerk: Any, city_admin: Any) -> None:
+    job = _job(city_admin, "done", "import")
+    job.filename = "鹤城区花名册（第二批）.xlsx"
+    job.save()
+    _held(clerk, job=job)
+    html = _client(clerk).get(reverse("ingest:duplicates")).content.decode()
+    _name, _person, file, row, *_rest = _cells(html)[0]
+    assert (file, row) == ("鹤城区花名册（第二批）.xlsx", "7")
+    assert f'href="{job.get_absolute_url()}"' in html

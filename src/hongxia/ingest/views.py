@@ -271,6 +271,21 @@ class MergeListView(ExportMixin, ScopedListView):
     def get_queryset(self) -> Any:
         return super().get_queryset().select_related("person", "job", "region")
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        ctx = super().get_context_data(**kwargs)
+        # Each row names its file; a link where the user may open the import's page.
+        job_ids = {c.job_id for c in ctx["page"].rows if c.job_id}
+        ctx["jobs_shown"] = (
+            set(
+                ImportJob.objects.visible_to(self.request.user)
+                .filter(pk__in=job_ids)
+                .values_list("pk", flat=True)
+            )
+            if job_ids and self.request.user.has_perm("people.add_person")
+            else set()
+        )
+        return ctx
+
     def export_row(self, c: MergeCandidate) -> list[Any]:
         return [
             c.name,
@@ -300,6 +315,14 @@ class MergeDetailView(ScopedDetailView):
         return ctx
 
 
+# What the clerk is told after a decision: whose row, and what became of it.
+DECIDED = {
+    MergeStatus.MERGED: _l("%(name)s: the same person; the record was updated from the row."),
+    MergeStatus.DISMISSED: _l("%(name)s: the same person; the row was dropped."),
+    MergeStatus.SEPARATE: _l("%(name)s: registered as a new person."),
+}
+
+
 class MergeDecideView(ScopedActionView):
     model = MergeCandidate
     permission_required = "people.change_person"
@@ -319,7 +342,8 @@ class MergeDecideView(ScopedActionView):
                 for msg in exc.messages:
                     messages.error(request, msg)
             else:
-                messages.success(request, _("Decided."))
+                decision = form.cleaned_data["decision"]
+                messages.success(request, DECIDED[decision] % {"name": candidate.name})
                 for warning in decided.warnings:  # type: ignore[attr-defined]
                     messages.warning(request, warning)
         return redirect(reverse("ingest:duplicates"))
