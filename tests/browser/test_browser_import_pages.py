@@ -1,5 +1,5 @@
 """How the import pages look in a real browser: the comparison marks every differing field;
-errors and warnings do not look like notes."""
+errors and warnings do not look like notes; the progress bar is big enough to see."""
 
 from __future__ import annotations
 
@@ -119,3 +119,13 @@ def test_errors_and_warnings_look_unlike_notes(browser: Any, live_server: Any) -
         "b => [getComputedStyle(b).color, getComputedStyle(b).backgroundColor]")
     assert background != information, "an error, not information"
     assert _contrast(colour, background) >= 4.5
+
+def test_the_progress_bar_is_wide_and_tall(browser: Any, live_server: Any) -> None:
+    clerk = UserFactory(username="b_pages_progress", role="county_clerk", region_id="431202")
+    pages = _pages(clerk)
+    page = browser.new_page(viewport=OFFICE)
+    _login(page, live_server.url, clerk.username)
+    page.goto(live_server.url + pages["running"])
+    bar = page.locator("#job-status progress").bounding_box()
+    box = page.locator("#job-status").evaluate("b => b.clientWidth")
+    assert bar["width"] >= 0.85 * box and bar["height"] >= 24, (bar, box)
