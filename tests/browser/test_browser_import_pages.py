@@ -1,4 +1,5 @@
-"""How the import pages look in a real browser: the comparison marks every differing field;
+"""How the import pages look in a real browser: on a phone every column of their tables is on
+the screen, on an office screen they stay tables; the comparison marks every differing field;
 errors and warnings do not look like notes; the progress bar is big enough to see."""
 
 from __future__ import annotations
@@ -59,6 +60,42 @@ def _off_screen(page: Any) -> list[str]:
              .filter(c => c.getBoundingClientRect().right > window.innerWidth + 1)
              .map(c => c.textContent.trim().slice(0, 30))"""
     )
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_every_column_of_the_import_tables_is_on_a_phone_screen(
+    browser: Any, live_server: Any, language: str
+) -> None:
+    clerk = UserFactory(username=f"b_pages_{language}", role="county_clerk",
+                        region_id="431202")
+    pages = _pages(clerk)
+    page = browser.new_page(viewport=PHONE)
+    page.context.add_cookies([{"name": "django_language", "value": language,
+                               "url": live_server.url}])
+    _login(page, live_server.url, clerk.username)
+    for name in ("list", "job", "duplicates", "compare"):
+        page.goto(live_server.url + pages[name])
+        assert page.locator("table.data td").count() > 0, name
+        assert _off_screen(page) == [], f"{name}: cells off the screen"
+        # Each cell says which column it is.
+        labels = page.locator("table.data td[data-label]")
+        assert labels.count() > 0
+        before = labels.first.evaluate("c => getComputedStyle(c, '::before').content")
+        assert before.strip('"') == labels.first.get_attribute("data-label"), name
+
+
+def test_on_an_office_screen_they_stay_tables(browser: Any, live_server: Any) -> None:
+    clerk = UserFactory(username="b_pages_office", role="county_clerk", region_id="431202")
+    pages = _pages(clerk)
+    page = browser.new_page(viewport=OFFICE)
+    _login(page, live_server.url, clerk.username)
+    for name in ("list", "job", "duplicates", "compare"):
+        page.goto(live_server.url + pages[name])
+        assert page.locator("table.data thead").first.is_visible(), name
+        first_row = page.locator("table.data tbody tr").first.locator("td")
+        tops = {round(first_row.nth(i).bounding_box()["y"]) for i in range(first_row.count())}
+        assert len(tops) == 1, f"{name}: the cells of a row side by side"
+        assert _off_screen(page) == [], name
 
 
 @pytest.mark.parametrize("viewport", [OFFICE, PHONE])
