@@ -114,6 +114,7 @@ def test_clerk_compares_a_held_row_and_decides(browser: Any, live_server: Any, w
     assert overflow <= 1, "the page itself must not scroll sideways"
     page.click("form.decisions >> text=同一人：用此行更新记录")
     page.wait_for_url("**/import/duplicates/")
-    assert page.locator("text=已处理。").is_visible()
+    told = page.locator("ul.messages li.success")
+    assert told.is_visible() and "覃玉兰" in told.inner_text(), "whose row was decided"
     person.refresh_from_db()
     assert person.former_unit == "怀化市农业局"

@@ -1,6 +1,6 @@
 """Reads of the import app that more than one caller needs: the merge queue's comparison of a
 held row with the registered person, for the page and the API; a job's problems summed up,
-for its page and the command line."""
+for its page and the command line; what a checked job would write."""
 
 from __future__ import annotations
 
@@ -131,3 +131,10 @@ def problem_groups(problems: list[dict[str, Any]]) -> list[dict[str, Any]]:
             group["rows"].append(p["row"])
     order = {"error": 0, "warning": 1}
     return sorted(groups.values(), key=lambda g: (order.get(g["severity"], 2), -g["count"]))
+
+
+def rows_to_write(summary: dict[str, Any]) -> int:
+    """How many rows a checked job would write if confirmed: the new, the changed, and those
+    held as possible duplicates (they go into the merge queue). 0 when the check found none
+    (no header row, every row refused, an empty sheet): then there is nothing to confirm."""
+    return sum(int(summary.get(key) or 0) for key in ("created", "updated", "queued"))

@@ -60,7 +60,7 @@ class JobListView(ExportMixin, ScopedListView):
         _l("Refused"),
         _l("Region"),
         _l("User"),
-        _l("Created"),
+        _l("Uploaded at"),
     )
 
     def get_queryset(self) -> Any:
@@ -87,6 +87,14 @@ class JobListView(ExportMixin, ScopedListView):
     def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
         ctx = super().get_context_data(**kwargs)
         ctx.setdefault("form", UploadForm(user=self.request.user))
+        # A file the check found nothing in (no header row, every row refused) is "checked"
+        # like any other: the list says so, as the job's page does.
+        ctx["nothing_to_import"] = {
+            job.pk
+            for job in ctx["page"].rows
+            if job.status == JobStatus.PREVIEWED
+            and not ingest_selectors.rows_to_write(job.summary or {})
+        }
         ctx["pending_duplicates"] = (
             MergeCandidate.objects.visible_to(self.request.user)
             .filter(status=MergeStatus.PENDING)
@@ -143,7 +151,10 @@ class JobDetailView(ScopedDetailView):
         ctx = super().get_context_data(**kwargs)
         job = self.object  # progress is on the row itself, written by whichever worker runs it
         ctx["running"] = job.status in (JobStatus.UPLOADED, JobStatus.RUNNING)
-        ctx["can_confirm"] = jobs.can_confirm(actor=self.request.user, job=job)
+        ctx["writes_rows"] = ingest_selectors.rows_to_write(job.summary or {}) > 0
+        ctx["can_confirm"] = ctx["writes_rows"] and jobs.can_confirm(
+            actor=self.request.user, job=job
+        )
         ctx["can_restart"] = jobs.can_restart(actor=self.request.user, job=job)
         ctx["file_kept"] = jobs.file_kept(job)
         if self.partial():
@@ -260,6 +271,21 @@ class MergeListView(ExportMixin, ScopedListView):
     def get_queryset(self) -> Any:
         return super().get_queryset().select_related("person", "job", "region")
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        ctx = super().get_context_data(**kwargs)
+        # Each row names its file; a link where the user may open the import's page.
+        job_ids = {c.job_id for c in ctx["page"].rows if c.job_id}
+        ctx["jobs_shown"] = (
+            set(
+                ImportJob.objects.visible_to(self.request.user)
+                .filter(pk__in=job_ids)
+                .values_list("pk", flat=True)
+            )
+            if job_ids and self.request.user.has_perm("people.add_person")
+            else set()
+        )
+        return ctx
+
     def export_row(self, c: MergeCandidate) -> list[Any]:
         return [
             c.name,
@@ -289,6 +315,14 @@ class MergeDetailView(ScopedDetailView):
         return ctx
 
 
+# What the clerk is told after a decision: whose row, and what became of it.
+DECIDED = {
+    MergeStatus.MERGED: _l("%(name)s: the same person; the record was updated from the row."),
+    MergeStatus.DISMISSED: _l("%(name)s: the same person; the row was dropped."),
+    MergeStatus.SEPARATE: _l("%(name)s: registered as a new person."),
+}
+
+
 class MergeDecideView(ScopedActionView):
     model = MergeCandidate
     permission_required = "people.change_person"
@@ -308,7 +342,8 @@ class MergeDecideView(ScopedActionView):
                 for msg in exc.messages:
                     messages.error(request, msg)
             else:
-                messages.success(request, _("Decided."))
+                decision = form.cleaned_data["decision"]
+                messages.success(request, DECIDED[decision] % {"name": candidate.name})
                 for warning in decided.warnings:  # type: ignore[attr-defined]
                     messages.warning(request, warning)
         return redirect(reverse("ingest:duplicates"))
