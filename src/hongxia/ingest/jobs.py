@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from hongxia.core import audit
 from hongxia.core.models import AuditLog, Region
-from hongxia.ingest import exports, readers, services
+from hongxia.ingest import exports, readers, selectors, services
 from hongxia.ingest.choices import JobStatus
 from hongxia.ingest.models import ImportJob
 
@@ -187,11 +187,13 @@ def job_restart(*, actor: Any, job: ImportJob) -> ImportJob:
 
 
 def can_confirm(*, actor: Any, job: ImportJob) -> bool:
-    """The uploader may confirm a checked job, unless it is all-or-nothing and rows were refused."""
+    """The uploader may confirm a checked job that would write something, unless it is
+    all-or-nothing and rows were refused."""
     return (
         job.status == JobStatus.PREVIEWED
         and job.user_id == actor.pk
         and actor.has_perm("people.add_person")
+        and selectors.rows_to_write(job.summary or {}) > 0
         and not (job.options.get("all_or_nothing") and job.summary.get("rejected"))
     )
 
@@ -204,6 +206,13 @@ def job_confirm(*, actor: Any, job: ImportJob) -> ImportJob:
         locked = ImportJob.objects.select_for_update().get(pk=job.pk)
         if locked.status != JobStatus.PREVIEWED:
             raise ValidationError(_("This import is not waiting for confirmation."))
+        if not selectors.rows_to_write(locked.summary or {}):
+            raise ValidationError(
+                _(
+                    "The check found no row to import; nothing was written. Correct the file "
+                    "and upload it again."
+                )
+            )
         if locked.options.get("all_or_nothing") and locked.summary.get("rejected"):
             raise ValidationError(
                 _(

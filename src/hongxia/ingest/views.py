@@ -152,8 +152,9 @@ class JobDetailView(ScopedDetailView):
         job = self.object  # progress is on the row itself, written by whichever worker runs it
         ctx["running"] = job.status in (JobStatus.UPLOADED, JobStatus.RUNNING)
         ctx["writes_rows"] = ingest_selectors.rows_to_write(job.summary or {}) > 0
-        ctx["can_confirm"] = ctx["writes_rows"] and jobs.can_confirm(
-            actor=self.request.user, job=job
+        ctx["can_confirm"] = jobs.can_confirm(actor=self.request.user, job=job)
+        ctx["all_or_nothing_refused"] = bool(
+            job.options.get("all_or_nothing") and (job.summary or {}).get("rejected")
         )
         ctx["can_restart"] = jobs.can_restart(actor=self.request.user, job=job)
         ctx["file_kept"] = jobs.file_kept(job)
