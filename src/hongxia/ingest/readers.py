@@ -70,16 +70,36 @@ class Table:
             yield from _csv_rows(text)
 
 
+# What makes Excel read a cell of a CSV as a formula (OWASP's list). The roster export puts an
+# apostrophe in front of such text, which Excel shows as nothing; the reader drops it again.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def looks_like_formula(text: str) -> bool:
+    """Whether a CSV cell of this text needs the apostrophe. Text that already starts with
+    apostrophes before such a character gets one more ('=1 is written ''=1), so that the
+    reader, which drops one, gives back exactly what was written."""
+    return text.lstrip("'").startswith(FORMULA_START)
+
+
 def _csv_rows(text: str) -> Iterator[list[Any]]:
     """The rows of a CSV text: the delimiter as sniffed, quoting as Excel writes it (a quote
-    inside a cell doubled). The sniffer guesses quoting from too little: a file whose only
-    quoted cell held one quote made it read that quote as two."""
-    sample = text[:8192]
+    inside a cell doubled), without the apostrophe that kept a cell from being a formula."""
+    reader = csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=_delimiter(text))
+    for row in reader:
+        yield [
+            cell[1:] if cell.startswith("'") and looks_like_formula(cell[1:]) else cell
+            for cell in row
+        ]
+
+
+def _delimiter(text: str) -> str:
+    """The sniffed delimiter. (The sniffer guesses quoting from too little: a file whose only
+    quoted cell held one quote made it read that quote as two; only its delimiter is used.)"""
     try:
-        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+        return csv.Sniffer().sniff(text[:8192], delimiters=",;\t|").delimiter
     except csv.Error:
-        delimiter = ","
-    yield from csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=delimiter)
+        return ","
 
 
 def _calamine_sheet(path: Path, sheet: str) -> Any:
