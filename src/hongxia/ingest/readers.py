@@ -1,5 +1,9 @@
 """Read a roster file as rows of cell values: .xlsx/.xls/.ods through python-calamine (the
-fastest reader here), .csv in whatever Chinese encoding it came in."""
+fastest reader here), .csv in whatever Chinese encoding it came in.
+
+A file is read as what its content is, whatever its name says: old systems save tab-separated
+text or a web page under an .xls name, and a clerk renames an .xlsx to .xls. A file that
+cannot be read is refused in words a clerk understands, never in the library's."""
 
 from __future__ import annotations
 
@@ -25,25 +29,32 @@ class ReadError(Exception):
 
 @dataclass
 class Table:
-    """The rows of one sheet; ``encoding`` is set for CSV files."""
+    """The rows of one sheet; ``encoding`` is set for text (CSV) files, ``book`` for
+    workbooks: what the content is (".xlsx", ".xls", ".ods"), whatever the name says."""
 
     path: Path
     sheet: str
     encoding: str = ""
     sheets: list[str] = field(default_factory=list)
+    book: str = ""
     # The loaded calamine sheet, shared by `height` and `rows()`: loading it is most of the
     # cost of reading an .xlsx (0.6 s for 56,000 rows), so it is done once per table.
     _worksheet: Any = field(default=None, init=False, repr=False)
 
     def _sheet(self) -> Any:
         if self._worksheet is None:
-            self._worksheet = _calamine_sheet(self.path, self.sheet)
+            try:
+                self._worksheet = _workbook(self.path, self.book).get_sheet_by_name(self.sheet)
+            except ReadError:
+                raise
+            except Exception as exc:  # calamine's own error types for damaged files
+                raise ReadError(_damaged(self.book)) from exc
         return self._worksheet
 
     @property
     def height(self) -> int:
         """How many rows the sheet has (for progress), counted without reading the cells."""
-        if self.path.suffix.lower() in SPREADSHEET_SUFFIXES:
+        if self.book:
             ws = self._sheet()
             return int(ws.height) + int(ws.start[0] if ws.start else 0)
         return self.path.read_bytes().count(b"\n") + 1
@@ -52,7 +63,7 @@ class Table:
         """(first row, last row, column) of each merged range over several rows, as indexes
         into ``rows()`` (whose rows start at the sheet's first, whose columns start at its
         first used one). Empty for CSV, and where the reader knows no merges (.ods)."""
-        if self.path.suffix.lower() not in SPREADSHEET_SUFFIXES:
+        if not self.book:
             return []
         ws = self._sheet()
         try:
@@ -63,9 +74,14 @@ class Table:
         return [(r0, r1, c0 - first_column) for (r0, c0), (r1, _c1) in ranges if r1 > r0]
 
     def rows(self) -> Iterator[list[Any]]:
-        suffix = self.path.suffix.lower()
-        if suffix in SPREADSHEET_SUFFIXES:
-            yield from _calamine_rows(self._sheet())
+        if self.book:
+            try:
+                # Iterate lazily: a 56,000-row sheet is never turned into one big list here.
+                yield from self._sheet().iter_rows()
+            except ReadError:
+                raise
+            except Exception as exc:
+                raise ReadError(_damaged(self.book)) from exc
         else:
             text, _enc = rules.decode_bytes(self.path.read_bytes())
             yield from _csv_rows(text)
@@ -110,23 +126,6 @@ def _delimiter(text: str) -> str:
         return ","
 
 
-def _calamine_sheet(path: Path, sheet: str) -> Any:
-    from python_calamine import CalamineWorkbook
-
-    try:
-        return CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet)
-    except Exception as exc:  # calamine raises its own error types for damaged files
-        raise ReadError(str(_("The file cannot be read: %(error)s")) % {"error": exc}) from exc
-
-
-def _calamine_rows(ws: Any) -> Iterator[list[Any]]:
-    try:
-        # Iterate lazily: a 56,000-row sheet is never turned into one big list here.
-        yield from ws.iter_rows()
-    except Exception as exc:
-        raise ReadError(str(_("The file cannot be read: %(error)s")) % {"error": exc}) from exc
-
-
 def sheets_with_cells(
     table: Table, roster: Callable[[list[list[Any]]], bool] | None = None
 ) -> list[str]:
@@ -136,10 +135,8 @@ def sheets_with_cells(
     names = [name for name in table.sheets if name != table.sheet]
     if not names:
         return []
-    from python_calamine import CalamineWorkbook
-
     try:
-        book = CalamineWorkbook.from_path(str(table.path))
+        book = _workbook(table.path, table.book)
         found = []
         for name in names:
             sheet = book.get_sheet_by_name(name)
@@ -160,20 +157,100 @@ def open_table(path: Path | str, *, sheet: str | None = None) -> Table:
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise ReadError(str(_("Only .xlsx, .xls, .ods and .csv files can be imported.")))
-    if suffix in SPREADSHEET_SUFFIXES:
-        from python_calamine import CalamineWorkbook
-
-        try:
-            book = CalamineWorkbook.from_path(str(path))
-        except Exception as exc:
-            raise ReadError(str(_("The file cannot be read: %(error)s")) % {"error": exc}) from exc
-        names = list(book.sheet_names)
+    with path.open("rb") as fh:
+        kind = content_kind(fh.read(4096))
+    if kind in WORKBOOKS:
+        names = list(_workbook(path, kind).sheet_names)
         if sheet is None:
             if not names:
                 raise ReadError(str(_("The workbook has no sheets.")))
             sheet = names[0]
         elif sheet not in names:
             raise ReadError(str(_("There is no sheet named %(sheet)s.")) % {"sheet": sheet})
-        return Table(path=path, sheet=sheet, sheets=names)
-    _text, encoding = rules.decode_bytes(path.read_bytes())
+        return Table(path=path, sheet=sheet, sheets=names, book=kind)
+    if kind in SAVED_AS:
+        raise ReadError(
+            str(
+                _(
+                    "The file is %(kind)s, not an Excel workbook, though its name ends in "
+                    "%(suffix)s: older systems export such files under that name. Open it in "
+                    "Excel or WPS, save it as an Excel workbook (.xlsx), and upload that file."
+                )
+            )
+            % {"kind": SAVED_AS[kind], "suffix": suffix}
+        )
+    text, encoding = rules.decode_bytes(path.read_bytes())
+    if suffix in SPREADSHEET_SUFFIXES and not _text_in_columns(text):
+        raise ReadError(
+            str(
+                _(
+                    "The file is not a spreadsheet: it is neither an Excel or OpenDocument "
+                    "workbook nor text in rows and columns (CSV), though its name ends in "
+                    "%(suffix)s. Check that you chose the right file."
+                )
+            )
+            % {"suffix": suffix}
+        )
     return Table(path=path, sheet="", encoding=encoding)
+
+
+# What a file is, by its first bytes.
+_ZIP = b"PK\x03\x04"  # .xlsx, .xlsm, .xlsb and .ods are zip archives
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls (Excel 97-2003) is an OLE document
+_ODS = b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet"  # an .ods's first entry
+WORKBOOKS = {
+    ".xlsx": _("an Excel workbook (.xlsx)"),
+    ".xls": _("an Excel 97-2003 workbook (.xls)"),
+    ".ods": _("an OpenDocument spreadsheet (.ods)"),
+}
+SAVED_AS = {
+    "html": _("a web page (HTML)"),
+    "xml": _("an Excel 2003 XML spreadsheet"),
+}
+# The format a file's name promises; calamine opens a file by its name quickest.
+_NAMED = {".xlsx": ".xlsx", ".xlsm": ".xlsx", ".xlsb": ".xlsx", ".xls": ".xls", ".ods": ".ods"}
+
+
+def content_kind(head: bytes) -> str:
+    """What the first bytes of a file say it is: ".xlsx", ".xls", ".ods", "html", "xml" (an
+    Excel 2003 XML spreadsheet) or "text"."""
+    if head.startswith(_ZIP):
+        return ".ods" if _ODS in head[:200] else ".xlsx"
+    if head.startswith(_OLE):
+        return ".xls"
+    start = head.removeprefix(b"\xef\xbb\xbf").lstrip().lower()
+    if start.startswith(b"<"):
+        return "xml" if b"<workbook" in start else "html"
+    return "text"
+
+
+def _workbook(path: Path, book: str) -> Any:
+    """The workbook at ``path``, opened as what its content is (``book``): by its name when
+    that agrees, else from its bytes, which calamine tells apart by themselves."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        if _NAMED.get(path.suffix.lower()) == book:
+            return CalamineWorkbook.from_path(str(path))
+        with path.open("rb") as fh:
+            return CalamineWorkbook.from_filelike(fh)
+    except Exception as exc:  # calamine raises its own error types for damaged files
+        raise ReadError(_damaged(book)) from exc
+
+
+def _damaged(book: str) -> str:
+    return str(
+        _(
+            "The file seems to be %(kind)s, but it cannot be opened: it may be damaged, cut "
+            "short, or protected by a password. Open it in Excel or WPS, save it again as an "
+            "Excel workbook (.xlsx), and upload that file."
+        )
+    ) % {"kind": WORKBOOKS.get(book, WORKBOOKS[".xlsx"])}
+
+
+def _text_in_columns(text: str) -> bool:
+    """Whether text under a spreadsheet's name is a table (tab-separated, as old systems
+    save it as .xls): its first line is split into cells and holds nothing binary."""
+    first = text.lstrip("\r\n").split("\n", 1)[0]
+    binary = "\ufffd" in first or any(ch < " " and ch not in "\t\r" for ch in first)
+    return not binary and any(d in first for d in ",;\t|")
