@@ -1,4 +1,5 @@
-"""The same roster, with every trap, reads the same from .xlsx, .xls and .ods."""
+"""The same roster, with every trap, reads the same from .xlsx, .xls and .ods, and as what the
+file is whatever its name says; a file that cannot be read is refused in plain words."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from hongxia.core import idcard
 from hongxia.ingest import readers, services
 from hongxia.people import services as people_services
 from hongxia.people.models import Person
+from tests.ingest.ingest_corpus import HEADERS as HEADERS_OF_CORPUS
 from tests.ingest.ingest_corpus import (
     csv_bytes,
     person_row,
@@ -389,3 +391,44 @@ def test_a_failed_web_check_says_what_the_file_seems_to_be(clerk: Any, tmp_path:
     job = ImportJob.objects.get()
     assert job.status == "failed" and words in job.message
     assert words in client.get(f"/import/{job.pk}/").content.decode()
+
+
+# --- a stray quotation mark in a CSV ---------------------------------------------------------
+
+
+def _csv_with_a_stray_quote(tmp_path: Path, *, on_line: int) -> Path:
+    names = ["张三丰", "李建国", "曾国华", "王秀英"]
+    lines = csv_bytes([person_row(i, name=n) for i, n in enumerate(names, 1)], "utf-8").decode()
+    rows = lines.split("\r\n")
+    rows[on_line - 1] = '"' + rows[on_line - 1]  # as a clerk's slip leaves it: never closed
+    path = tmp_path / "stray.csv"
+    path.write_bytes("\r\n".join(rows).encode("utf-8"))
+    return path
+
+
+@pytest.mark.parametrize("line", [3, 5])  # a row in the middle, and the last one
+def test_an_unclosed_quote_in_a_csv_refuses_the_file_naming_its_line(
+    clerk: Any, tmp_path: Path, line: int
+) -> None:
+    """The people after the quote vanished into one cell of the row it opened, silently."""
+    path = _csv_with_a_stray_quote(tmp_path, on_line=line)
+    with translation.override("en"), pytest.raises(readers.ReadError) as refused:
+        services.roster_import(actor=clerk, path=path)
+    message = str(refused.value)
+    assert f"Line {line} opens a quotation mark" in message and "never closed" in message
+    assert Person.objects.count() == 0, "nothing imported, not even the rows above the quote"
+
+
+def test_quoted_cells_over_several_lines_are_no_stray_quote(clerk: Any, tmp_path: Path) -> None:
+    """Excel writes a cell with line breaks in quotes, and a quote in a cell doubled."""
+    headers = [*HEADERS_OF_CORPUS, "备注"]
+    rows = [
+        [*person_row(1, name="张三丰"), "老党员\n耳背，\n住院, 出院"],
+        [*person_row(2, name="李建国"), '称他"老李"'],
+        [*person_row(3, name="曾国华"), "最后一行\n也有两行"],
+    ]
+    path = tmp_path / "multiline.csv"
+    path.write_bytes(csv_bytes(rows, "utf-8", headers=headers))
+    result = services.roster_import(actor=clerk, path=path)
+    assert (result.created, result.rejected) == (3, 0), result.problems
+    assert Person.objects.get(name="李建国").notes == '称他"老李"'

@@ -12,6 +12,7 @@ import io
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -114,6 +115,44 @@ def _csv_rows(text: str) -> Iterator[list[Any]]:
 _QUOTED = re.compile(r'"(?:[^"]|"")*"')
 
 
+def unclosed_quote(text: str) -> int | None:
+    """The line of a CSV text where a quoted cell opens that is never closed (a clerk's stray
+    quotation mark), or None. The reader would take every line after it into that cell,
+    silently. A cell may hold line breaks (Excel quotes such a cell): one is taken for a stray
+    quote when a line in it has as many cells as a row, or when it runs to the end of the
+    file unclosed."""
+    if '"' not in text:
+        return None
+    delimiter = _delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=delimiter)
+    widest, start, row_start = 0, 1, 1
+    for row in reader:
+        row_start = start
+        if reader.line_num > start:  # a quoted cell ran over a line break
+            swallowed = [line for cell in row for line in cell.splitlines()[1:]]
+            if any(line.count(delimiter) + 1 >= max(widest, 3) for line in swallowed):
+                return start
+        widest = max(widest, len(row))
+        start = reader.line_num + 1
+    # The last row: did a quote in it run to the end of the file?
+    tail = "".join(islice(io.StringIO(text, newline=""), row_start - 1, None))
+    if not _strictly_read(tail, delimiter) and _strictly_read(tail + '"', delimiter):
+        return row_start
+    return None
+
+
+def _strictly_read(text: str, delimiter: str) -> bool:
+    """Whether ``text`` is CSV as the standard has it: the strict reader refuses a quoted cell
+    left open at the end (and a stray quote inside a cell, which the import takes as written;
+    so a tail is open at the end when it is refused as it is, and read with a quote added)."""
+    try:
+        for _row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True):
+            pass
+    except csv.Error:
+        return False
+    return True
+
+
 def _delimiter(text: str) -> str:
     """The sniffed delimiter. The sniffer is shown quoted cells emptied: it took a tab inside
     one ('"\t' in a note) for the delimiter of the file. (It guesses quoting from too little:
@@ -190,6 +229,19 @@ def open_table(path: Path | str, *, sheet: str | None = None) -> Table:
                 )
             )
             % {"suffix": suffix}
+        )
+    line = unclosed_quote(text)
+    if line:
+        raise ReadError(
+            str(
+                _(
+                    "Line %(line)s opens a quotation mark (\") that is never closed, so the "
+                    "lines after it would be read into one cell and the people on them lost. "
+                    "Add the closing quotation mark, or delete the stray one, and upload the "
+                    "file again."
+                )
+            )
+            % {"line": line}
         )
     return Table(path=path, sheet="", encoding=encoding)
 
