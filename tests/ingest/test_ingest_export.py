@@ -3,6 +3,7 @@ and an unmasked export imported again reproduces the same records."""
 
 from __future__ import annotations
 
+import csv
 import datetime
 import io
 from pathlib import Path
@@ -323,3 +324,104 @@ def test_a_cadre_outside_the_exporters_area_is_left_out(clerk: Any) -> None:
     assert cadre["李桂兰"] == (None, None)
     assert cadre["王秀英"] == ("本县干部", near.id_number)
     assert far.id_number not in str(rows)
+
+
+# Text Excel would evaluate if a CSV held it raw (OWASP's formula injection): =, +, -, @.
+FORMULAS = {
+    "name": "=1+1",
+    "address": "-3号楼",
+    "former_unit": "@单位",
+    "notes": "=HYPERLINK(\"http://example.com\",\"点击\")",
+    "hardship_note": "'=1+1",  # an apostrophe of the writer's own, kept as written
+    "landline": "+86-745-2712345",  # a phone is text, escaped like any other
+}
+
+
+def test_csv_export_cells_are_never_formulas(viewer: Any) -> None:
+    person = PersonFactory(region_id="431202", **FORMULAS)
+    out = io.BytesIO()
+    exports.roster_export(
+        user=viewer, queryset=Person.objects.all(), out=out, fmt="csv", unmasked=True
+    )
+    head, row = csv.reader(io.StringIO(out.getvalue().decode("utf-8-sig")))
+    cell = dict(zip(head, row, strict=True))
+    label = dict(exports.ROSTER_COLUMNS)
+    # Behind an apostrophe, which Excel hides: what it shows is the text as registered.
+    assert cell[label["name"]] == "'=1+1"
+    assert cell[label["address"]] == "'-3号楼"
+    assert cell[label["former_unit"]] == "'@单位"
+    assert cell[label["notes"]] == "'" + FORMULAS["notes"]
+    assert cell[label["hardship_note"]] == "''=1+1"
+    assert cell[label["landline"]] == "'+86-745-2712345"
+    # Other cells as they are: a date, an ID number.
+    assert cell[label["birth_date"]] == person.birth_date.isoformat()
+    assert cell[label["id_number"]] == person.id_number
+
+
+def test_xlsx_export_cells_are_text_never_formulas(viewer: Any) -> None:
+    PersonFactory(region_id="431202", name="=1+1", address="=1+1", notes="=1+1")
+    out = io.BytesIO()
+    exports.roster_export(user=viewer, queryset=Person.objects.all(), out=out, unmasked=True)
+    sheet = openpyxl.load_workbook(out).active
+    head = [c.value for c in sheet[1]]
+    for label in ("姓名", "居住地址", "备注"):
+        cell = sheet.cell(row=2, column=head.index(label) + 1)
+        assert (cell.value, cell.data_type) == ("=1+1", "s"), label
+
+
+def test_problem_report_and_list_exports_write_text_never_formulas(tmp_path: Path) -> None:
+    from hongxia.core.exports import xlsx_response
+
+    source = tmp_path / "in.csv"
+    source.write_text("姓名,备注\n=1+1,-2\n", encoding="utf-8")
+    out = io.BytesIO()
+    exports.problem_report(source, None, [{"row": 2, "column": "备注", "message": "?"}], out)
+    cells = [c for row in openpyxl.load_workbook(out).active.iter_rows() for c in row]
+    assert [(c.value, c.data_type) for c in cells if c.value in ("=1+1", "-2")] == [
+        ("=1+1", "s"),
+        ("-2", "s"),
+    ]
+    response = xlsx_response("x.xlsx", "x", ["姓名"], [["=1+1"]])
+    cell = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active["A2"]
+    assert (cell.value, cell.data_type) == ("=1+1", "s")
+
+
+@pytest.mark.parametrize(("fmt", "encoding"), [("xlsx", "utf-8"), ("csv", "utf-8"), ("csv", "gbk")])
+def test_formula_like_text_comes_back_as_written(
+    viewer: Any, tmp_path: Path, fmt: str, encoding: str
+) -> None:
+    PersonFactory(region_id="431202", **FORMULAS)
+    before = _records()
+    path = tmp_path / f"roster.{fmt}"
+    with path.open("wb") as out:
+        exports.roster_export(
+            user=viewer,
+            queryset=Person.objects.all(),
+            out=out,
+            fmt=fmt,
+            encoding=encoding,
+            unmasked=True,
+        )
+    Person.objects.all().delete()
+    result = services.roster_import(actor=viewer, path=path)
+    assert result.created == 1, [p.message for p in result.problems]
+    assert _records() == before
+
+
+@settings(max_examples=300, deadline=None)
+@example(text="\t=1")
+@example(text="\r=1")
+# Found by this test: a quote and a tab in a cell made the sniffer read a tab-separated file.
+@example(text='\n"\t')
+@example(text='\t"\t')
+@given(st.text(alphabet="=+-@'\t\r\n \",张1", max_size=8))
+def test_any_text_cell_of_a_csv_export_reads_back_as_written(text: str) -> None:
+    from hongxia.ingest import readers
+
+    row = ["张三", *[""] * (len(exports.headers()) - 2), text]
+    out = io.BytesIO()
+    exports.write_csv(out, exports.headers(), [row])
+    written = out.getvalue().decode("utf-8-sig")
+    _head, raw = csv.reader(io.StringIO(written, newline=""))
+    assert not raw[-1].startswith(readers.FORMULA_START), "what Excel would evaluate"
+    assert list(readers._csv_rows(written))[1] == row, "what the importer reads"

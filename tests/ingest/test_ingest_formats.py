@@ -1,4 +1,5 @@
-"""The same roster, with every trap, reads the same from .xlsx, .xls and .ods."""
+"""The same roster, with every trap, reads the same from .xlsx, .xls and .ods, and as what the
+file is whatever its name says; a file that cannot be read is refused in plain words."""
 
 from __future__ import annotations
 
@@ -6,11 +7,21 @@ import datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
+from django.utils import translation
+
 from hongxia.core import idcard
-from hongxia.ingest import services
+from hongxia.ingest import readers, services
 from hongxia.people import services as people_services
 from hongxia.people.models import Person
-from tests.ingest.ingest_corpus import write_ods, write_xls, write_xlsx
+from tests.ingest.ingest_corpus import HEADERS as HEADERS_OF_CORPUS
+from tests.ingest.ingest_corpus import (
+    csv_bytes,
+    person_row,
+    write_ods,
+    write_xls,
+    write_xlsx,
+)
 
 # Synonyms rather than the first header words, and a column the importer does not know.
 HEADERS = [
@@ -283,3 +294,141 @@ def test_worker_processes_skip_the_rows_the_registry_already_holds(
     third = services.roster_import(actor=clerk, path=path, batch_size=2)
     assert (third.unchanged, third.updated) == (4, 1)
     assert Person.objects.get(name="赵文").address == "迎丰路3号"
+
+
+# --- a file read as what it is, whatever its name says ------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("write", "named"),
+    [
+        (write_xlsx, "r.xls"),  # an .xlsx renamed .xls: "Cfb error: Invalid OLE"
+        (write_xlsx, "r.csv"),
+        (write_xls, "r.xlsx"),  # an .xls renamed .xlsx: "invalid Zip archive"
+        (write_ods, "r.xlsx"),
+    ],
+)
+def test_a_workbook_under_another_name_is_read_as_what_it_is(
+    clerk: Any, tmp_path: Path, write: Any, named: str
+) -> None:
+    rows = _traps()
+    suffix = write.__name__.removeprefix("write_")
+    proper = write(tmp_path / f"proper.{suffix}", rows, headers=HEADERS)
+    expected = _outcome(clerk, proper)
+    misnamed = tmp_path / named
+    misnamed.write_bytes(proper.read_bytes())
+    assert _outcome(clerk, misnamed) == expected
+    assert expected[0][2] == 4, "people came in (so this is no comparison of two failures)"
+
+
+def test_tab_separated_text_under_an_xls_name_is_read_as_csv(clerk: Any, tmp_path: Path) -> None:
+    """Old systems export tab-separated GBK text as .xls."""
+    rows = [person_row(1, name="张三丰"), person_row(2, name="李建国")]
+    text = csv_bytes(rows, "gbk").decode("gbk").replace(",", "\t")
+    path = tmp_path / "export.xls"
+    path.write_bytes(text.encode("gbk"))
+    result = services.roster_import(actor=clerk, path=path)
+    assert (result.created, result.rejected, result.encoding) == (2, 0, "gbk"), result.problems
+    assert sorted(Person.objects.values_list("name", flat=True)) == ["张三丰", "李建国"]
+
+
+def _unreadable(tmp_path: Path) -> dict[str, tuple[Path, str]]:
+    """Files a clerk may bring that cannot be read, and what the refusal must call them."""
+    rows = [person_row(1)]
+    xlsx = write_xlsx(tmp_path / "whole.xlsx", rows).read_bytes()
+    xls = write_xls(tmp_path / "whole.xls", rows).read_bytes()
+    html = (
+        '<html><head><meta charset="gbk"></head><body><table><tr><td>姓名</td><td>身份证号</td>'
+        "</tr><tr><td>张三</td><td>431202193805120113</td></tr></table></body></html>"
+    )
+    spreadsheet_ml = (
+        '<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n'
+        '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet/></Workbook>'
+    )
+    files = {
+        "cut.xlsx": (xlsx[: len(xlsx) // 2], "seems to be an Excel workbook (.xlsx)"),
+        "cut.xls": (xls[:1024], "seems to be an Excel 97-2003 workbook (.xls)"),
+        "page.xls": (html.encode("gbk"), "is a web page (HTML)"),
+        "page.xlsx": (html.encode("utf-8"), "is a web page (HTML)"),
+        "xml.xls": (spreadsheet_ml.encode("utf-8"), "is an Excel 2003 XML spreadsheet"),
+        "fake.xlsx": (b"not a zip\n", "is not a spreadsheet"),
+        "empty.xlsx": (b"", "is not a spreadsheet"),
+    }
+    out = {}
+    for name, (data, words) in files.items():
+        (tmp_path / name).write_bytes(data)
+        out[name] = (tmp_path / name, words)
+    return out
+
+
+def test_a_file_that_cannot_be_read_is_refused_saying_what_it_seems_to_be(
+    clerk: Any, tmp_path: Path
+) -> None:
+    """It said "无法读取文件：invalid Zip archive: Could not find EOCD", or "Cfb error: Invalid
+    OLE … not an office document?": the library's English, to Chinese clerks."""
+    for name, (path, words) in _unreadable(tmp_path).items():
+        with translation.override("en"), pytest.raises(readers.ReadError) as refused:
+            services.roster_import(actor=clerk, path=path)
+        message = str(refused.value)
+        assert words in message, (name, message)
+        assert "upload" in message or "right file" in message, (name, message)
+        for library_words in ("EOCD", "Cfb", "OLE", "Zip", "calamine", "signature"):
+            assert library_words not in message, (name, message)
+    assert Person.objects.count() == 0
+
+
+def test_a_failed_web_check_says_what_the_file_seems_to_be(clerk: Any, tmp_path: Path) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    from hongxia.ingest.models import ImportJob
+
+    path, words = _unreadable(tmp_path)["page.xls"]
+    client = Client()
+    client.force_login(clerk)
+    client.cookies["django_language"] = "en"
+    client.post("/import/", {"file": SimpleUploadedFile("花名册.xls", path.read_bytes())})
+    job = ImportJob.objects.get()
+    assert job.status == "failed" and words in job.message
+    assert words in client.get(f"/import/{job.pk}/").content.decode()
+
+
+# --- a stray quotation mark in a CSV ---------------------------------------------------------
+
+
+def _csv_with_a_stray_quote(tmp_path: Path, *, on_line: int) -> Path:
+    names = ["张三丰", "李建国", "曾国华", "王秀英"]
+    lines = csv_bytes([person_row(i, name=n) for i, n in enumerate(names, 1)], "utf-8").decode()
+    rows = lines.split("\r\n")
+    rows[on_line - 1] = '"' + rows[on_line - 1]  # as a clerk's slip leaves it: never closed
+    path = tmp_path / "stray.csv"
+    path.write_bytes("\r\n".join(rows).encode("utf-8"))
+    return path
+
+
+@pytest.mark.parametrize("line", [3, 5])  # a row in the middle, and the last one
+def test_an_unclosed_quote_in_a_csv_refuses_the_file_naming_its_line(
+    clerk: Any, tmp_path: Path, line: int
+) -> None:
+    """The people after the quote vanished into one cell of the row it opened, silently."""
+    path = _csv_with_a_stray_quote(tmp_path, on_line=line)
+    with translation.override("en"), pytest.raises(readers.ReadError) as refused:
+        services.roster_import(actor=clerk, path=path)
+    message = str(refused.value)
+    assert f"Line {line} opens a quotation mark" in message and "never closed" in message
+    assert Person.objects.count() == 0, "nothing imported, not even the rows above the quote"
+
+
+def test_quoted_cells_over_several_lines_are_no_stray_quote(clerk: Any, tmp_path: Path) -> None:
+    """Excel writes a cell with line breaks in quotes, and a quote in a cell doubled."""
+    headers = [*HEADERS_OF_CORPUS, "备注"]
+    rows = [
+        [*person_row(1, name="张三丰"), "老党员\n耳背，\n住院, 出院"],
+        [*person_row(2, name="李建国"), '称他"老李"'],
+        [*person_row(3, name="曾国华"), "最后一行\n也有两行"],
+    ]
+    path = tmp_path / "multiline.csv"
+    path.write_bytes(csv_bytes(rows, "utf-8", headers=headers))
+    result = services.roster_import(actor=clerk, path=path)
+    assert (result.created, result.rejected) == (3, 0), result.problems
+    assert Person.objects.get(name="李建国").notes == '称他"老李"'

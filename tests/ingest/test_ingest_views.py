@@ -394,3 +394,29 @@ def test_an_interrupted_stage_that_shows_life_is_running_again(
     Path(job.path).unlink()
     page = client.get(reverse("ingest:job", args=[job.pk])).content.decode()
     assert "上传的文件已不再保留，请重新上传。" in page and restart not in page
+
+
+def test_an_import_is_audited_under_the_clerks_file_name(clerk: Any, tmp_path: Path) -> None:
+    """It said "import job 3: bef586d4….xlsx", the name the upload was kept under."""
+    from hongxia.core.models import AuditLog
+
+    client = _client(clerk)
+    job = _upload(client, tmp_path, [person_row(1, name="张三丰")])
+    assert job.filename == "花名册.xlsx" and job.summary["filename"] == "花名册.xlsx"
+    client.post(reverse("ingest:confirm", args=[job.pk]))
+    job.refresh_from_db()
+    assert job.summary["filename"] == "花名册.xlsx"
+    logged = AuditLog.objects.filter(actor=clerk, note__startswith="import")
+    notes = list(logged.values_list("note", flat=True))
+    assert len(notes) == 2, "the person created, and the import as a whole"
+    assert all(n.startswith(f"import job {job.pk}: 花名册.xlsx") for n in notes), notes
+    assert (job.status, job.summary["created"]) == ("done", 1)
+
+
+def test_a_long_file_name_is_kept_within_what_a_disk_takes(clerk: Any, tmp_path: Path) -> None:
+    name = "鹤城区" * 60 + ".csv"  # 540 bytes in UTF-8: more than a file system takes
+    upload = SimpleUploadedFile(name, csv_bytes([person_row(1, name="曾国华")], "utf-8"))
+    job = jobs.job_create(actor=clerk, upload=upload)
+    job.refresh_from_db()
+    assert job.status == "previewed" and job.summary["created"] == 1
+    assert Path(job.path).suffix == ".csv" and len(Path(job.path).name.encode()) <= 255

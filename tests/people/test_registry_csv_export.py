@@ -7,8 +7,10 @@ import csv
 import html
 import io
 import re
+from pathlib import Path
 from typing import Any
 
+import openpyxl
 from django.test import Client
 from tests.conftest import HECHENG, YUANLING
 from tests.factories import PersonFactory
@@ -60,3 +62,37 @@ def test_someone_who_may_see_numbers_takes_them_unmasked_and_audited(city_admin:
     line = _rows(body, "gbk")[1]
     assert zeng.id_number in line and "13912345678" in line
     assert "unmasked" in AuditLog.objects.get(action=AuditLog.Action.EXPORT).note
+
+
+def test_the_excel_button_gives_the_roster_the_import_reads_back(
+    city_admin: Any, tmp_path: Path
+) -> None:
+    """It gave the list's 14 columns (地区 as 鹤城区 · 城南街道, English in the English UI),
+    which the importer refused: 无法识别的列“地区”, 缺少区划."""
+    from hongxia.ingest import exports, services
+    from hongxia.people.models import Person
+
+    PersonFactory(name="曾国华", region_id=HECHENG, address="=1+1", notes="耳背")
+    PersonFactory(name="王秀英", region_id=HECHENG)
+    client = Client()
+    client.force_login(city_admin)
+    client.cookies["django_language"] = "en"
+    links = _links(client, "q=zgh")
+    response = client.get(links["Export to Excel"])
+    body = b"".join(response.streaming_content)
+    rows = list(openpyxl.load_workbook(io.BytesIO(body)).active.iter_rows(values_only=True))
+    assert rows[0] == tuple(exports.headers()), "the roster's columns, in any UI language"
+    assert [r[0] for r in rows[1:]] == ["曾国华"], "the list as filtered"
+    before = Person.objects.values().get(name="曾国华")
+    log = AuditLog.objects.get(action=AuditLog.Action.EXPORT)
+    assert "xlsx" in log.note and "unmasked" in log.note
+
+    path = tmp_path / "exported.xlsx"
+    path.write_bytes(body)
+    Person.objects.filter(name="曾国华").delete()
+    result = services.roster_import(actor=city_admin, path=path)
+    assert (result.created, result.rejected) == (1, 0), [p.message for p in result.problems]
+    after = Person.objects.values().get(name="曾国华")
+    assert {k: v for k, v in after.items() if k not in {"id", "created_at", "updated_at"}} == {
+        k: v for k, v in before.items() if k not in {"id", "created_at", "updated_at"}
+    }

@@ -12,6 +12,7 @@ from django.test import Client
 from tests.factories import PersonFactory
 
 from hongxia.core.models import AuditLog
+from hongxia.ingest import exports
 from hongxia.people.models import LifeEvent, Person
 
 pytestmark = pytest.mark.django_db
@@ -189,21 +190,27 @@ def test_record_death_in_the_future_is_refused(clerk: Any, person: Person) -> No
     assert person.life_status == "alive"
 
 
-def test_export_is_masked_for_a_clerk_and_audited(clerk: Any, person: Person) -> None:
-    response = _client(clerk).get("/people/export.xlsx", {"q": person.name})
+def _sheet_rows(response: Any) -> list[tuple[Any, ...]]:
     body = b"".join(response.streaming_content)
-    sheet = openpyxl.load_workbook(io.BytesIO(body)).active
-    values = [str(c.value) for row in sheet.iter_rows() for c in row]
-    assert person.id_masked in values and person.id_number not in values
-    assert AuditLog.objects.filter(action="export", actor=clerk).exists()
+    return list(openpyxl.load_workbook(io.BytesIO(body)).active.iter_rows(values_only=True))
 
 
-def test_export_unmasked_for_an_administrator(city_admin: Any, person: Person) -> None:
-    response = _client(city_admin).get("/people/export.xlsx")
-    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
-    values = [str(c.value) for row in sheet.iter_rows() for c in row]
-    assert person.id_number in values
-    assert "unmasked" in AuditLog.objects.get(action="export").note
+def test_export_is_the_roster_masked_for_a_clerk_and_audited(clerk: Any, person: Person) -> None:
+    response = _client(clerk).get("/people/export.xlsx", {"q": person.name})
+    rows = _sheet_rows(response)
+    assert rows[0] == tuple(exports.headers()), "the importer's columns"
+    assert person.id_masked in rows[1] and person.id_number not in rows[1]
+    assert response["Content-Disposition"].endswith('.xlsx"')
+    log = AuditLog.objects.get(action="export", actor=clerk)
+    assert "xlsx" in log.note and "unmasked" not in log.note
+    assert _client(clerk).get("/people/export.xlsx", {"unmasked": "1"}).status_code == 403
+
+
+def test_export_unmasked_for_an_administrator_who_asks(city_admin: Any, person: Person) -> None:
+    assert person.id_number not in _sheet_rows(_client(city_admin).get("/people/export.xlsx"))[1]
+    response = _client(city_admin).get("/people/export.xlsx", {"unmasked": "1"})
+    assert person.id_number in _sheet_rows(response)[1]
+    assert "unmasked" in AuditLog.objects.filter(action="export").latest("id").note
 
 
 def test_edit_by_a_clerk_keeps_the_hidden_id(clerk: Any, person: Person) -> None:

@@ -164,6 +164,20 @@ def write_xlsx(
     return count
 
 
+def csv_cell(value: Any) -> Any:
+    """A value as a CSV cell: a date in ISO form, and text that Excel would take for a formula
+    (=1+1, -3号楼, @单位, +86 139…) behind an apostrophe, which Excel shows as nothing and the
+    CSV reader drops again. Only text: the export writes no numbers, and a number would need
+    no escape."""
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if value is None:
+        return ""
+    if isinstance(value, str) and readers.looks_like_formula(value):
+        return "'" + value
+    return value
+
+
 def write_csv(
     out: IO[bytes], head: Sequence[str], rows: Iterable[Sequence[Any]], *, encoding: str = "utf-8"
 ) -> int:
@@ -178,12 +192,7 @@ def write_csv(
     count = 0
     for row in rows:
         count += 1
-        writer.writerow(
-            [
-                v.isoformat() if isinstance(v, datetime.date) else ("" if v is None else v)
-                for v in row
-            ]
-        )
+        writer.writerow([csv_cell(v) for v in row])
     writer_stream.flush()
     return count
 

@@ -81,7 +81,10 @@ def job_create(
         raise readers.ReadError(_("The file is larger than 50 MB."))
     if region and not services._scope_ok(actor, region):
         raise PermissionDenied
-    target = upload_dir() / f"{uuid.uuid4().hex}{suffix}"
+    # Under the clerk's own file name, in a directory of its own: the import names the file it
+    # reads in its audit notes and summary, and the clerk knows it by that name, not a uuid.
+    target = upload_dir() / uuid.uuid4().hex / _disk_name(name)
+    target.parent.mkdir()
     with target.open("wb") as fh:
         for chunk in upload.chunks():
             fh.write(chunk)
@@ -100,6 +103,16 @@ def job_create(
     )
     launch(job, STAGE_CHECK)
     return job
+
+
+def _disk_name(name: str) -> str:
+    """``name`` short enough for any file system (255 bytes a name; 3 bytes a Chinese
+    character), its suffix kept."""
+    suffix = Path(name).suffix
+    stem = name[: len(name) - len(suffix)]
+    while len((stem + suffix).encode()) > 240:
+        stem = stem[:-1]
+    return stem + suffix
 
 
 def may_take_report(*, actor: Any, job: ImportJob) -> bool:

@@ -1,12 +1,18 @@
 """Read a roster file as rows of cell values: .xlsx/.xls/.ods through python-calamine (the
-fastest reader here), .csv in whatever Chinese encoding it came in."""
+fastest reader here), .csv in whatever Chinese encoding it came in.
+
+A file is read as what its content is, whatever its name says: old systems save tab-separated
+text or a web page under an .xls name, and a clerk renames an .xlsx to .xls. A file that
+cannot be read is refused in words a clerk understands, never in the library's."""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -24,25 +30,32 @@ class ReadError(Exception):
 
 @dataclass
 class Table:
-    """The rows of one sheet; ``encoding`` is set for CSV files."""
+    """The rows of one sheet; ``encoding`` is set for text (CSV) files, ``book`` for
+    workbooks: what the content is (".xlsx", ".xls", ".ods"), whatever the name says."""
 
     path: Path
     sheet: str
     encoding: str = ""
     sheets: list[str] = field(default_factory=list)
+    book: str = ""
     # The loaded calamine sheet, shared by `height` and `rows()`: loading it is most of the
     # cost of reading an .xlsx (0.6 s for 56,000 rows), so it is done once per table.
     _worksheet: Any = field(default=None, init=False, repr=False)
 
     def _sheet(self) -> Any:
         if self._worksheet is None:
-            self._worksheet = _calamine_sheet(self.path, self.sheet)
+            try:
+                self._worksheet = _workbook(self.path, self.book).get_sheet_by_name(self.sheet)
+            except ReadError:
+                raise
+            except Exception as exc:  # calamine's own error types for damaged files
+                raise ReadError(_damaged(self.book)) from exc
         return self._worksheet
 
     @property
     def height(self) -> int:
         """How many rows the sheet has (for progress), counted without reading the cells."""
-        if self.path.suffix.lower() in SPREADSHEET_SUFFIXES:
+        if self.book:
             ws = self._sheet()
             return int(ws.height) + int(ws.start[0] if ws.start else 0)
         return self.path.read_bytes().count(b"\n") + 1
@@ -51,7 +64,7 @@ class Table:
         """(first row, last row, column) of each merged range over several rows, as indexes
         into ``rows()`` (whose rows start at the sheet's first, whose columns start at its
         first used one). Empty for CSV, and where the reader knows no merges (.ods)."""
-        if self.path.suffix.lower() not in SPREADSHEET_SUFFIXES:
+        if not self.book:
             return []
         ws = self._sheet()
         try:
@@ -62,41 +75,94 @@ class Table:
         return [(r0, r1, c0 - first_column) for (r0, c0), (r1, _c1) in ranges if r1 > r0]
 
     def rows(self) -> Iterator[list[Any]]:
-        suffix = self.path.suffix.lower()
-        if suffix in SPREADSHEET_SUFFIXES:
-            yield from _calamine_rows(self._sheet())
+        if self.book:
+            try:
+                # Iterate lazily: a 56,000-row sheet is never turned into one big list here.
+                yield from self._sheet().iter_rows()
+            except ReadError:
+                raise
+            except Exception as exc:
+                raise ReadError(_damaged(self.book)) from exc
         else:
             text, _enc = rules.decode_bytes(self.path.read_bytes())
             yield from _csv_rows(text)
 
 
+# What makes Excel read a cell of a CSV as a formula (OWASP's list). The roster export puts an
+# apostrophe in front of such text, which Excel shows as nothing; the reader drops it again.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def looks_like_formula(text: str) -> bool:
+    """Whether a CSV cell of this text needs the apostrophe. Text that already starts with
+    apostrophes before such a character gets one more ('=1 is written ''=1), so that the
+    reader, which drops one, gives back exactly what was written."""
+    return text.lstrip("'").startswith(FORMULA_START)
+
+
 def _csv_rows(text: str) -> Iterator[list[Any]]:
     """The rows of a CSV text: the delimiter as sniffed, quoting as Excel writes it (a quote
-    inside a cell doubled). The sniffer guesses quoting from too little: a file whose only
-    quoted cell held one quote made it read that quote as two."""
-    sample = text[:8192]
+    inside a cell doubled), without the apostrophe that kept a cell from being a formula."""
+    reader = csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=_delimiter(text))
+    for row in reader:
+        yield [
+            cell[1:] if cell.startswith("'") and looks_like_formula(cell[1:]) else cell
+            for cell in row
+        ]
+
+
+# A quoted cell, quotes inside it doubled.
+_QUOTED = re.compile(r'"(?:[^"]|"")*"')
+
+
+def unclosed_quote(text: str) -> int | None:
+    """The line of a CSV text where a quoted cell opens that is never closed (a clerk's stray
+    quotation mark), or None. The reader would take every line after it into that cell,
+    silently. A cell may hold line breaks (Excel quotes such a cell): one is taken for a stray
+    quote when a line in it has as many cells as a row, or when it runs to the end of the
+    file unclosed."""
+    if '"' not in text:
+        return None
+    delimiter = _delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=delimiter)
+    widest, start, row_start = 0, 1, 1
+    for row in reader:
+        row_start = start
+        if reader.line_num > start:  # a quoted cell ran over a line break
+            swallowed = [line for cell in row for line in cell.splitlines()[1:]]
+            if any(line.count(delimiter) + 1 >= max(widest, 3) for line in swallowed):
+                return start
+        widest = max(widest, len(row))
+        start = reader.line_num + 1
+    # The last row: did a quote in it run to the end of the file?
+    tail = "".join(islice(io.StringIO(text, newline=""), row_start - 1, None))
+    if not _strictly_read(tail, delimiter) and _strictly_read(tail + '"', delimiter):
+        return row_start
+    return None
+
+
+def _strictly_read(text: str, delimiter: str) -> bool:
+    """Whether ``text`` is CSV as the standard has it: the strict reader refuses a quoted cell
+    left open at the end (and a stray quote inside a cell, which the import takes as written;
+    so a tail is open at the end when it is refused as it is, and read with a quote added)."""
     try:
-        delimiter = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+        for _row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True):
+            pass
     except csv.Error:
-        delimiter = ","
-    yield from csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=delimiter)
+        return False
+    return True
 
 
-def _calamine_sheet(path: Path, sheet: str) -> Any:
-    from python_calamine import CalamineWorkbook
-
+def _delimiter(text: str) -> str:
+    """The sniffed delimiter. The sniffer is shown quoted cells emptied: it took a tab inside
+    one ('"\t' in a note) for the delimiter of the file. (It guesses quoting from too little:
+    a file whose only quoted cell held one quote made it read that quote as two; only its
+    delimiter is used.)"""
+    sample = _QUOTED.sub('""', text[:8192])
     try:
-        return CalamineWorkbook.from_path(str(path)).get_sheet_by_name(sheet)
-    except Exception as exc:  # calamine raises its own error types for damaged files
-        raise ReadError(str(_("The file cannot be read: %(error)s")) % {"error": exc}) from exc
-
-
-def _calamine_rows(ws: Any) -> Iterator[list[Any]]:
-    try:
-        # Iterate lazily: a 56,000-row sheet is never turned into one big list here.
-        yield from ws.iter_rows()
-    except Exception as exc:
-        raise ReadError(str(_("The file cannot be read: %(error)s")) % {"error": exc}) from exc
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        return ","
 
 
 def sheets_with_cells(
@@ -108,10 +174,8 @@ def sheets_with_cells(
     names = [name for name in table.sheets if name != table.sheet]
     if not names:
         return []
-    from python_calamine import CalamineWorkbook
-
     try:
-        book = CalamineWorkbook.from_path(str(table.path))
+        book = _workbook(table.path, table.book)
         found = []
         for name in names:
             sheet = book.get_sheet_by_name(name)
@@ -132,20 +196,113 @@ def open_table(path: Path | str, *, sheet: str | None = None) -> Table:
     suffix = path.suffix.lower()
     if suffix not in SUFFIXES:
         raise ReadError(str(_("Only .xlsx, .xls, .ods and .csv files can be imported.")))
-    if suffix in SPREADSHEET_SUFFIXES:
-        from python_calamine import CalamineWorkbook
-
-        try:
-            book = CalamineWorkbook.from_path(str(path))
-        except Exception as exc:
-            raise ReadError(str(_("The file cannot be read: %(error)s")) % {"error": exc}) from exc
-        names = list(book.sheet_names)
+    with path.open("rb") as fh:
+        kind = content_kind(fh.read(4096))
+    if kind in WORKBOOKS:
+        names = list(_workbook(path, kind).sheet_names)
         if sheet is None:
             if not names:
                 raise ReadError(str(_("The workbook has no sheets.")))
             sheet = names[0]
         elif sheet not in names:
             raise ReadError(str(_("There is no sheet named %(sheet)s.")) % {"sheet": sheet})
-        return Table(path=path, sheet=sheet, sheets=names)
-    _text, encoding = rules.decode_bytes(path.read_bytes())
+        return Table(path=path, sheet=sheet, sheets=names, book=kind)
+    if kind in SAVED_AS:
+        raise ReadError(
+            str(
+                _(
+                    "The file is %(kind)s, not an Excel workbook, though its name ends in "
+                    "%(suffix)s: older systems export such files under that name. Open it in "
+                    "Excel or WPS, save it as an Excel workbook (.xlsx), and upload that file."
+                )
+            )
+            % {"kind": SAVED_AS[kind], "suffix": suffix}
+        )
+    text, encoding = rules.decode_bytes(path.read_bytes())
+    if suffix in SPREADSHEET_SUFFIXES and not _text_in_columns(text):
+        raise ReadError(
+            str(
+                _(
+                    "The file is not a spreadsheet: it is neither an Excel or OpenDocument "
+                    "workbook nor text in rows and columns (CSV), though its name ends in "
+                    "%(suffix)s. Check that you chose the right file."
+                )
+            )
+            % {"suffix": suffix}
+        )
+    line = unclosed_quote(text)
+    if line:
+        raise ReadError(
+            str(
+                _(
+                    "Line %(line)s opens a quotation mark (\") that is never closed, so the "
+                    "lines after it would be read into one cell and the people on them lost. "
+                    "Add the closing quotation mark, or delete the stray one, and upload the "
+                    "file again."
+                )
+            )
+            % {"line": line}
+        )
     return Table(path=path, sheet="", encoding=encoding)
+
+
+# What a file is, by its first bytes.
+_ZIP = b"PK\x03\x04"  # .xlsx, .xlsm, .xlsb and .ods are zip archives
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls (Excel 97-2003) is an OLE document
+_ODS = b"mimetypeapplication/vnd.oasis.opendocument.spreadsheet"  # an .ods's first entry
+WORKBOOKS = {
+    ".xlsx": _("an Excel workbook (.xlsx)"),
+    ".xls": _("an Excel 97-2003 workbook (.xls)"),
+    ".ods": _("an OpenDocument spreadsheet (.ods)"),
+}
+SAVED_AS = {
+    "html": _("a web page (HTML)"),
+    "xml": _("an Excel 2003 XML spreadsheet"),
+}
+# The format a file's name promises; calamine opens a file by its name quickest.
+_NAMED = {".xlsx": ".xlsx", ".xlsm": ".xlsx", ".xlsb": ".xlsx", ".xls": ".xls", ".ods": ".ods"}
+
+
+def content_kind(head: bytes) -> str:
+    """What the first bytes of a file say it is: ".xlsx", ".xls", ".ods", "html", "xml" (an
+    Excel 2003 XML spreadsheet) or "text"."""
+    if head.startswith(_ZIP):
+        return ".ods" if _ODS in head[:200] else ".xlsx"
+    if head.startswith(_OLE):
+        return ".xls"
+    start = head.removeprefix(b"\xef\xbb\xbf").lstrip().lower()
+    if start.startswith(b"<"):
+        return "xml" if b"<workbook" in start else "html"
+    return "text"
+
+
+def _workbook(path: Path, book: str) -> Any:
+    """The workbook at ``path``, opened as what its content is (``book``): by its name when
+    that agrees, else from its bytes, which calamine tells apart by themselves."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        if _NAMED.get(path.suffix.lower()) == book:
+            return CalamineWorkbook.from_path(str(path))
+        with path.open("rb") as fh:
+            return CalamineWorkbook.from_filelike(fh)
+    except Exception as exc:  # calamine raises its own error types for damaged files
+        raise ReadError(_damaged(book)) from exc
+
+
+def _damaged(book: str) -> str:
+    return str(
+        _(
+            "The file seems to be %(kind)s, but it cannot be opened: it may be damaged, cut "
+            "short, or protected by a password. Open it in Excel or WPS, save it again as an "
+            "Excel workbook (.xlsx), and upload that file."
+        )
+    ) % {"kind": WORKBOOKS.get(book, WORKBOOKS[".xlsx"])}
+
+
+def _text_in_columns(text: str) -> bool:
+    """Whether text under a spreadsheet's name is a table (tab-separated, as old systems
+    save it as .xls): its first line is split into cells and holds nothing binary."""
+    first = text.lstrip("\r\n").split("\n", 1)[0]
+    binary = "\ufffd" in first or any(ch < " " and ch not in "\t\r" for ch in first)
+    return not binary and any(d in first for d in ",;\t|")

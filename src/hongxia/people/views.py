@@ -16,11 +16,8 @@ from django.utils import timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 
-from hongxia.core import audit
-from hongxia.core.exports import xlsx_response
 from hongxia.core.generic import (
     ScopedActionView,
     ScopedDetailView,
@@ -31,6 +28,7 @@ from hongxia.core.generic import (
 )
 from hongxia.core.models import AuditLog
 from hongxia.core.pagination import Page, paginate
+from hongxia.ingest.exports import roster_response
 from hongxia.people import selectors, services
 from hongxia.people.choices import LifeStatus
 from hongxia.people.forms import ContactForm, DeathForm, PersonForm, TagForm, region_label_map
@@ -163,26 +161,10 @@ class PersonListView(ScopedListView):
         return self.search_count_cap if self.request.GET.get("q") else self.count_cap
 
 
-EXPORT_COLUMNS = [
-    ("name", gettext_lazy("Name")),
-    ("gender", gettext_lazy("Gender")),
-    ("ethnicity", gettext_lazy("Ethnicity")),
-    ("id_number", gettext_lazy("ID number")),
-    ("birth_date", gettext_lazy("Birth date")),
-    ("category", gettext_lazy("Category")),
-    ("rank", gettext_lazy("Rank")),
-    ("former_unit", gettext_lazy("Former unit")),
-    ("region", gettext_lazy("Region")),
-    ("address", gettext_lazy("Address")),
-    ("phone", gettext_lazy("Mobile phone")),
-    ("political_status", gettext_lazy("Political status")),
-    ("life_status", gettext_lazy("Life status")),
-    ("death_date", gettext_lazy("Date of death")),
-]
-
-
 class PersonExportView(ScopedExportView):
-    """The current filtered list as .xlsx, masked unless the user may see numbers."""
+    """The list as filtered, as the roster export (/import/export/, where the list's buttons
+    go): the importer's own columns, so the file goes back in. Masked unless the user may see
+    the numbers and asks for them (?unmasked=1); audited."""
 
     model = Person
     permission_required = "people.export_person"
@@ -190,50 +172,19 @@ class PersonExportView(ScopedExportView):
     ordering = selectors.LIST_ORDERING
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        from django.conf import settings
-
+        params = request.GET.copy()
+        unmasked = params.pop("unmasked", [""])[-1] == "1"
+        if unmasked and not request.user.has_perm("people.view_sensitive"):
+            raise PermissionDenied
         _f, qs = self.filtered()
-        unmasked = request.user.has_perm("people.view_sensitive")
-        qs = qs.select_related("region").order_by(*self.ordering)
-        if not unmasked:
-            qs = qs.defer("id_number", "phone", "landline")
-        qs = qs[: settings.HONGXIA_EXPORT_MAX_ROWS]
-        labels = region_label_map()
-        count = [0]
-
-        def rows() -> Any:
-            for p in qs.iterator(chunk_size=2000):
-                count[0] += 1
-                yield [
-                    p.name,
-                    p.get_gender_display(),
-                    p.get_ethnicity_display(),
-                    p.id_number if unmasked else p.id_masked,
-                    p.birth_date,
-                    p.get_category_display(),
-                    p.get_rank_display(),
-                    p.former_unit,
-                    labels.get(p.region_id, p.region_id),
-                    p.address,
-                    p.phone if unmasked else p.phone_masked,
-                    p.get_political_status_display(),
-                    p.get_life_status_display(),
-                    p.death_date,
-                ]
-
-        response = xlsx_response(
-            f"hongxia-people-{timezone.localdate():%Y%m%d}.xlsx",
-            _("Registry"),
-            [str(label) for _k, label in EXPORT_COLUMNS],
-            rows(),
+        return roster_response(
+            user=request.user,
+            queryset=qs,
+            fmt="xlsx",
+            encoding="utf-8",
+            unmasked=unmasked,
+            note=params.urlencode(),
         )
-        query = request.GET.urlencode()
-        audit.record_event(
-            AuditLog.Action.EXPORT,
-            actor=request.user,
-            note=f"people {count[0]} rows{' unmasked' if unmasked else ''}: {query}",
-        )
-        return response
 
 
 class PersonDetailView(ScopedDetailView):
