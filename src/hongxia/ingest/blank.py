@@ -110,7 +110,7 @@ def _lists(user: Any) -> dict[str, list[str]]:
 
 def write(user: Any, out: IO[bytes]) -> None:
     """The blank roster for ``user`` (the regions of their own area) into ``out``."""
-    book = xlsxwriter.Workbook(out, {"in_memory": True})
+    book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_formulas": False})
     sheet = book.add_worksheet("花名册")
     guide = book.add_worksheet("填表说明")
     options = book.add_worksheet("选项")

@@ -18,7 +18,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from hongxia.ingest import rules
+from hongxia.ingest import rules, xlsx_errors
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 SUFFIXES = SPREADSHEET_SUFFIXES | {".csv", ".txt"}
@@ -52,6 +52,16 @@ class Table:
                 raise ReadError(_damaged(self.book)) from exc
         return self._worksheet
 
+    def _error_cells(self) -> dict[tuple[int, int], str]:
+        """Excel's error values (#N/A …), by (row, column) as ``rows()`` gives them: calamine
+        reads each as an empty cell. Known for .xlsx only (xlsx_errors)."""
+        if self.book != ".xlsx":
+            return {}
+        found = xlsx_errors.error_cells(self.path, self.sheet)
+        start = self._sheet().start
+        first_column = int(start[1]) if start else 0
+        return {(r, c - first_column): value for (r, c), value in found.items()}
+
     @property
     def height(self) -> int:
         """How many rows the sheet has (for progress), counted without reading the cells."""
@@ -78,7 +88,9 @@ class Table:
         if self.book:
             try:
                 # Iterate lazily: a 56,000-row sheet is never turned into one big list here.
-                yield from self._sheet().iter_rows()
+                rows = self._sheet().iter_rows()
+                errors = self._error_cells()
+                yield from _with_errors(rows, errors) if errors else rows
             except ReadError:
                 raise
             except Exception as exc:
@@ -191,6 +203,20 @@ def sheets_with_cells(
         return []
 
 
+def _with_errors(
+    rows: Iterator[list[Any]], errors: dict[tuple[int, int], str]
+) -> Iterator[list[Any]]:
+    """The rows, with each error cell's value (#N/A) in place of the empty text calamine gave."""
+    by_row: dict[int, list[tuple[int, str]]] = {}
+    for (r, c), value in errors.items():
+        by_row.setdefault(r, []).append((c, value))
+    for index, row in enumerate(rows):
+        for c, value in by_row.get(index, ()):
+            if 0 <= c < len(row):
+                row[c] = value
+        yield row
+
+
 def open_table(path: Path | str, *, sheet: str | None = None) -> Table:
     path = Path(path)
     suffix = path.suffix.lower()
@@ -205,7 +231,10 @@ def open_table(path: Path | str, *, sheet: str | None = None) -> Table:
                 raise ReadError(str(_("The workbook has no sheets.")))
             sheet = names[0]
         elif sheet not in names:
-            raise ReadError(str(_("There is no sheet named %(sheet)s.")) % {"sheet": sheet})
+            raise ReadError(
+                str(_("There is no sheet named %(sheet)s. The workbook's sheets: %(names)s."))
+                % {"sheet": sheet, "names": "、".join(names)}
+            )
         return Table(path=path, sheet=sheet, sheets=names, book=kind)
     if kind in SAVED_AS:
         raise ReadError(

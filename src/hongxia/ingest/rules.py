@@ -41,6 +41,10 @@ __all__ = [
 MESSAGES: dict[str, Promise] = {
     "date": _("Not a date we can read: %(value)s. Write it as 1938-05-01, 1938.05 or 1938年5月."),
     "date_range": _("The date %(value)s is out of range."),
+    "excel_error": _(
+        "The cell holds Excel's error value %(value)s, from a formula that failed: correct "
+        "it in Excel and import the file again."
+    ),
     "date_short_year": _(
         "The year of the date %(value)s has only two digits: write all four, e.g. 1938.05."
     ),
@@ -126,6 +130,14 @@ _CONTROL_CHARS = re.compile("[\x00-\x1f\x7f]")
 
 # Full-width digits and Latin letters (Ａ-Ｚ ａ-ｚ ０-９) → ASCII; Chinese punctuation stays.
 _WIDE_ALNUM = {cp: cp - 0xFEE0 for cp in range(0xFF10, 0xFF5B) if chr(cp - 0xFEE0).isalnum()}
+
+
+# Excel's error values: what a cell shows when its formula fails. Excel writes them as text
+# into a CSV file; in an .xlsx the reader gives them back as this text (readers.Table.rows).
+EXCEL_ERRORS = frozenset(
+    {"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
+     "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#UNKNOWN!", "#BUSY!"}
+)
 
 
 def fold_text(value: Any) -> str:

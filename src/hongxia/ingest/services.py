@@ -381,6 +381,11 @@ def _convert_cell(
     ``tags``: the registry's tag words → codes (tag_table)."""
     values: dict[str, Any] = {}
     problems: list[Problem] = []
+    if isinstance(raw, str) and raw.strip() in rules.EXCEL_ERRORS:
+        # A formula that failed (a VLOOKUP that found nothing): not a value, and not an empty
+        # cell either, which would register a person without the ID it was meant to fetch.
+        error = raw.strip()
+        return (), (Problem(0, header, rules.CellError("excel_error", error).message, value=error),)
     if fname in MARKED_AS_TEXT:
         raw = rules.unquote(raw)
     try:
