@@ -420,3 +420,22 @@ def test_a_long_file_name_is_kept_within_what_a_disk_takes(clerk: Any, tmp_path:
     job.refresh_from_db()
     assert job.status == "previewed" and job.summary["created"] == 1
     assert Path(job.path).suffix == ".csv" and len(Path(job.path).name.encode()) <= 255
+
+
+def test_a_jobs_problems_are_in_the_uploaders_language(clerk: Any, tmp_path: Path) -> None:
+    """An import runs in a thread of its own, with no request and so no language: a clerk
+    working in English got every problem in Chinese."""
+    client = _client(clerk)
+    client.cookies["django_language"] = "en"
+    rows = [person_row(1, name="张三丰"), person_row(2, name="李建国")]
+    rows[1][COL["性别"]] = "未知"
+    job = _upload(client, tmp_path, rows)
+    assert job.options["language"] == "en"
+    # The stage runs again where no language is set (as in a thread): still the uploader's.
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        jobs.run(job.pk, jobs.STAGE_CHECK)
+    job.refresh_from_db()
+    [problem] = job.problems
+    assert problem["message"] == "Unknown value 未知."

@@ -24,7 +24,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import DEFAULT_DB_ALIAS, close_old_connections, connection, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Case, F, Q, Value, When
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from hongxia.core import audit
@@ -99,6 +99,8 @@ def job_create(
             "all_or_nothing": all_or_nothing,
             "mapping": mapping or {},
             "stage": STAGE_CHECK,
+            # The job's problems are written in the uploader's language, not the server's.
+            "language": translation.get_language() or settings.LANGUAGE_CODE,
         },
     )
     launch(job, STAGE_CHECK)
@@ -304,6 +306,13 @@ def _thread(job_id: int, stage: str) -> None:
 
 def run(job_id: int, stage: str) -> None:
     job = ImportJob.objects.select_related("user").get(pk=job_id)
+    # A thread of its own has no request, so no language: the uploader's is taken.
+    with translation.override(job.options.get("language") or settings.LANGUAGE_CODE):
+        _run(job, stage)
+
+
+def _run(job: ImportJob, stage: str) -> None:
+    job_id = job.pk
     ImportJob.objects.filter(pk=job_id).update(
         status=JobStatus.RUNNING, processed=0, heartbeat=timezone.now()
     )
