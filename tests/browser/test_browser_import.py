@@ -55,7 +55,7 @@ def test_clerk_imports_a_gbk_roster_end_to_end(browser: Any, live_server: Any,
     page.wait_for_url(live_server.url + "/import/*/")
 
     # The check runs in the background; the page polls, then reloads with the problems.
-    confirm = page.locator("text=导入无误的行")
+    confirm = page.get_by_role("button", name="导入无误的行")
     confirm.wait_for()
     assert not Person.objects.filter(name__in=[n for n, _b, _w in GOOD]).exists(), \
         "nothing is written before the clerk confirms"
