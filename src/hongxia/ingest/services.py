@@ -1299,6 +1299,12 @@ class _Run:
         # name besides those registered, as the import would leave them.
         self.written_ids: dict[str, tuple[str, str]] = {}
         self.region_names: dict[str, str] = {}  # code → name, for the problems
+        # The importer's region prefix, once: the property works it out on every call, and
+        # every row of the file asks (0.4 s of an unchanged 56,000-row file).
+        self.scope_prefix: str | None = getattr(actor, "scope_prefix", None)
+
+    def in_scope(self, region_code: str) -> bool:
+        return self.scope_prefix is not None and region_code.startswith(self.scope_prefix)
 
     def registered_cells(self, digests: set[str]) -> dict[str, tuple[str, str]]:
         """Cells digest → (ID hash, region) of the person whose fingerprint carries it."""
@@ -1367,11 +1373,11 @@ class _Run:
                     # Refused by RowChecker (its problems say why); and the region too, if
                     # it is another county's: every problem of the row at once.
                     region_id = str(data.values.get("region") or "")
-                    if region_id and not _scope_ok(self.actor, region_id):
+                    if region_id and not self.in_scope(region_id):
                         data.problems.append(self._out_of_scope(data, region_id, header_of))
                     continue
                 region_id, id_hash = person.region_id, person.id_hash or ""
-            if not _scope_ok(self.actor, region_id):
+            if not self.in_scope(region_id):
                 data.problems.append(self._out_of_scope(data, region_id, header_of))
                 continue
             if id_hash:
@@ -1425,7 +1431,7 @@ class _Run:
                 if (not without_id or not other.id_hash)
                 and _born_alike(data, person, other)
                 and _placed_alike(data, person, other)
-                and _scope_ok(self.actor, other.region_id)  # a city-level record is not a county's
+                and self.in_scope(other.region_id)  # a city-level record is not a county's
             ]
 
         fields = self.checker.fields
@@ -1644,7 +1650,7 @@ class _Run:
         header_of: Mapping[str, str],
     ) -> bool:
         """Bring the record to the row; False when it may not be touched."""
-        if not _scope_ok(self.actor, existing.region_id):
+        if not self.in_scope(existing.region_id):
             # Say no more: the registered person may be in another county.
             data.problems.append(
                 Problem(
