@@ -973,6 +973,7 @@ def test_a_row_with_an_id_like_a_person_registered_without_one_is_held(
     result = services.roster_import(actor=clerk, path=path)
     assert (result.created, result.queued, result.rejected) == (0, 1, 0)
     [warning] = [p for p in result.problems if p.severity == "warning"]
+    assert warning.column == "姓名"  # every problem names its row and column
     assert warning.row == 5 and warning.message == (
         f"可能与已登记的王秀英（记录 {earlier.pk}，未登记身份证号）是同一人：姓名相同，出生日期和"
         "区划相符。交由工作人员在“待合并”中决定。"

@@ -1723,7 +1723,7 @@ class _Run:
                 data.problems.append(
                     Problem(
                         data.number,
-                        "",
+                        self.checker.header_of.get("name", ""),
                         _("Decided before in possible duplicates: the same person. Skipped."),
                         Severity.INFO,
                     )
@@ -1748,7 +1748,9 @@ class _Run:
                         "precision": data.precision,
                     },
                 )
-        data.problems.append(Problem(data.number, "", message, Severity.WARNING))
+        # Named by the name's column: a likeness is of name, birth date and region.
+        column = self.checker.header_of.get("name", "")
+        data.problems.append(Problem(data.number, column, message, Severity.WARNING))
         self.result.queued += 1
 
 
