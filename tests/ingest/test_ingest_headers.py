@@ -78,9 +78,12 @@ def test_header_found_below_title_rows() -> None:
 
 
 def test_unknown_and_duplicate_columns_are_listed() -> None:
-    match = rules.map_header(["姓名", "爱好", "手机", "联系电话"])
+    match = rules.map_header(["姓名", "爱好", "手机", "手机号码"])
     assert match.unknown == [(1, "爱好")]
-    assert match.duplicates == [(3, "联系电话")]
+    # Two mobiles' columns: the second is kept as the landline, and a third is not imported.
+    assert match.columns == {0: "name", 2: "landline", 3: "phone"}
+    third = rules.map_header(["姓名", "手机", "联系电话", "电话"])
+    assert third.duplicates == [(3, "电话")]
 
 
 def test_no_header_is_none() -> None:
@@ -290,3 +293,19 @@ def test_command_line_sheet_and_mapping(clerk: Any, tmp_path: Path) -> None:
     assert Person.objects.count() == 0
     call_command("import_roster", *args, "--mapping", str(mapping), stdout=out)
     assert Person.objects.get().id_number == number
+
+
+def test_a_contact_phone_beside_a_mobile_is_kept_as_the_landline(
+    clerk: Any, tmp_path: Path
+) -> None:
+    """联系电话 and 手机 both read as the phone: the second column was dropped with a warning,
+    and with it every mobile number of the file."""
+    headers = [*HEADERS[:-2], "联系电话", "手机", HEADERS[-1]]
+    row = person_row(1)
+    row = [*row[:-2], "0745-2712345", "13912345678", row[-1]]
+    result = services.roster_import(
+        actor=clerk, path=write_xlsx(tmp_path / "r.xlsx", [row], headers=headers)
+    )
+    assert result.created == 1 and not result.problems
+    person = Person.objects.get()
+    assert (person.phone, person.landline) == ("13912345678", "0745-2712345")

@@ -504,7 +504,31 @@ def map_header(cells: Sequence[Any], mapping: Mapping[str, str] | None = None) -
             duplicates.append((index, fold(cell)))
         else:
             columns[index] = field
+    duplicates = _phone_and_landline(columns, duplicates)
     return HeaderMatch(-1, columns, unknown, duplicates, cells, repaired)
+
+
+_MOBILE_WORDS = ("手机", "移动电话", "mobile")
+
+
+def _phone_and_landline(
+    columns: dict[int, str], duplicates: list[tuple[int, str]]
+) -> list[tuple[int, str]]:
+    """联系电话 beside 手机, and no 固定电话: both read as the phone, and the second was
+    dropped. The one that says mobile is the phone; the other is kept as the landline (a
+    number either way, never lost)."""
+    if "landline" in columns.values():
+        return duplicates
+    first = next((i for i, f in columns.items() if f == "phone"), None)
+    second = [(i, text) for i, text in duplicates if _SYNONYMS.get(header_key(text)) == "phone"]
+    if first is None or not second:
+        return duplicates
+    other, text = second[0]  # a third phone column stays a duplicate
+    if any(word in text.lower() for word in _MOBILE_WORDS):
+        columns[first], columns[other] = "landline", "phone"
+    else:
+        columns[other] = "landline"
+    return [d for d in duplicates if d[0] != other]
 
 
 def _repaired_header(cell: Any) -> Any:
