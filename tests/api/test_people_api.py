@@ -564,3 +564,18 @@ def test_people_are_never_deleted(api: Api, city_admin: Any, person: Any) -> Non
     assert response.status_code == 405
     assert "DELETE" not in response["Allow"]
     assert Person.objects.filter(pk=person.pk).exists()
+
+
+def test_a_cadre_with_survivors_is_not_made_a_survivor(api: Api, clerk: Any, person: Any) -> None:
+    Person.objects.filter(pk=person.pk).update(
+        life_status="deceased", death_date=datetime.date(2024, 1, 1)
+    )
+    PersonFactory(region_id=HECHENG, name="王秀英", gender="F", category="survivor",
+                  survivor_of=person, survivor_relation="spouse")
+    response = api(clerk).patch(detail(person), {"category": "survivor"}, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"]["category"] == [
+        "有 1 名遗属关联到此人（作为已故干部），请先更正这些遗属的关联。"
+    ]
+    person.refresh_from_db()
+    assert person.category != "survivor"

@@ -80,10 +80,13 @@ def test_header_found_below_title_rows() -> None:
 def test_unknown_and_duplicate_columns_are_listed() -> None:
     match = rules.map_header(["姓名", "爱好", "手机", "手机号码"])
     assert match.unknown == [(1, "爱好")]
-    # Two mobiles' columns: the second is kept as the landline, and a third is not imported.
-    assert match.columns == {0: "name", 2: "landline", 3: "phone"}
+    assert match.duplicates == [(3, "手机号码")]  # two mobiles: which is which is not known
     third = rules.map_header(["姓名", "手机", "联系电话", "电话"])
     assert third.duplicates == [(3, "电话")]
+    # With a landline column, the mobile is the phone all the same; the other is reported.
+    landline = rules.map_header(["姓名", "联系电话", "手机", "固定电话"])
+    assert (landline.columns[2], landline.columns[3], landline.duplicates) == (
+        "phone", "landline", [(1, "联系电话")])
 
 
 def test_no_header_is_none() -> None:

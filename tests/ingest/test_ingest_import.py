@@ -761,7 +761,7 @@ def test_each_problem_of_a_row_once_in_words_a_clerk_reads(clerk: Any, tmp_path:
         (5, "出生年月", "没有身份证号时，请填写出生日期。"),
         (5, "离退休类别", "此项不能为空。"),
         (6, "手机", "一个电话栏放不下（23 个字符，最多 20 个）：此处只填一个号码，另一个请填在"
-                   "固定电话栏或此人的联系人中。"),
+                   "另一个电话栏或此人的联系人中。"),
     ]
 
 
@@ -1658,6 +1658,13 @@ def test_a_lookalike_is_found_across_region_levels_and_month_dates(
     assert {n: c.person_id for n, c in held.items()} == {5: village.pk, 6: month_only.pk}
     assert Person.objects.filter(name="白晓芳").count() == 2  # and the 1961.12 one is new
 
+    # The comparison says so: the month as the file wrote it, and neither marked different.
+    from hongxia.ingest import selectors
+
+    compared = {c.field: c for c in selectors.candidate_comparison(held[5], clerk)}
+    assert (compared["birth_date"].row, compared["birth_date"].record) == ("1961-11", "1961-11-28")
+    assert not compared["birth_date"].differs and not compared["region"].differs
+    assert compared["phone"].differs  # (the factory gave her another phone)
     # Merged by a clerk: the row's unit and ID come in; her village and day of birth stay.
     services.merge_decide(actor=clerk, candidate=held[5], decision="merged")
     village.refresh_from_db()
@@ -1717,3 +1724,33 @@ def test_a_refused_id_does_not_ask_for_what_the_id_would_give(clerk: Any, tmp_pa
     )
     assert [column for _row, column, _message in _errors(result)] == ["公民身份号码"]
 
+
+
+def test_a_record_stored_before_a_rule_refuses_its_row_not_the_file(
+    clerk: Any, tmp_path: Path
+) -> None:
+    """A 参加革命时间 before the birth date, stored before the registry refused it: a row that
+    changed anything else on that person stopped the whole import with a traceback."""
+    old = PersonFactory(region_id="431202", name="陈福德", birth_date=datetime.date(1938, 5, 1),
+                        gender="M")
+    Person.objects.filter(pk=old.pk).update(revolution_date=datetime.date(1930, 1, 1))
+    rows = [person_row(1, name="陈福德", id_number=old.id_number), person_row(2, name="李建国")]
+    result = services.roster_import(actor=clerk, path=write_xlsx(tmp_path / "r.xlsx", rows))
+    assert (result.created, result.rejected) == (1, 1)
+    # (Named by the field: the file has no such column; the registered value is at fault.)
+    assert _errors(result) == [(5, "参加革命工作时间", "参加革命时间不能早于出生日期。")]
+
+
+def test_a_cadre_with_survivors_stays_a_deceased_cadre(clerk: Any, tmp_path: Path) -> None:
+    cadre = PersonFactory(region_id="431202", name="张三丰", gender="M",
+                          birth_date=datetime.date(1938, 5, 1), **DEAD)
+    PersonFactory(region_id="431202", name="李桂兰", category="survivor", survivor_of=cadre)
+    row = person_row(1, id_number=cadre.id_number)
+    row[COL["离退休类别"]] = "遗属"  # the cadre's own row, made a survivor by mistake
+    result = services.roster_import(actor=clerk, path=write_xlsx(tmp_path / "r.xlsx", [row]))
+    assert result.rejected == 1
+    assert [m for _r, _c, m in _errors(result)] == [
+        "有 1 名遗属关联到此人（作为已故干部），请先更正这些遗属的关联。"
+    ]
+    cadre.refresh_from_db()
+    assert (cadre.category, cadre.life_status) == ("tuixiu", "deceased")

@@ -94,7 +94,8 @@ def phone_problem(phone: str) -> str | None:
         # Two mobiles (23 characters) do not fit: say so, not "at most 20 characters".
         return _(
             "Too long for one phone field (%(count)d characters, at most %(limit)d): keep one "
-            "number here, and put another in the landline or in the person's contacts."
+            "number here, and put another in the other phone column or in the person's "
+            "contacts."
         ) % {"count": len(value), "limit": PHONE_LENGTH}
     return None
 

@@ -392,6 +392,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "联系电话",
         "手机",
         "手机号码",
+        "移动电话",
         "手机号",
         "电话",
         "电话号码",
@@ -504,7 +505,7 @@ def map_header(cells: Sequence[Any], mapping: Mapping[str, str] | None = None) -
             duplicates.append((index, fold(cell)))
         else:
             columns[index] = field
-    duplicates = _phone_and_landline(columns, duplicates)
+    duplicates = _phone_and_landline(columns, duplicates, cells)
     return HeaderMatch(-1, columns, unknown, duplicates, cells, repaired)
 
 
@@ -512,23 +513,29 @@ _MOBILE_WORDS = ("手机", "移动电话", "mobile")
 
 
 def _phone_and_landline(
-    columns: dict[int, str], duplicates: list[tuple[int, str]]
+    columns: dict[int, str], duplicates: list[tuple[int, str]], cells: Sequence[Any]
 ) -> list[tuple[int, str]]:
-    """联系电话 beside 手机, and no 固定电话: both read as the phone, and the second was
-    dropped. The one that says mobile is the phone; the other is kept as the landline (a
-    number either way, never lost)."""
-    if "landline" in columns.values():
+    """联系电话 beside 手机: both read as the phone, and the second was dropped. When just one
+    of the phone columns says mobile, it is the phone, and the first other one the landline
+    if the file has no landline column (a number either way, never lost); any other is a
+    second column, reported. Two that say mobile, or none, stay as they were."""
+    phones = [i for i, f in columns.items() if f == "phone"]
+    phones += [i for i, text in duplicates if _SYNONYMS.get(header_key(text)) == "phone"]
+    mobiles = [i for i in phones if any(w in fold(cells[i]).lower() for w in _MOBILE_WORDS)]
+    if len(phones) < 2 or len(mobiles) != 1:
         return duplicates
-    first = next((i for i, f in columns.items() if f == "phone"), None)
-    second = [(i, text) for i, text in duplicates if _SYNONYMS.get(header_key(text)) == "phone"]
-    if first is None or not second:
-        return duplicates
-    other, text = second[0]  # a third phone column stays a duplicate
-    if any(word in text.lower() for word in _MOBILE_WORDS):
-        columns[first], columns[other] = "landline", "phone"
-    else:
+    mobile = mobiles[0]
+    other = next(i for i in phones if i != mobile)
+    for i in phones:
+        columns.pop(i, None)
+    columns[mobile] = "phone"
+    rest = [i for i in phones if i not in (mobile, other)]
+    if "landline" not in columns.values():
         columns[other] = "landline"
-    return [d for d in duplicates if d[0] != other]
+    else:
+        rest.append(other)
+    kept = [d for d in duplicates if d[0] not in phones]
+    return sorted([*kept, *((i, fold(cells[i])) for i in rest)])
 
 
 def _repaired_header(cell: Any) -> Any:

@@ -30,10 +30,13 @@ class Compared:
     label: str
     row: str
     record: str
+    # The row's value is less precise than the record's, and agrees with it (1985.03 and
+    # 1985-03-17; 鹤城区 and a village of it): the merge keeps the record's, as an import does.
+    agrees: bool = False
 
     @property
     def differs(self) -> bool:
-        return bool(self.row) and self.row != self.record
+        return bool(self.row) and self.row != self.record and not self.agrees
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -92,12 +95,21 @@ def candidate_comparison(candidate: MergeCandidate, user: Any) -> list[Compared]
                 record = _cadre(person.survivor_of, user)
                 compared.append(Compared(fname, label[:1].upper() + label[1:], row, record))
             continue
+        row, agrees = _shown(fname, values.get(fname)), False
+        given = (candidate.data.get("precision") or {}).get(fname)
+        if given and values.get(fname):
+            row = row[: 7 if given == "month" else 4]  # 1985-03, as the file gave it
+            agrees = bool(getattr(person, fname)) and services._within(
+                values[fname], getattr(person, fname), given
+            )
+        elif fname == "region":
+            agrees = not candidate.data.get("region_given", True) or services._region_within(
+                person.region_id, values["region"].code
+            )
         compared.append(
             Compared(
-                fname,
-                label[:1].upper() + label[1:],
-                _shown(fname, values.get(fname)),
-                _shown(fname, getattr(person, fname)),
+                fname, label[:1].upper() + label[1:], row, _shown(fname, getattr(person, fname)),
+                agrees,
             )
         )
     codes = candidate.data.get("tags")

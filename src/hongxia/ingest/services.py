@@ -651,8 +651,9 @@ def build_person(
             errors.setdefault(fname, messages)
     if not person.category and "category" not in errors:
         errors["category"] = [_("This field cannot be blank.")]
-    if not errors:
-        errors.update(death_errors(person, infer="life_status" not in data.values))
+    # (Also beside other problems: every problem of the row at once.)
+    for fname, messages in death_errors(person, infer="life_status" not in data.values).items():
+        errors.setdefault(fname, messages)
     for fname, messages in errors.items():
         column = headers_by_field.get(
             fname,
@@ -1666,21 +1667,35 @@ class _Run:
             return True
         tagged = "tags" in fields  # the file has the column: the audit shows the tags
         before = audit.snapshot(existing, {"tags": list(_tag_codes(existing))} if tagged else {})
-        status = existing.life_status
+        status, category = existing.life_status, existing.category
         for fname in changed:
             if fname != "tags":
                 attname = "region_id" if fname == "region" else fname
                 setattr(existing, attname, getattr(person, attname))
         refused = death_errors(existing, infer="life_status" not in fields)
+        if not refused:
+            refused = people_services.cadre_change_errors(existing, before=(category, status))
+        if not refused:
+            try:
+                people_services.apply_derived(existing)
+            except ValidationError as exc:
+                # The registered record breaks a rule the row does not touch (a date of joining
+                # the revolution before the birth date, stored before the rule): this row is
+                # refused, saying which, and the file goes on.
+                refused = exc.message_dict
         if refused:
             for fname, messages in refused.items():
-                column = header_of.get(fname) or header_of.get("birth_date", "")
+                column = header_of.get(fname, "")
+                if not column and fname in ("life_status", "death_date"):
+                    column = header_of.get("birth_date", "")  # (as the death's checks say)
+                elif not column:
+                    # A field the file lacks: the registered value is at fault, by its name.
+                    column = str(getattr(Person._meta.get_field(fname), "verbose_name", fname))
                 data.problems.extend(Problem(data.number, column, m) for m in messages)
             existing.refresh_from_db()
             return False
         if existing.life_status != status:
             changed.append("life_status")  # a date of death in a file without the status
-        people_services.apply_derived(existing)
         attnames = ["region_id" if f == "region" else f for f in changed if f != "tags"]
         existing.save(
             update_fields=sorted(

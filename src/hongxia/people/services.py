@@ -159,6 +159,30 @@ def survivor_link_errors(person: Person) -> dict[str, list[str]]:
     return {"survivor_of": [message % {"name": cadre.name}]}
 
 
+def cadre_change_errors(person: Person, *, before: tuple[str, str]) -> dict[str, list[str]]:
+    """A cadre whose survivors are linked to them stays a deceased cadre: made a survivor, or
+    alive again, their survivors would hang on someone they cannot be the survivors of.
+    ``before``: the person's (category, life status) as stored."""
+    category, status = before
+    becomes_survivor = category != Category.SURVIVOR and person.category == Category.SURVIVOR
+    comes_alive = status == LifeStatus.DECEASED and person.life_status != LifeStatus.DECEASED
+    if not (becomes_survivor or comes_alive) or not person.pk:
+        return {}
+    count = Person.objects.filter(survivor_of=person.pk).count()
+    if not count:
+        return {}
+    field = "category" if becomes_survivor else "life_status"
+    return {
+        field: [
+            _(
+                "%(count)d survivors are linked to this person as their deceased cadre: "
+                "correct their links first."
+            )
+            % {"count": count}
+        ]
+    }
+
+
 def search_keys_for(person: Person, contacts: Iterable[Contact] = ()) -> set[str]:
     keys = {k[:64] for k in pinyin.name_search_keys(person.name)}
     if len(person.id_number or "") >= 4:
@@ -250,6 +274,7 @@ def person_update(
     locked = Person.objects.select_for_update().get(pk=person.pk)
     before = audit.snapshot(locked, {"tags": sorted(t.code for t in locked.tags.all())})
     linked_to = locked.survivor_of_id
+    was = (locked.category, locked.life_status)
     for key, value in data.items():
         if key in EDITABLE_FIELDS:
             setattr(locked, key, value)
@@ -258,6 +283,9 @@ def person_update(
         # A link is judged when it is made: one stored before this rule, or a cadre whose
         # death record was since corrected, does not stop an edit of the survivor's phone.
         _check_survivor_link(locked)
+    refused = cadre_change_errors(locked, before=was)
+    if refused:
+        raise ValidationError(refused)
     _save_checked(locked, actor=actor)
     _check_can_write(actor, locked, "people.change_person")
     tag_codes = _set_tags(locked, tags)
