@@ -24,11 +24,22 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 def _install_chromium() -> None:
     if CHROMIUM.exists() or os.geteuid() != 0 or shutil.which("apt-get") is None:
         return
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    subprocess.run(["apt-get", "update", "-qq"], env=env, check=False, capture_output=True)
-    subprocess.run(
-        ["apt-get", "install", "-y", "-qq", "chromium"], env=env, check=False, capture_output=True
-    )
+    import fcntl
+
+    # The tests run in several worker processes (pytest-xdist): one installs, the others wait
+    # for it, instead of failing on apt's own lock.
+    with open("/tmp/hongxia-chromium-install.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if CHROMIUM.exists():
+            return
+        env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+        subprocess.run(["apt-get", "update", "-qq"], env=env, check=False, capture_output=True)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "chromium"],
+            env=env,
+            check=False,
+            capture_output=True,
+        )
 
 
 @pytest.fixture(scope="session")
