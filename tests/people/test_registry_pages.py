@@ -335,7 +335,7 @@ def test_the_region_select_reads_its_labels_once(city_admin: Any, monkeypatch: A
 
 SURVIVOR = {
     **VALID,
-    "name": "王秀英",
+    "name": "遗孀测甲",
     "id_number": "",
     "gender": "F",
     "birth_date": "1940-02-03",
@@ -365,19 +365,19 @@ def test_a_survivor_is_linked_only_to_a_cadre_whose_death_is_recorded(
     assert response.context["form"].errors["survivor_of"] == [
         "李桂兰登记为遗属。请将遗属关联到已故干部本人。"
     ]
-    assert not Person.objects.filter(name="王秀英").exists()
+    assert not Person.objects.filter(name="遗孀测甲").exists()
 
     client.post(f"/people/{person.pk}/death/", {"date": "2026-05-04"})
     response = client.post("/people/new/", {**SURVIVOR, "survivor_of": person.pk})
     assert response.status_code == 302, _names(response)
-    assert Person.objects.get(name="王秀英").survivor_of_id == person.pk
+    assert Person.objects.get(name="遗孀测甲").survivor_of_id == person.pk
 
 
 def test_a_link_made_before_the_rule_does_not_stop_other_edits(
     clerk: Any, person: Person
 ) -> None:
     survivor = PersonFactory(
-        region_id="431202", name="王秀英", category="survivor", gender="F", survivor_of=person,
+        region_id="431202", name="遗孀测甲", category="survivor", gender="F", survivor_of=person,
         birth_date=datetime.date(1940, 2, 3), id_number="", phone="",
     )
     data = {**SURVIVOR, "survivor_of": person.pk, "address": "鹤城区迎丰路2号"}
