@@ -208,7 +208,7 @@ def _read_elsewhere(job_id: int) -> tuple[int, int]:
     connection.vendor != "postgresql",
     reason="SQLite has one writer at a time; the deployment with workers is PostgreSQL",
 )
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("mode", ["check", "all_or_nothing"])
 def test_progress_is_seen_by_other_workers_while_a_stage_runs(mode: str, tmp_path: Path) -> None:
     clerk = UserFactory(username="clerk_progress", role="county_clerk", region_id="431202")
@@ -370,7 +370,7 @@ def test_an_import_killed_midway_is_shown_interrupted_and_finished_when_started_
 
 # Committed, as in a real import: inside a test's transaction, PostgreSQL's progress writes
 # (through a connection of their own) would not see the job row.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_an_interrupted_stage_that_shows_life_is_running_again(
     clerk: Any, tmp_path: Path
 ) -> None:
