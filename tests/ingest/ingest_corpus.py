@@ -224,3 +224,99 @@ def write_ods(
     doc.spreadsheet.addElement(table)
     doc.save(str(path))
     return path
+
+
+def _shown(value: Any) -> str:
+    """A cell as Excel's General format shows it, which is what a web page export writes."""
+    if isinstance(value, datetime.date):
+        return f"{value:%Y-%m-%d}"
+    if isinstance(value, float) and abs(value) >= 1e11:
+        return f"{value:.5E}".replace("E+0", "E+")  # 4.31202E+17, as Excel shows it
+    return "" if value is None else str(value)
+
+
+def write_html(
+    path: Path,
+    rows: Sequence[Sequence[Any]],
+    *,
+    title: str | None = "怀化市离退休干部花名册",
+    headers: Sequence[str] = HEADERS,
+    total: bool = True,
+    encoding: str = "gb2312",
+) -> Path:
+    """The same sheet as a web page under an .xls name, as older systems export rosters: a
+    GB2312 page with a <meta> charset, the title a cell spanning the header's width, every
+    value text as the page showed it, &nbsp; in empty cells."""
+    from html import escape
+
+    cells, width = _layout(rows, title, headers, total)
+    by_row = dict(cells)
+    lines = [
+        "<html><head>",
+        f'<meta http-equiv="Content-Type" content="text/html; charset={encoding}">',
+        "<style>td { mso-number-format: '\\@'; }</style></head><body>",
+        '<table border="1">',
+    ]
+    for r in range(max(by_row) + 1):
+        values = by_row.get(r, [])
+        if title and r == 0:
+            lines.append(f'<tr><td colspan="{width}">{escape(str(values[0]))}</td></tr>')
+            continue
+        tds = "".join(
+            f"<td>{escape(_shown(v)) if _shown(v) else '&nbsp;'}</td>" for v in values
+        )
+        lines.append(f"<tr>{tds}</tr>")
+    lines.append("</table></body></html>")
+    path.write_bytes("\n".join(lines).encode("gb18030" if encoding == "gb2312" else encoding))
+    return path
+
+
+def write_spreadsheet_ml(
+    path: Path,
+    rows: Sequence[Sequence[Any]],
+    *,
+    title: str | None = "怀化市离退休干部花名册",
+    headers: Sequence[str] = HEADERS,
+    total: bool = True,
+    sheets: Sequence[str] = ("花名册",),
+) -> Path:
+    """The same sheet as an Excel 2003 XML spreadsheet under an .xls name: numbers and dates
+    typed, the title merged across, rows that skip a blank one by their ss:Index."""
+    from xml.sax.saxutils import escape
+
+    cells, width = _layout(rows, title, headers, total)
+
+    def cell(value: Any) -> str:
+        if isinstance(value, datetime.date):
+            return f'<Cell><Data ss:Type="DateTime">{value:%Y-%m-%d}T00:00:00.000</Data></Cell>'
+        if isinstance(value, float | int) and not isinstance(value, bool):
+            return f'<Cell><Data ss:Type="Number">{value!r}</Data></Cell>'
+        return f'<Cell><Data ss:Type="String">{escape(str(value))}</Data></Cell>'
+
+    table = []
+    for r, values in cells:
+        if title and r == 0:
+            table.append(
+                f'<Row ss:Index="1"><Cell ss:MergeAcross="{width - 1}"><Data ss:Type="String">'
+                f"{escape(str(values[0]))}</Data></Cell></Row>"
+            )
+            continue
+        table.append(
+            f'<Row ss:Index="{r + 1}">'
+            + "".join(
+                cell(v) if v not in (None, "") else f'<Cell ss:Index="{c + 1}"/>'
+                for c, v in enumerate(values)
+            )
+            + "</Row>"
+        )
+    worksheets = [f'<Worksheet ss:Name="{sheets[0]}"><Table>{"".join(table)}</Table></Worksheet>']
+    worksheets += [f'<Worksheet ss:Name="{name}"><Table/></Worksheet>' for name in sheets[1:]]
+    path.write_text(
+        '<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n'
+        '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet" '
+        'xmlns:ss="urn:schemas-microsoft-com:office:spreadsheet">'
+        + "".join(worksheets)
+        + "</Workbook>",
+        encoding="utf-8",
+    )
+    return path

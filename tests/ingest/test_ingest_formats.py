@@ -18,7 +18,9 @@ from tests.ingest.ingest_corpus import HEADERS as HEADERS_OF_CORPUS
 from tests.ingest.ingest_corpus import (
     csv_bytes,
     person_row,
+    write_html,
     write_ods,
+    write_spreadsheet_ml,
     write_xls,
     write_xlsx,
 )
@@ -209,6 +211,19 @@ def test_xls_and_ods_import_the_same_as_xlsx(clerk: Any, tmp_path: Path) -> None
     assert ods == xlsx
 
 
+@pytest.mark.parametrize("write", [write_html, write_spreadsheet_ml])
+def test_a_web_page_or_xml_spreadsheet_saved_as_xls_imports_the_same_as_xlsx(
+    clerk: Any, tmp_path: Path, write: Any
+) -> None:
+    """Older systems export a roster as a web page (GB2312, every value text) or as an Excel
+    2003 XML spreadsheet, under an .xls name; Excel opens both, so clerks send them as they
+    came. They were refused with "save it as .xlsx", one county's file at a time."""
+    rows = _traps()
+    xlsx = _outcome(clerk, write_xlsx(tmp_path / "r.xlsx", rows, headers=HEADERS))
+    other = _outcome(clerk, write(tmp_path / "r.xls", rows, headers=HEADERS))
+    assert other == xlsx
+
+
 def test_worker_processes_check_rows_exactly_as_one_process(
     clerk: Any, tmp_path: Path, settings: Any
 ) -> None:
@@ -337,20 +352,21 @@ def _unreadable(tmp_path: Path) -> dict[str, tuple[Path, str]]:
     rows = [person_row(1)]
     xlsx = write_xlsx(tmp_path / "whole.xlsx", rows).read_bytes()
     xls = write_xls(tmp_path / "whole.xls", rows).read_bytes()
+    # An old system's session ran out, and the page it "exported" says so: no table at all.
     html = (
-        '<html><head><meta charset="gbk"></head><body><table><tr><td>姓名</td><td>身份证号</td>'
-        "</tr><tr><td>张三</td><td>431202193805120113</td></tr></table></body></html>"
+        '<html><head><meta charset="gbk"><title>错误</title></head><body>'
+        "<p>会话已超时，请重新登录。</p></body></html>"
     )
-    spreadsheet_ml = (
+    spreadsheet_ml = (  # cut short
         '<?xml version="1.0"?>\n<?mso-application progid="Excel.Sheet"?>\n'
-        '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet/></Workbook>'
+        '<Workbook xmlns="urn:schemas-microsoft-com:office:spreadsheet"><Worksheet><Table><Row>'
     )
     files = {
         "cut.xlsx": (xlsx[: len(xlsx) // 2], "seems to be an Excel workbook (.xlsx)"),
         "cut.xls": (xls[:1024], "seems to be an Excel 97-2003 workbook (.xls)"),
-        "page.xls": (html.encode("gbk"), "is a web page (HTML)"),
-        "page.xlsx": (html.encode("utf-8"), "is a web page (HTML)"),
-        "xml.xls": (spreadsheet_ml.encode("utf-8"), "is an Excel 2003 XML spreadsheet"),
+        "page.xls": (html.encode("gbk"), "seems to be a web page (HTML)"),
+        "page.xlsx": (html.encode("utf-8"), "seems to be a web page (HTML)"),
+        "xml.xls": (spreadsheet_ml.encode("utf-8"), "seems to be an Excel 2003 XML spreadsheet"),
         "fake.xlsx": (b"not a zip\n", "is not a spreadsheet"),
         "empty.xlsx": (b"", "is not a spreadsheet"),
     }

@@ -120,7 +120,7 @@ def test_excel_float_id_is_flagged_with_row_and_column(clerk: Any, tmp_path: Pat
         (
             6,
             "公民身份号码",
-            "该身份证号似已被电子表格改写为数字（4.31202e+17），请将该列设为文本格式后重新输入完整号码。",
+            "该身份证号似已被电子表格改写为数字（4.31202E+17），请将该列设为文本格式后重新输入完整号码。",
         )
     ]
     # The cell as Excel shows it: not 431202193805120000, digits that pass for an ID.

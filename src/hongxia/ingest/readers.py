@@ -2,8 +2,9 @@
 fastest reader here), .csv in whatever Chinese encoding it came in.
 
 A file is read as what its content is, whatever its name says: old systems save tab-separated
-text or a web page under an .xls name, and a clerk renames an .xlsx to .xls. A file that
-cannot be read is refused in words a clerk understands, never in the library's."""
+text, a web page or an Excel 2003 XML spreadsheet under an .xls name (read by ``markup``), and
+a clerk renames an .xlsx to .xls. A file that cannot be read is refused in words a clerk
+understands, never in the library's."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from hongxia.ingest import rules, xlsx_errors
+from hongxia.ingest import markup, rules, xlsx_errors
 
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
 SUFFIXES = SPREADSHEET_SUFFIXES | {".csv", ".txt"}
@@ -30,14 +31,16 @@ class ReadError(Exception):
 
 @dataclass
 class Table:
-    """The rows of one sheet; ``encoding`` is set for text (CSV) files, ``book`` for
-    workbooks: what the content is (".xlsx", ".xls", ".ods"), whatever the name says."""
+    """The rows of one sheet; ``encoding`` is set for text (CSV) files and web pages, ``book``
+    for workbooks: what the content is (".xlsx", ".xls", ".ods"), whatever the name says;
+    ``parsed`` for a web page's table or an Excel 2003 XML spreadsheet's sheets, read whole."""
 
     path: Path
     sheet: str
     encoding: str = ""
     sheets: list[str] = field(default_factory=list)
     book: str = ""
+    parsed: dict[str, markup.Sheet] = field(default_factory=dict, repr=False)
     # The loaded calamine sheet, shared by `height` and `rows()`: loading it is most of the
     # cost of reading an .xlsx (0.6 s for 56,000 rows), so it is done once per table.
     _worksheet: Any = field(default=None, init=False, repr=False)
@@ -65,6 +68,8 @@ class Table:
     @property
     def height(self) -> int:
         """How many rows the sheet has (for progress), counted without reading the cells."""
+        if self.parsed:
+            return len(self.parsed[self.sheet].rows)
         if self.book:
             ws = self._sheet()
             return int(ws.height) + int(ws.start[0] if ws.start else 0)
@@ -74,6 +79,8 @@ class Table:
         """(first row, last row, column) of each merged range over several rows, as indexes
         into ``rows()`` (whose rows start at the sheet's first, whose columns start at its
         first used one). Empty for CSV, and where the reader knows no merges (.ods)."""
+        if self.parsed:
+            return list(self.parsed[self.sheet].merged_down)
         if not self.book:
             return []
         ws = self._sheet()
@@ -85,7 +92,9 @@ class Table:
         return [(r0, r1, c0 - first_column) for (r0, c0), (r1, _c1) in ranges if r1 > r0]
 
     def rows(self) -> Iterator[list[Any]]:
-        if self.book:
+        if self.parsed:
+            yield from (list(row) for row in self.parsed[self.sheet].rows)
+        elif self.book:
             try:
                 # Iterate lazily: a 56,000-row sheet is never turned into one big list here.
                 rows = self._sheet().iter_rows()
@@ -186,6 +195,13 @@ def sheets_with_cells(
     names = [name for name in table.sheets if name != table.sheet]
     if not names:
         return []
+    if table.parsed:
+        return [
+            name
+            for name in names
+            if any(any(c != "" for c in row) for row in table.parsed[name].rows)
+            and (roster is None or roster(table.parsed[name].rows[:30]))
+        ]
     try:
         book = _workbook(table.path, table.book)
         found = []
@@ -226,27 +242,9 @@ def open_table(path: Path | str, *, sheet: str | None = None) -> Table:
         kind = content_kind(fh.read(4096))
     if kind in WORKBOOKS:
         names = list(_workbook(path, kind).sheet_names)
-        if sheet is None:
-            if not names:
-                raise ReadError(str(_("The workbook has no sheets.")))
-            sheet = names[0]
-        elif sheet not in names:
-            raise ReadError(
-                str(_("There is no sheet named %(sheet)s. The workbook's sheets: %(names)s."))
-                % {"sheet": sheet, "names": "、".join(names)}
-            )
-        return Table(path=path, sheet=sheet, sheets=names, book=kind)
-    if kind in SAVED_AS:
-        raise ReadError(
-            str(
-                _(
-                    "The file is %(kind)s, not an Excel workbook, though its name ends in "
-                    "%(suffix)s: older systems export such files under that name. Open it in "
-                    "Excel or WPS, save it as an Excel workbook (.xlsx), and upload that file."
-                )
-            )
-            % {"kind": SAVED_AS[kind], "suffix": suffix}
-        )
+        return Table(path=path, sheet=_chosen(sheet, names), sheets=names, book=kind)
+    if kind in MARKUP:
+        return _markup_table(path, kind, sheet)
     text, encoding = rules.decode_bytes(path.read_bytes())
     if suffix in SPREADSHEET_SUFFIXES and not _text_in_columns(text):
         raise ReadError(
@@ -275,6 +273,45 @@ def open_table(path: Path | str, *, sheet: str | None = None) -> Table:
     return Table(path=path, sheet="", encoding=encoding)
 
 
+def _chosen(sheet: str | None, names: list[str]) -> str:
+    """The sheet asked for, or the first; refused when the book has no such sheet."""
+    if sheet is None:
+        if not names:
+            raise ReadError(str(_("The workbook has no sheets.")))
+        return names[0]
+    if sheet not in names:
+        raise ReadError(
+            str(_("There is no sheet named %(sheet)s. The workbook's sheets: %(names)s."))
+            % {"sheet": sheet, "names": "、".join(names)}
+        )
+    return sheet
+
+
+def _markup_table(path: Path, kind: str, sheet: str | None) -> Table:
+    """A web page's largest table (its one "sheet", whatever ``sheet`` says), or an Excel 2003
+    XML spreadsheet's sheets."""
+    data = path.read_bytes()
+    try:
+        if kind == "html":
+            page, encoding = markup.read_html(data)
+            return Table(path=path, sheet="", encoding=encoding, parsed={"": page})
+        sheets = markup.read_spreadsheet_ml(data)
+    except markup.MarkupError as exc:
+        raise ReadError(
+            str(
+                _(
+                    "The file seems to be %(kind)s, but no table can be read from it: it may "
+                    "be damaged or cut short. Open it in Excel or WPS, save it as an Excel "
+                    "workbook (.xlsx), and upload that file."
+                )
+            )
+            % {"kind": MARKUP[kind]}
+        ) from exc
+    names = [s.name for s in sheets]
+    by_name = {s.name: s for s in reversed(sheets)}  # the first of two of one name
+    return Table(path=path, sheet=_chosen(sheet, names), sheets=names, parsed=by_name)
+
+
 # What a file is, by its first bytes.
 _ZIP = b"PK\x03\x04"  # .xlsx, .xlsm, .xlsb and .ods are zip archives
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls (Excel 97-2003) is an OLE document
@@ -284,7 +321,7 @@ WORKBOOKS = {
     ".xls": _("an Excel 97-2003 workbook (.xls)"),
     ".ods": _("an OpenDocument spreadsheet (.ods)"),
 }
-SAVED_AS = {
+MARKUP = {
     "html": _("a web page (HTML)"),
     "xml": _("an Excel 2003 XML spreadsheet"),
 }

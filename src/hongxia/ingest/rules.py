@@ -795,10 +795,10 @@ def parse_id_info(value: Any) -> idcard.IdInfo | None:
         if value.is_integer() and 0 < value < 1e15:
             value = int(value)
         else:
-            raise idcard.IdNumberError("excel_float", {"value": fold(f"{value:.6g}")})
+            raise idcard.IdNumberError("excel_float", {"value": fold(f"{value:.6G}")})
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**15:
         # A number from a spreadsheet was a double: 16 digits or more are not the typed ones.
-        raise idcard.IdNumberError("excel_float", {"value": f"{value:.6g}"})
+        raise idcard.IdNumberError("excel_float", {"value": f"{value:.6G}"})
     text = str(value) if isinstance(value, int) else fold(value)
     if MASK in text:
         raise CellError("masked", text)
