@@ -1518,6 +1518,31 @@ def test_a_survivor_is_linked_only_to_a_deceased_cadre(clerk: Any, tmp_path: Pat
     }
 
 
+def test_a_link_stored_before_the_rule_is_said_to_stand(clerk: Any, tmp_path: Path) -> None:
+    """A survivor linked, before links were checked, to a living cadre or to a survivor, and
+    imported again: the import never removes a link, so "imported without a link" was untrue.
+    The clerk is told the link stands and where to correct it."""
+    living = PersonFactory(region_id="431202", name="在世干部")
+    widow = PersonFactory(region_id="431202", name="老遗属", category="survivor", gender="F",
+                          birth_date=datetime.date(1935, 1, 1))
+    rows = [
+        [*person_row(2, name="李桂兰", gender="女", category="遗属"), living.id_number, "妻子"],
+        [*person_row(3, name="王秀英", gender="女", category="遗属"), widow.id_number, "长女"],
+    ]
+    path = _survivors_file(tmp_path, "遗属.xlsx", rows)
+    assert services.roster_import(actor=clerk, path=path).created == 2
+    Person.objects.filter(name="李桂兰").update(survivor_of=living)  # as stored before the rule
+    Person.objects.filter(name="王秀英").update(survivor_of=widow)
+    again = services.roster_import(actor=clerk, path=path)
+    assert [(p.row, p.message) for p in again.problems] == [
+        (5, f"身份证号为 {living.id_masked} 的人员尚未登记去世，但登记库中该遗属一直与此人关联"
+            "（这类关联以前未作检查）。导入不改动该关联：请登记去世，或在该遗属的页面上更正关联。"),
+        (6, f"身份证号为 {widow.id_masked} 的人员登记为遗属而非干部，但登记库中该遗属一直与此人"
+            "关联（这类关联以前未作检查）。导入不改动该关联：请在该遗属的页面上更正关联。"),
+    ]
+    assert _links()["李桂兰"] == "在世干部" and _links()["王秀英"] == "老遗属"
+
+
 def test_a_held_survivor_is_decided_without_a_link_to_a_living_cadre(
     clerk: Any, tmp_path: Path
 ) -> None:

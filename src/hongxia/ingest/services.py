@@ -1549,10 +1549,17 @@ class _Run:
                     found[h] = (found[h][0] if h in found else 0, category, status)
         linked: dict[int, int] = {}
         unlinked: list[int] = []
+        # A link stored before the rule was kept (the import never removes one): a row that
+        # asks for it again is told the link stands, not that it was left out.
+        stored = dict(
+            Person.objects.filter(pk__in=[pk for pk, *_ in self.links], survivor_of__isnull=False)
+            .values_list("pk", "survivor_of_id")
+        )
         for pk, number, data, _counted in self.links:
             cadre_hash = crypto.lookup_hash(number)
             masked = masking.mask_id(number)
             cadre = found.get(cadre_hash)
+            kept = cadre is not None and bool(cadre[0]) and stored.get(pk) == cadre[0]
             if cadre is None:
                 message = _(
                     "No one with the ID number %(number)s is registered in your region: "
@@ -1560,10 +1567,23 @@ class _Run:
                 ) % {"number": masked}
             elif cadre_hash == data.id_hash:
                 message = _("A person cannot be their own survivor.")
+            elif cadre[1] == Category.SURVIVOR and kept:
+                message = _(
+                    "%(number)s is registered as a survivor, not as a cadre, yet the registry "
+                    "links this survivor to them, as it did before such links were checked. "
+                    "The import leaves the link as it is: correct it on the survivor's page."
+                ) % {"number": masked}
             elif cadre[1] == Category.SURVIVOR:
                 message = _(
                     "%(number)s is registered as a survivor, not as a cadre: the survivor is "
                     "imported without a link to them."
+                ) % {"number": masked}
+            elif cadre[2] != LifeStatus.DECEASED and kept:
+                message = _(
+                    "%(number)s is not recorded as deceased, yet the registry links this "
+                    "survivor to them, as it did before such links were checked. The import "
+                    "leaves the link as it is: record the death, or correct the link on the "
+                    "survivor's page."
                 ) % {"number": masked}
             elif cadre[2] != LifeStatus.DECEASED:
                 message = _(
