@@ -244,3 +244,22 @@ def test_an_xml_bomb_is_refused(tmp_path: Path) -> None:
     path.write_text(bomb, encoding="utf-8")
     with pytest.raises(readers.ReadError):
         readers.open_table(path)
+
+
+def test_a_web_page_roster_goes_through_the_upload_page(clerk: Any, tmp_path: Path) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.test import Client
+
+    from hongxia.ingest.models import ImportJob
+
+    rows = [person_row(i, name=n) for i, n in enumerate(NAMES, start=1)]
+    client = Client()
+    client.force_login(clerk)
+    page = write_html(tmp_path / "r.xls", rows).read_bytes()
+    client.post("/import/", {"file": SimpleUploadedFile("鹤城区花名册.xls", page)})
+    job = ImportJob.objects.get()
+    assert job.status == "previewed", job.message
+    client.post(f"/import/{job.pk}/confirm/")
+    job.refresh_from_db()
+    assert job.status == "done", job.message
+    assert sorted(Person.objects.values_list("name", flat=True)) == sorted(NAMES)
