@@ -186,6 +186,44 @@ def phase_read(path: Path) -> dict[str, object]:
     return {"seconds": time.perf_counter() - start, "rows": n}
 
 
+def write_page(path: Path, out: Path) -> dict[str, object]:
+    """The roster at ``path`` as older systems export one: a GB2312 web page under an .xls
+    name, every value the text Excel would show (ingest.markup reads it)."""
+    import datetime
+    import html
+
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_path(str(path))
+    rows = book.get_sheet_by_name(book.sheet_names[0]).to_python()
+
+    def shown(value: object) -> str:
+        if isinstance(value, datetime.date):
+            return f"{value:%Y-%m-%d}"
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return html.escape(str(value)) if value != "" else "&nbsp;"
+
+    with out.open("w", encoding="gb18030") as fh:
+        fh.write(
+            '<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312">'
+            "</head><body><table border=1>\n"
+        )
+        for row in rows:
+            fh.write("<tr>" + "".join(f"<td>{shown(v)}</td>" for v in row) + "</tr>\n")
+        fh.write("</table></body></html>\n")
+    return {"rows": len(rows), "mb": out.stat().st_size / 1e6}
+
+
+def phase_read_hongxia(path: Path) -> dict[str, object]:
+    """Hongxia's own reader (ingest.readers), e.g. on a web page, which calamine cannot read."""
+    from hongxia.ingest import readers
+
+    start = time.perf_counter()
+    n = sum(1 for _row in readers.open_table(path).rows())
+    return {"seconds": time.perf_counter() - start, "rows": n}
+
+
 def phase_import(path: Path, workers: int | None = None) -> dict[str, object]:
     _django()
     _fresh_db()
@@ -394,7 +432,10 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=56_000)
     parser.add_argument("--file", default="/tmp/hx_bench_roster.xlsx")
     parser.add_argument("--iex-sample", type=int, default=2_000)
-    parser.add_argument("--phase", choices=["read", "import", "iex", "floor"])
+    parser.add_argument(
+        "--phase", choices=["read", "read-hongxia", "import", "iex", "floor", "page"]
+    )
+    parser.add_argument("--out", help="--phase page: where to write the web page")
     parser.add_argument(
         "--workers", type=int, help="processes checking rows in the import (default: settings)"
     )
@@ -403,6 +444,10 @@ def main() -> None:
     if args.phase:
         if args.phase == "read":
             data = phase_read(path)
+        elif args.phase == "read-hongxia":
+            data = phase_read_hongxia(path)
+        elif args.phase == "page":
+            data = write_page(path, Path(args.out))
         elif args.phase == "import":
             data = phase_import(path, args.workers)
         elif args.phase == "floor":

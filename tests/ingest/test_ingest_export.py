@@ -410,6 +410,7 @@ def test_formula_like_text_comes_back_as_written(
 # Found by this test: a quote and a tab in a cell made the sniffer read a tab-separated file.
 @example(text='\n"\t')
 @example(text='\t"\t')
+@example(text="\t''\t")  # and apostrophes, which it took for quotes
 @given(st.text(alphabet="=+-@'\t\r\n \",张1", max_size=8))
 def test_any_text_cell_of_a_csv_export_reads_back_as_written(text: str) -> None:
     from hongxia.ingest import readers

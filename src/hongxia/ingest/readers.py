@@ -178,8 +178,10 @@ def _delimiter(text: str) -> str:
     """The sniffed delimiter. The sniffer is shown quoted cells emptied: it took a tab inside
     one ('"\t' in a note) for the delimiter of the file. (It guesses quoting from too little:
     a file whose only quoted cell held one quote made it read that quote as two; only its
-    delimiter is used.)"""
-    sample = _QUOTED.sub('""', text[:8192])
+    delimiter is used.) Nor is it shown apostrophes, which it takes for quotes too: the
+    export's '\t'' (a cell starting with a tab, kept from Excel's formulas) made it read a
+    comma-separated file as tab-separated. The reader never quotes with them."""
+    sample = _QUOTED.sub('""', text[:8192]).replace("'", "_")
     try:
         return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
     except csv.Error:
@@ -292,10 +294,14 @@ def _markup_table(path: Path, kind: str, sheet: str | None) -> Table:
     XML spreadsheet's sheets."""
     data = path.read_bytes()
     try:
-        if kind == "html":
-            page, encoding = markup.read_html(data)
-            return Table(path=path, sheet="", encoding=encoding, parsed={"": page})
-        sheets = markup.read_spreadsheet_ml(data)
+        encoding = ""
+        if kind in ("html", "mhtml"):
+            read = markup.read_html if kind == "html" else markup.read_web_archive
+            sheets, encoding = read(data)
+            if len(sheets) == 1:  # a page with one roster: no sheet to choose
+                return Table(path=path, sheet="", encoding=encoding, parsed={"": sheets[0]})
+        else:
+            sheets = markup.read_spreadsheet_ml(data)
     except markup.MarkupError as exc:
         raise ReadError(
             str(
@@ -309,7 +315,9 @@ def _markup_table(path: Path, kind: str, sheet: str | None) -> Table:
         ) from exc
     names = [s.name for s in sheets]
     by_name = {s.name: s for s in reversed(sheets)}  # the first of two of one name
-    return Table(path=path, sheet=_chosen(sheet, names), sheets=names, parsed=by_name)
+    return Table(
+        path=path, sheet=_chosen(sheet, names), sheets=names, parsed=by_name, encoding=encoding
+    )
 
 
 # What a file is, by its first bytes.
@@ -323,6 +331,7 @@ WORKBOOKS = {
 }
 MARKUP = {
     "html": _("a web page (HTML)"),
+    "mhtml": _("a single-file web page (MHT)"),
     "xml": _("an Excel 2003 XML spreadsheet"),
 }
 # The format a file's name promises; calamine opens a file by its name quickest.
@@ -330,15 +339,22 @@ _NAMED = {".xlsx": ".xlsx", ".xlsm": ".xlsx", ".xlsb": ".xlsx", ".xls": ".xls", 
 
 
 def content_kind(head: bytes) -> str:
-    """What the first bytes of a file say it is: ".xlsx", ".xls", ".ods", "html", "xml" (an
-    Excel 2003 XML spreadsheet) or "text"."""
+    """What the first bytes of a file say it is: ".xlsx", ".xls", ".ods", "html", "mhtml" (a
+    single-file web page), "xml" (an Excel 2003 XML spreadsheet) or "text"."""
     if head.startswith(_ZIP):
         return ".ods" if _ODS in head[:200] else ".xlsx"
     if head.startswith(_OLE):
         return ".xls"
+    if head[:200].lower().startswith(b"mime-version:") or re.search(
+        rb"(?im)^content-type:\s*multipart/related", head
+    ):
+        return "mhtml"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):  # UTF-16 (Excel's "Unicode" web page)
+        head = head[: len(head) // 2 * 2].decode("utf-16", "replace").encode("utf-8", "replace")
     start = head.removeprefix(b"\xef\xbb\xbf").lstrip().lower()
     if start.startswith(b"<"):
-        return "xml" if b"<workbook" in start else "html"
+        # <Workbook …>, or <ss:Workbook …> as some generators write it.
+        return "xml" if re.search(rb"<(?:\w+:)?workbook\b", start) else "html"
     return "text"
 
 

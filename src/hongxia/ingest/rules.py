@@ -555,10 +555,35 @@ def find_header(
         fields = set(match.columns.values())
         if "name" in fields and len(fields - IGNORED_FIELDS) >= 2:
             match.row_index = index
+            if index > 0:
+                above = _header_above(rows[index - 1], row, mapping)
+                if above is not None:
+                    above.row_index = index
+                    return above
             if index + 1 < len(rows):
                 return _two_row_header(match, row, rows[index + 1], mapping) or match
             return match
     return None
+
+
+def _header_above(
+    above: Sequence[Any], row: Sequence[Any], mapping: Mapping[str, str] | None
+) -> HeaderMatch | None:
+    """A header of two rows whose upper one groups the lower (基本信息 over 姓名 and 性别,
+    联系方式 over 手机) and names the other columns itself, merged down over both (公民身份号码,
+    离退休类别). Each column is named by its lower cell, or by the upper one where the lower is
+    empty and the upper names a field: a title above the header names none."""
+    known = {header_key(k) for k in (mapping or {})} | _SYNONYMS.keys()
+    cells = list(row)
+    took = False
+    for i, cell in enumerate(above):
+        if _empty(cell) or header_key(cell) not in known:
+            continue
+        if i >= len(cells):
+            cells.extend([None] * (i + 1 - len(cells)))
+        if _empty(cells[i]):
+            cells[i], took = cell, True
+    return map_header(cells, mapping) if took else None
 
 
 def _two_row_header(

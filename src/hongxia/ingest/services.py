@@ -1978,6 +1978,9 @@ def roster_import(
                 value = cells[column] if column < len(cells) else None
                 open_ranges.append((last, column, value))
             open_ranges = [r for r in open_ranges if r[0] >= number]
+            if all(c is None or c == "" for c in cells):
+                yield number, cells  # a blank line the range runs past stays blank
+                continue
             for _last, column, value in open_ranges:
                 if column >= len(cells):
                     cells.extend([None] * (column + 1 - len(cells)))
