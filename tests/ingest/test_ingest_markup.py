@@ -482,3 +482,105 @@ def test_a_single_file_web_page_is_read(clerk: Any, tmp_path: Path) -> None:
     result = services.roster_import(actor=clerk, path=path)
     assert (result.created, result.encoding) == (3, "gbk"), result.problems
     assert sorted(Person.objects.values_list("name", flat=True)) == sorted(NAMES)
+
+
+# --- found by a second review ----------------------------------------------------------------
+
+
+def test_a_unit_spanning_more_than_a_thousand_rows_goes_to_each(
+    clerk: Any, tmp_path: Path
+) -> None:
+    """rowspan was capped at colspan's 1000 (browsers allow 65534; 0 is to the table's end):
+    row 1001 on read its phone as its unit, and no one was told."""
+    unit = COL["原单位"]
+    for span, count in (("1100", 1100), ("0", 3)):
+        rows = []
+        for i in range(1, count + 1):
+            born = datetime.date(1938, 5, 1) + datetime.timedelta(days=i)
+            cells = [f"<td>{v}</td>" for v in person_row(i, name=f"张{i:04d}", birth=born)]
+            if i == 1:
+                cells[unit] = f'<td rowspan="{span}">市一中</td>'
+            else:
+                del cells[unit]
+            rows.append("<tr>" + "".join(cells) + "</tr>")
+        page = _page(f"<table>{_row(HEADERS, 'th')}{''.join(rows)}</table>")
+        result = _import_page(clerk, tmp_path, page)
+        assert result.created + result.unchanged == count, (span, result.problems[:3])
+        assert set(Person.objects.values_list("former_unit", flat=True)) == {"市一中"}, span
+        assert Person.objects.get(name=f"张{count:04d}").phone == f"139{count:08d}"
+
+
+def test_a_form_label_above_the_header_names_no_column(clerk: Any, tmp_path: Path) -> None:
+    """县（市、区）：鹤城区 above a header whose first column is unlabelled: the label was
+    taken for that column's header, and every row refused for the region "1"."""
+    lines = [["县（市、区）：", "鹤城区"], ["", *HEADERS[1:]]]
+    lines += [[i, *person_row(i, name=n)[1:]] for i, n in enumerate(NAMES, start=1)]
+    path = tmp_path / "r.csv"
+    path.write_text("\n".join(",".join(str(c) for c in line) for line in lines), "utf-8")
+    result = services.roster_import(actor=clerk, path=path)
+    assert (result.header_row, result.created, result.rejected) == (2, 3, 0), result.problems
+
+
+def test_the_largest_roster_of_a_page_is_imported_unless_told(
+    clerk: Any, tmp_path: Path
+) -> None:
+    """A contact table (姓名, 职务, 联系电话) before the roster was imported in its place."""
+    contacts = "<table>" + _row(["姓名", "职务", "联系电话"]) + _row(["王五", "科员", "0745-1"])
+    roster = _roster_table([person_row(i, name=n) for i, n in enumerate(NAMES, start=1)])
+    result = _import_page(clerk, tmp_path, _page(contacts + "</table>" + roster))
+    assert (result.sheet, result.created) == ("表2", 3)
+    assert any("表1" in str(p.message) for p in result.problems if p.row == 0)
+
+
+def test_a_header_table_above_its_body_table_is_one_roster(clerk: Any, tmp_path: Path) -> None:
+    """A grid whose header is frozen in a table of its own: nothing was imported, silently.
+    A header with an empty cell more is the same header."""
+    head = "<table>" + _row(HEADERS, "th") + "</table>"
+    body = "<table>" + "".join(_row(person_row(i, name=n)) for i, n in enumerate(NAMES, 1))
+    more = _roster_table([person_row(9, name="龙凤英")], [*HEADERS, ""])
+    result = _import_page(clerk, tmp_path, _page(head + body + "</table>" + more))
+    assert (result.created, result.rejected) == (4, 0), result.problems
+
+
+def test_a_small_table_in_a_cell_and_an_unclosed_excel_block(clerk: Any, tmp_path: Path) -> None:
+    rows = [person_row(i, name=n) for i, n in enumerate(NAMES, start=1)]
+    rows[0][COL["原单位"]] = "<table><tr><td>市一中</td></tr><tr><td>教务处</td></tr></table>"
+    rows[1][COL["姓名"]] = "李建国<![if !supportAnnotations]>[1]"  # never closed
+    result = _import_page(clerk, tmp_path, _page(_roster_table(rows)))
+    assert result.created == 3, result.problems
+    assert Person.objects.get(name="张三丰").former_unit == "市一中 教务处"  # a line break
+    assert Person.objects.filter(name="李建国").exists()
+
+
+def test_a_wps_web_archive_names_its_sheets_from_the_tab_strip(
+    clerk: Any, tmp_path: Path
+) -> None:
+    """WPS stores the tab strip (a table of sheet names) before the sheets: it was taken for
+    the first sheet, and the import found no header."""
+    import quopri
+
+    def part(location: str, html_text: str) -> str:
+        body = quopri.encodestring(html_text.encode("gbk")).decode("ascii")
+        return (
+            f"------=_NextPart\r\nContent-Location: file:///C:/r.files/{location}\r\n"
+            "Content-Transfer-Encoding: quoted-printable\r\n"
+            f'Content-Type: text/html; charset="gb2312"\r\n\r\n{body}\r\n'
+        )
+
+    tabs = _page(
+        "<table><tr><td><a href='sheet001.htm'>离休</a></td>"
+        "<td><a href='sheet002.htm'>退休</a></td></tr></table>"
+    )
+    archive = (
+        'MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary="----=_NextPart"\r\n\r\n'
+        + part("tabstrip.htm", tabs)
+        + part("sheet001.htm", _page(_roster_table([person_row(1, name="张三丰")])))
+        + part("sheet002.htm", _page(_roster_table([person_row(2, name="李建国")])))
+        + "------=_NextPart--\r\n"
+    )
+    path = tmp_path / "r.xls"
+    path.write_text(archive, encoding="ascii")
+    result = services.roster_import(actor=clerk, path=path)
+    assert (result.sheet, result.created) == ("离休", 1), result.problems
+    assert any("退休" in str(p.message) for p in result.problems if p.row == 0)
+    assert services.roster_import(actor=clerk, path=path, sheet="退休").created == 1

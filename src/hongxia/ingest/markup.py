@@ -29,6 +29,7 @@ class Sheet:
     # (first row, last row, column), 0-based, for each range merged over several rows.
     merged_down: list[tuple[int, int, int]] = field(default_factory=list)
     order: int = field(default=0, compare=False)  # a page's tables: where each one opened
+    roster: bool = field(default=True, compare=False)  # False: no roster's header was found
 
 
 class MarkupError(Exception):
@@ -79,13 +80,14 @@ _ROW = re.compile(
     rf"<tr\b{_ATTRS}>((?:\s*<t[dh]\b{_ATTRS}>[^<]*</t[dh]\s*>)*)\s*</tr\s*>", re.IGNORECASE
 )
 _CELL = re.compile(rf"<t[dh]\b{_ATTRS}>([^<]*)</t[dh]\s*>", re.IGNORECASE)
+_TAB_LINK = re.compile(r"<a\b[^>]*\bhref\s*=\s*[\"']?([^\"'\s>]+)[^>]*>(.*?)</a\s*>", re.I | re.S)
 _RAW_TEXT = {"script", "style", "title", "textarea", "xmp"}  # their content is no cell text
 _SPAN = re.compile(r"\b(colspan|rowspan)\s*=\s*[\"']?\s*(\d+)", re.IGNORECASE)
 _BLOCK_END = {"p", "div", "li"}  # a paragraph inside a cell ends a line, as the page shows
 # What Excel writes for programs without one of its features (<![if !supportAnnotations]>:
 # a comment's [1] marker inside the cell), and does not show itself.
 _HIDDEN_BLOCK = re.compile(r"<!\[if\s+!", re.IGNORECASE)
-_END_BLOCK = re.compile(r"<!\[endif\]>", re.IGNORECASE)
+_END_BLOCK = re.compile(r"<!\[endif\]>|</t[dhr]\b|<t[dhr]\b", re.IGNORECASE)
 
 
 class _Tables:
@@ -130,8 +132,10 @@ class _Tables:
             name = token.group(4)
             if name is None:
                 if _HIDDEN_BLOCK.match(text, token.start()):
+                    # To its <![endif]>, never past the cell it stands in.
                     close = _END_BLOCK.search(text, pos)
-                    pos = close.end() if close else len(text)
+                    if close is not None:
+                        pos = close.end() if close.group(0).startswith("<!") else close.start()
                 continue
             tag = name.lower()
             if token.group(3):
@@ -155,7 +159,9 @@ class _Tables:
         elif tag in ("td", "th"):
             if "span" in attrs.lower():
                 spans = {k.lower(): v for k, v in _SPAN.findall(attrs)}
-                self._open[-1].new_cell(_span(spans.get("colspan")), _span(spans.get("rowspan")))
+                self._open[-1].new_cell(
+                    _span(spans.get("colspan")), _span(spans.get("rowspan"), 65_534)
+                )
             else:
                 self._open[-1].new_cell(1, 1)
         elif tag == "br":
@@ -168,10 +174,12 @@ class _Tables:
             table = self._open.pop()
             table.end_cell()
             self.done.append(table.sheet())
-            if self._open and len(table.rows) == 1:
-                # A table of one row inside a cell (a unit and its department side by side)
-                # is what the cell shows.
-                self._open[-1].text(" ".join(c for c in table.rows[0] if c))
+            if self._open and len(table.rows) <= 20:
+                # A small table inside a cell (a unit and its department side by side, or one
+                # above the other) is what the cell shows. A roster framed by a layout table
+                # is larger, and a table of its own.
+                lines = (" ".join(c for c in row if c) for row in table.rows)
+                self._open[-1].text(_BREAK.join(line for line in lines if line))
         elif tag in ("td", "th", "tr"):
             self._open[-1].end_cell()
         elif tag in _BLOCK_END:
@@ -187,11 +195,13 @@ def _text(cell: str) -> str:
     return _SPACES.sub(" ", html.unescape(cell) if "&" in cell else cell).strip()
 
 
-def _span(value: str | None) -> int:
+def _span(value: str | None, limit: int = 1000) -> int:
+    """A colspan (browsers' limit 1000) or rowspan (65534; 0 is to the end of the table)."""
     try:
-        return max(1, min(int((value or "1").strip()), 1000))  # browsers' limit on colspan
+        span = int((value or "1").strip())
     except ValueError:
         return 1
+    return limit if span == 0 and limit > 1000 else max(1, min(span, limit))
 
 
 # Excel's own limits: a page or sheet beyond them is no roster, and must not take the memory.
@@ -298,7 +308,8 @@ def read_web_archive(data: bytes) -> tuple[list[Sheet], str]:
     import email.policy
 
     message = email.message_from_bytes(data, policy=email.policy.compat32)
-    sheets: list[Sheet] = []
+    pages: list[tuple[str, list[Sheet]]] = []  # (the part's file name, its sheets)
+    tabs: dict[str, str] = {}  # a sheet's file name → its name on the workbook's tab strip
     encoding = ""
     for part in message.walk():
         if part.get_content_type() != "text/html":
@@ -306,17 +317,28 @@ def read_web_archive(data: bytes) -> tuple[list[Sheet], str]:
         payload = part.get_payload(decode=True)
         if not isinstance(payload, bytes):
             continue
+        text, _declared = decode_page(payload, part.get_content_charset())
+        for href, label in _TAB_LINK.findall(text):
+            tabs.setdefault(href.rsplit("/", 1)[-1].lower(), _text(re.sub("<[^>]*>", "", label)))
         try:
             found, encoding = read_html(payload, charset=part.get_content_charset())
-        except MarkupError:  # the frame around a workbook's sheets, its list of tabs
+        except MarkupError:  # the frame around a workbook's sheets
             continue
-        sheets += found
+        location = str(part.get("Content-Location", "")).rsplit("/", 1)[-1].lower()
+        pages.append((location, found))
+    rosters = [(name, s) for name, found in pages for s in found if s.roster]
+    # The tab strip (a table of sheet names) is no roster: a page without one is a sheet only
+    # when no page has a roster.
+    sheets = rosters or [(name, s) for name, found in pages for s in found]
     if not sheets:
         raise MarkupError("no table")
     if len(sheets) > 1:
-        for number, sheet in enumerate(sheets, start=1):
-            sheet.name = f"表{number}"
-    return sheets, encoding
+        taken: set[str] = set()
+        for number, (location, sheet) in enumerate(sheets, start=1):
+            name = tabs.get(location) or sheet.name or f"表{number}"
+            sheet.name = name if name not in taken else f"{name}（{number}）"
+            taken.add(sheet.name)
+    return [s for _location, s in sheets], encoding
 
 
 def read_html(data: bytes, *, charset: str | None = None) -> tuple[list[Sheet], str]:
@@ -336,31 +358,47 @@ def read_html(data: bytes, *, charset: str | None = None) -> tuple[list[Sheet], 
     tables = [t for t in parser.done if any(any(c != "" for c in row) for row in t.rows)]
     if not tables:
         raise MarkupError("no table")
-    groups: list[tuple[list[Any], Sheet]] = []  # (header row, sheet)
+    groups: list[tuple[tuple[Any, ...], Sheet]] = []  # (header row, sheet)
     # Tables close inner first: put them back in the order the page shows them.
+    headed: Sheet | None = None  # the last roster, when its table held only its header
     for table in sorted(tables, key=lambda t: t.order):
         match = rules.find_header(table.rows[: rules.HEADER_SCAN_ROWS + 1])
         if match is None:
+            if headed is not None:
+                # A grid whose header is a table of its own, frozen above its body's table.
+                headed.rows.extend(table.rows)
+                headed = None
             continue
-        header = table.rows[match.row_index]
+        header = _header_key(table.rows[match.row_index])
         same = next((sheet for top, sheet in groups if top == header), None)
-        if same is None:
-            groups.append((header, Sheet(name="", rows=list(table.rows),
-                                         merged_down=list(table.merged_down))))
-            continue
         below = match.row_index + 1
-        shift = len(same.rows) - below
-        same.rows.extend(table.rows[below:])
-        same.merged_down.extend(
-            (r0 + shift, r1 + shift, c) for r0, r1, c in table.merged_down if r0 >= below
-        )
+        if same is None:
+            same = Sheet(name="", rows=list(table.rows), merged_down=list(table.merged_down))
+            groups.append((header, same))
+        else:
+            shift = len(same.rows) - below
+            same.rows.extend(table.rows[below:])
+            same.merged_down.extend(
+                (r0 + shift, r1 + shift, c) for r0, r1, c in table.merged_down if r0 >= below
+            )
+        headed = same if len(table.rows) == below else None
     if not groups:
-        return [max(tables, key=lambda t: len(t.rows))], encoding
+        largest = max(tables, key=lambda t: len(t.rows))
+        largest.roster = False
+        return [largest], encoding
     sheets = [sheet for _header, sheet in groups]
     if len(sheets) > 1:
         for number, sheet in enumerate(sheets, start=1):
             sheet.name = f"表{number}"
     return sheets, encoding
+
+
+def _header_key(row: list[Any]) -> tuple[Any, ...]:
+    """A header row as compared between tables: the empty cells it ends with are no part of it."""
+    cells = list(row)
+    while cells and cells[-1] == "":
+        cells.pop()
+    return tuple(cells)
 
 
 # --- Excel 2003 XML spreadsheets ---------------------------------------------------------------

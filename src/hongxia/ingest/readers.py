@@ -275,12 +275,12 @@ def open_table(path: Path | str, *, sheet: str | None = None) -> Table:
     return Table(path=path, sheet="", encoding=encoding)
 
 
-def _chosen(sheet: str | None, names: list[str]) -> str:
-    """The sheet asked for, or the first; refused when the book has no such sheet."""
+def _chosen(sheet: str | None, names: list[str], default: str | None = None) -> str:
+    """The sheet asked for, or ``default``, or the first; refused when there is no such sheet."""
     if sheet is None:
         if not names:
             raise ReadError(str(_("The workbook has no sheets.")))
-        return names[0]
+        return default if default is not None else names[0]
     if sheet not in names:
         raise ReadError(
             str(_("There is no sheet named %(sheet)s. The workbook's sheets: %(names)s."))
@@ -315,8 +315,15 @@ def _markup_table(path: Path, kind: str, sheet: str | None) -> Table:
         ) from exc
     names = [s.name for s in sheets]
     by_name = {s.name: s for s in reversed(sheets)}  # the first of two of one name
+    # A page's largest roster is the one to import unless told (a table of contacts, or a
+    # search form, may come first); a workbook's first sheet, as Excel opens it.
+    first = max(sheets, key=lambda s: len(s.rows)).name if kind == "html" else None
     return Table(
-        path=path, sheet=_chosen(sheet, names), sheets=names, parsed=by_name, encoding=encoding
+        path=path,
+        sheet=_chosen(sheet, names, first),
+        sheets=names,
+        parsed=by_name,
+        encoding=encoding,
     )
 
 

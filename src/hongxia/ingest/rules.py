@@ -572,18 +572,21 @@ def _header_above(
     """A header of two rows whose upper one groups the lower (基本信息 over 姓名 and 性别,
     联系方式 over 手机) and names the other columns itself, merged down over both (公民身份号码,
     离退休类别). Each column is named by its lower cell, or by the upper one where the lower is
-    empty and the upper names a field: a title above the header names none."""
+    empty and the upper names a field. A title above the header names none, and neither does
+    a form's label (区县：鹤城区 填报日期：…): it ends in a colon, and names one field at most,
+    where a header merged down over two rows names several."""
     known = {header_key(k) for k in (mapping or {})} | _SYNONYMS.keys()
     cells = list(row)
-    took = False
+    took = 0
     for i, cell in enumerate(above):
-        if _empty(cell) or header_key(cell) not in known:
+        if _empty(cell) or header_key(cell) not in known or str(cell).strip()[-1:] in "：:":
             continue
         if i >= len(cells):
             cells.extend([None] * (i + 1 - len(cells)))
         if _empty(cells[i]):
-            cells[i], took = cell, True
-    return map_header(cells, mapping) if took else None
+            cells[i] = cell
+            took += 1
+    return map_header(cells, mapping) if took >= 2 else None
 
 
 def _two_row_header(
