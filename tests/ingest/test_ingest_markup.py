@@ -584,3 +584,27 @@ def test_a_wps_web_archive_names_its_sheets_from_the_tab_strip(
     assert (result.sheet, result.created) == ("离休", 1), result.problems
     assert any("退休" in str(p.message) for p in result.problems if p.row == 0)
     assert services.roster_import(actor=clerk, path=path, sheet="退休").created == 1
+
+
+def test_headings_above_a_pages_tables_give_their_rows_a_category(
+    clerk: Any, tmp_path: Path
+) -> None:
+    """离休 and 退休 told apart only by a heading above each table, with no 离退休类别 column:
+    the import stopped for want of the column. The headings are now the groups' headings."""
+    short = [h for h in HEADERS if h != "离退休类别"]
+
+    def table(people: list[list[Any]]) -> str:
+        rows = [[v for h, v in zip(HEADERS, p, strict=True) if h != "离退休类别"] for p in people]
+        return _roster_table(rows, short)
+
+    page = _page(
+        "<h2>怀化市离退休干部花名册</h2><h3>一、离休干部</h3>"
+        + table([person_row(1, name="张三丰")])
+        + "<p>共1人</p><h3>二、退休干部</h3>"
+        + table([person_row(2, name="李建国"), person_row(3, name="曾国华")])
+    )
+    result = _import_page(clerk, tmp_path, page)
+    assert (result.created, result.rejected, result.heading_rows) == (3, 0, 2), result.problems
+    assert dict(Person.objects.values_list("name", "category")) == {
+        "张三丰": "lixiu", "李建国": "tuixiu", "曾国华": "tuixiu",
+    }

@@ -29,6 +29,7 @@ class Sheet:
     # (first row, last row, column), 0-based, for each range merged over several rows.
     merged_down: list[tuple[int, int, int]] = field(default_factory=list)
     order: int = field(default=0, compare=False)  # a page's tables: where each one opened
+    before: str = field(default="", compare=False)  # a page's table: the line above it
     roster: bool = field(default=True, compare=False)  # False: no roster's header was found
 
 
@@ -69,7 +70,9 @@ def decode_page(data: bytes, charset: str | None = None) -> tuple[str, str]:
 # One token of a page: a whole cell holding only text (the common case, read in one step);
 # else a comment (Excel's conditional ones too), a declaration or processing instruction
 # (<!DOCTYPE>, <![if …]>, <?xml …?>), or a tag with its name and attributes.
-_ATTRS = r"((?:\"[^\"]*\"|'[^']*'|[^'\">])*)"
+# A quoted value ends at its quote, and (unlike HTML) at the next tag: an unclosed quote must
+# not run on through the page, at every "<" the search tries.
+_ATTRS = r"((?:\"[^\"<]*\"|'[^'<]*'|[^'\">])*)"
 _TOKEN = re.compile(
     rf"<[tT][dDhH](?![^\s/>]){_ATTRS}>([^<]*)</[tT][dDhH]\s*>"
     rf"|<(?:!--.*?(?:--!?>|\Z)|[!?][^>]*>|(/?)([A-Za-z][^\s/>]*){_ATTRS}>)",
@@ -104,6 +107,7 @@ class _Tables:
         self._open: list[_Open] = []
         self._padding = _Padding()
         self._opened = 0
+        self._loose: list[str] = []  # the text outside tables since the last one
         self._rows_at_once = rows_at_once  # off: every cell step by step (tests compare)
 
     def feed(self, text: str) -> None:
@@ -149,8 +153,17 @@ class _Tables:
             self._end("table")
 
     def _start(self, tag: str, attrs: str) -> None:
+        if not self._open:
+            if tag == "table":
+                lines = "".join(self._loose).split(_BREAK)
+                before = next((t for t in map(_text, reversed(lines)) if t), "")
+                self._loose = []
+            else:
+                self._loose.append(_BREAK)  # a heading, a paragraph: a line of its own
         if tag == "table":
             self._open.append(_Open(self._padding, order=self._opened))
+            if len(self._open) == 1:
+                self._open[-1].before = before
             self._opened += 1
         elif not self._open:
             return
@@ -169,6 +182,7 @@ class _Tables:
 
     def _end(self, tag: str) -> None:
         if not self._open:
+            self._loose.append(_BREAK)
             return
         if tag == "table":
             table = self._open.pop()
@@ -188,6 +202,8 @@ class _Tables:
     def _data(self, data: str) -> None:
         if self._open and data:
             self._open[-1].text(html.unescape(data) if "&" in data else data)
+        elif data:
+            self._loose.append(data)
 
 
 def _text(cell: str) -> str:
@@ -227,6 +243,7 @@ class _Open:
 
     def __init__(self, padding: _Padding, order: int) -> None:
         self.padding, self.order = padding, order
+        self.before = ""
         self.rows: list[list[Any]] = []
         self.merged: list[tuple[int, int, int]] = []
         self._spans: list[tuple[int, int, int]] = []
@@ -298,7 +315,9 @@ class _Open:
         last_row = len(self.rows) - 1
         merged = [(r0, min(r1, last_row), c) for r0, r1, c in self.merged]
         merged = [m for m in merged if m[1] > m[0]]
-        return Sheet(name="", rows=self.rows, merged_down=merged, order=self.order)
+        return Sheet(
+            name="", rows=self.rows, merged_down=merged, order=self.order, before=self.before
+        )
 
 
 def read_web_archive(data: bytes) -> tuple[list[Sheet], str]:
@@ -362,25 +381,23 @@ def read_html(data: bytes, *, charset: str | None = None) -> tuple[list[Sheet], 
     # Tables close inner first: put them back in the order the page shows them.
     headed: Sheet | None = None  # the last roster, when its table held only its header
     for table in sorted(tables, key=lambda t: t.order):
+        # The heading above a table (<h3>退休干部</h3>) is the group heading of its rows.
+        heading = [[table.before]] if rules.section_heading([table.before]) else []
         match = rules.find_header(table.rows[: rules.HEADER_SCAN_ROWS + 1])
         if match is None:
             if headed is not None:
                 # A grid whose header is a table of its own, frozen above its body's table.
-                headed.rows.extend(table.rows)
+                _append(headed, heading + table.rows, table.merged_down, len(heading), len(heading))
                 headed = None
             continue
         header = _header_key(table.rows[match.row_index])
         same = next((sheet for top, sheet in groups if top == header), None)
         below = match.row_index + 1
         if same is None:
-            same = Sheet(name="", rows=list(table.rows), merged_down=list(table.merged_down))
+            same = Sheet(name="", rows=table.rows[:below])
             groups.append((header, same))
-        else:
-            shift = len(same.rows) - below
-            same.rows.extend(table.rows[below:])
-            same.merged_down.extend(
-                (r0 + shift, r1 + shift, c) for r0, r1, c in table.merged_down if r0 >= below
-            )
+        shift = len(heading) - below
+        _append(same, heading + table.rows[below:], table.merged_down, shift, len(heading))
         headed = same if len(table.rows) == below else None
     if not groups:
         largest = max(tables, key=lambda t: len(t.rows))
@@ -391,6 +408,19 @@ def read_html(data: bytes, *, charset: str | None = None) -> tuple[list[Sheet], 
         for number, sheet in enumerate(sheets, start=1):
             sheet.name = f"表{number}"
     return sheets, encoding
+
+
+def _append(
+    sheet: Sheet, rows: list[list[Any]], merged: list[tuple[int, int, int]], shift: int, lead: int
+) -> None:
+    """Rows onto a roster: ``lead`` rows of a heading, then a table's. ``merged``: the table's
+    ranges, whose row numbers are ``shift`` off from those of ``rows``; a range that starts
+    above its rows here (in the header left out) is dropped."""
+    at = len(sheet.rows) + shift
+    sheet.rows.extend(rows)
+    sheet.merged_down.extend(
+        (r0 + at, r1 + at, c) for r0, r1, c in merged if r0 + shift >= lead
+    )
 
 
 def _header_key(row: list[Any]) -> tuple[Any, ...]:

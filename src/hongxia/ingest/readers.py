@@ -290,8 +290,8 @@ def _chosen(sheet: str | None, names: list[str], default: str | None = None) -> 
 
 
 def _markup_table(path: Path, kind: str, sheet: str | None) -> Table:
-    """A web page's largest table (its one "sheet", whatever ``sheet`` says), or an Excel 2003
-    XML spreadsheet's sheets."""
+    """The rosters of a web page or a single-file web page, or an Excel 2003 XML spreadsheet's
+    sheets (markup). A page with one roster has no sheets to choose, as a CSV has none."""
     data = path.read_bytes()
     try:
         encoding = ""
