@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from hongxia.ingest import rules, services
@@ -312,3 +312,32 @@ def test_a_contact_phone_beside_a_mobile_is_kept_as_the_landline(
     assert result.created == 1 and not result.problems
     person = Person.objects.get()
     assert (person.phone, person.landline) == ("13912345678", "0745-2712345")
+
+
+_ABOVE = st.one_of(
+    st.sampled_from([*HEADERS, "基本信息", "联系方式", "区县：", "所属区划：", "填报日期：", "备注"]),
+    st.text(max_size=6),
+    st.none(),
+)
+
+
+@settings(deadline=None)
+@given(above=st.lists(_ABOVE, max_size=16), holes=st.sets(st.integers(0, len(HEADERS) - 1)))
+@example(above=["姓名", "序号", "序号"], holes={0, 1, 2})  # found: 姓名 taken twice, from above
+def test_a_row_above_the_header_names_only_the_columns_the_header_leaves_empty(
+    above: list[Any], holes: set[int]
+) -> None:
+    """A header of two rows takes names from the upper row (公民身份号码 merged down beside
+    基本信息 over 姓名), never over a name the header row gives, and never from a form label."""
+    row = [None if i in holes and h != "姓名" else h for i, h in enumerate(HEADERS)]
+    match = rules.find_header([above, row])
+    if match is None or match.row_index != 1:
+        return  # the upper row is itself a header, or the lower names too little
+    alone = rules.map_header(row).columns
+    for i, cell in enumerate(row):
+        if cell is not None:
+            assert match.columns.get(i) == alone.get(i)
+    for i, field in match.columns.items():
+        if i not in alone:  # taken from above
+            assert i < len(above) and str(above[i]).strip()[-1:] not in "：:"
+            assert rules.map_header([above[i]]).columns[0] == field

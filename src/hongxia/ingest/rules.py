@@ -574,17 +574,23 @@ def _header_above(
     离退休类别). Each column is named by its lower cell, or by the upper one where the lower is
     empty and the upper names a field. A title above the header names none, and neither does
     a form's label (区县：鹤城区 填报日期：…): it ends in a colon, and names one field at most,
-    where a header merged down over two rows names several."""
+    where a header merged down over two rows names several. A field the header row names
+    already is not taken again."""
     known = {header_key(k) for k in (mapping or {})} | _SYNONYMS.keys()
     cells = list(row)
+    named = set(map_header(row, mapping).columns.values())  # a field the header row names
     took = 0
     for i, cell in enumerate(above):
         if _empty(cell) or header_key(cell) not in known or str(cell).strip()[-1:] in "：:":
+            continue
+        field = map_header([cell], mapping).columns.get(0)
+        if field is None or field in named:
             continue
         if i >= len(cells):
             cells.extend([None] * (i + 1 - len(cells)))
         if _empty(cells[i]):
             cells[i] = cell
+            named.add(field)
             took += 1
     return map_header(cells, mapping) if took >= 2 else None
 
