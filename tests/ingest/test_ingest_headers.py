@@ -315,7 +315,7 @@ def test_a_contact_phone_beside_a_mobile_is_kept_as_the_landline(
 
 
 _ABOVE = st.one_of(
-    st.sampled_from([*HEADERS, "基本信息", "联系方式", "区县：", "所属区划：", "填报日期：", "备注"]),
+    st.sampled_from([*HEADERS, "基本信息", "联系方式", "区县：", "所属区划：", "填报日期："]),
     st.text(max_size=6),
     st.none(),
 )
