@@ -1,5 +1,5 @@
 """A county clerk imports a roster in a real browser, the whole way: upload a GBK CSV from an
-older system, read the check's problems by row and column while nothing is written, confirm,
+older system (or the same roster as a GB2312 web page saved as .xls), read the check's problems by row and column while nothing is written, confirm,
 watch the import finish in the background, take away the problem report, and find the new
 people in the registry. The check and the import run in the server's background threads, as
 they do in production, and the page follows them by polling."""
@@ -40,11 +40,29 @@ def _roster() -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode("gbk")
 
 
+def _web_page() -> bytes:
+    """The same roster as another older system exports it: a GB2312 web page named .xls."""
+    rows = _roster().decode("gbk").split("\r\n")[:-1]
+    cells = "".join(
+        "<tr>" + "".join(f"<td>{c or '&nbsp;'}</td>" for c in row.split(",")) + "</tr>\n"
+        for row in rows
+    )
+    return (
+        '<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312">'
+        f"</head><body><table border=1>\n{cells}</table></body></html>"
+    ).encode("gbk")
+
+
+@pytest.mark.parametrize("kind", ["csv", "page"])
 def test_clerk_imports_a_gbk_roster_end_to_end(browser: Any, live_server: Any,
-                                               tmp_path: Any) -> None:
-    clerk = UserFactory(username="b_importer", role="county_clerk", region_id="431202")
-    upload = tmp_path / "鹤城区花名册.csv"
-    upload.write_bytes(_roster())
+                                               tmp_path: Any, kind: str) -> None:
+    clerk = UserFactory(username=f"b_importer_{kind}", role="county_clerk", region_id="431202")
+    if kind == "csv":
+        upload = tmp_path / "鹤城区花名册.csv"
+        upload.write_bytes(_roster())
+    else:
+        upload = tmp_path / "鹤城区花名册.xls"
+        upload.write_bytes(_web_page())
     page = browser.new_page(viewport={"width": 1366, "height": 768})
     page.set_default_timeout(30_000)
     _login(page, live_server.url, clerk.username)
@@ -64,7 +82,7 @@ def test_clerk_imports_a_gbk_roster_end_to_end(browser: Any, live_server: Any,
     id_problem = [t for t in texts if t.startswith("6\t") and "身份证号" in t]
     assert id_problem and "校验" in id_problem[0], texts
     status = page.locator("#job-status").inner_text()
-    assert "gbk" in status.lower(), "the detected encoding is shown"
+    assert ("gbk" if kind == "csv" else "gb2312") in status.lower(), "the encoding is shown"
 
     confirm.click()
     page.locator("#job-status .badge", has_text="已完成").wait_for()
