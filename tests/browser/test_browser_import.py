@@ -1,8 +1,9 @@
 """A county clerk imports a roster in a real browser, the whole way: upload a GBK CSV from an
-older system (or the same roster as a GB2312 web page saved as .xls), read the check's problems by row and column while nothing is written, confirm,
-watch the import finish in the background, take away the problem report, and find the new
-people in the registry. The check and the import run in the server's background threads, as
-they do in production, and the page follows them by polling."""
+older system (or the same roster as a GB2312 web page saved as .xls), read the check's
+problems by row and column while nothing is written, confirm, watch the import finish in the
+background, take away the problem report, and find the new people in the registry. The check
+and the import run in the server's background threads, as they do in production, and the
+page follows them by polling."""
 
 from __future__ import annotations
 

@@ -341,3 +341,25 @@ def test_a_row_above_the_header_names_only_the_columns_the_header_leaves_empty(
         if i not in alone:  # taken from above
             assert i < len(above) and str(above[i]).strip()[-1:] not in "：:"
             assert rules.map_header([above[i]]).columns[0] == field
+
+
+def test_a_name_merged_down_beside_groups_is_a_header_of_two_rows(
+    clerk: Any, tmp_path: Path
+) -> None:
+    """姓名 merged down over two rows, beside groups (基本情况, 离退休信息) that the row below
+    breaks into columns: neither row alone named enough, and no header was found."""
+    import xlsxwriter
+
+    path = tmp_path / "r.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    sheet.merge_range(0, 0, 1, 0, "姓名")
+    sheet.merge_range(0, 1, 0, 3, "基本情况")
+    sheet.merge_range(0, 4, 0, 5, "离退休信息")
+    sheet.write_row(1, 1, ["性别", "公民身份号码", "出生年月", "离退休类别", "原单位"])
+    person = person_row(1, name="张三丰")
+    sheet.write_row(2, 0, [person[1], person[2], person[4], person[5], person[6], "市一中"])
+    book.close()
+    result = services.roster_import(actor=clerk, path=path)
+    assert (result.header_row, result.created, result.rejected) == (2, 1, 0), result.problems
+    assert Person.objects.get().former_unit == "市一中"

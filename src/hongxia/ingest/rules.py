@@ -553,6 +553,20 @@ def find_header(
     for index, row in enumerate(rows[:HEADER_SCAN_ROWS]):
         match = map_header(row, mapping)
         fields = set(match.columns.values())
+        if (
+            "name" in fields
+            and len(fields - IGNORED_FIELDS) < 2
+            and index + 1 < len(rows)
+            and "name" not in map_header(rows[index + 1], mapping).columns.values()
+        ):
+            # 姓名 merged down beside groups (基本情况, 离退休信息) that the row below breaks
+            # into its columns: the two rows name enough together. (A row below with a name
+            # of its own is the header itself.)
+            match.row_index = index
+            joined = _two_row_header(match, row, rows[index + 1], mapping)
+            if joined is not None and len(set(joined.columns.values()) - IGNORED_FIELDS) >= 2:
+                return joined
+            continue
         if "name" in fields and len(fields - IGNORED_FIELDS) >= 2:
             match.row_index = index
             if index > 0:
