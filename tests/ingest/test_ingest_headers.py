@@ -321,9 +321,12 @@ _ABOVE = st.one_of(
 )
 
 
-@settings(deadline=None)
+@settings(deadline=None, max_examples=300)
 @given(above=st.lists(_ABOVE, max_size=16), holes=st.sets(st.integers(0, len(HEADERS) - 1)))
 @example(above=["姓名", "序号", "序号"], holes={0, 1, 2})  # found: 姓名 taken twice, from above
+@example(  # found: the upper row a header of its own, joined, took 离退休类别 a second time
+    above=[None, "序号", None, "序号", "序号", "离退休类别", None, "姓名"], holes={5, 7}
+)
 def test_a_row_above_the_header_names_only_the_columns_the_header_leaves_empty(
     above: list[Any], holes: set[int]
 ) -> None:
@@ -363,3 +366,30 @@ def test_a_name_merged_down_beside_groups_is_a_header_of_two_rows(
     result = services.roster_import(actor=clerk, path=path)
     assert (result.header_row, result.created, result.rejected) == (2, 1, 0), result.problems
     assert Person.objects.get().former_unit == "市一中"
+
+
+def test_a_header_of_three_rows(clerk: Any, tmp_path: Path) -> None:
+    """基本信息 over 姓名, 性别 and 出生年月, 联系方式 over 手机 and 固定电话 a row lower, the rest
+    merged down over all three: the 手机 line was read as a person, and landlines dropped."""
+    import xlsxwriter
+
+    path = tmp_path / "r.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    sheet.merge_range(0, 0, 2, 0, "序号")
+    sheet.merge_range(0, 1, 0, 3, "基本信息")
+    sheet.merge_range(0, 4, 2, 4, "公民身份号码")
+    sheet.merge_range(0, 5, 2, 5, "离退休类别")
+    sheet.merge_range(0, 6, 1, 7, "联系方式")
+    for c, text in ((1, "姓名"), (2, "性别"), (3, "出生年月")):
+        sheet.merge_range(1, c, 2, c, text)
+    sheet.write_row(2, 6, ["手机", "固定电话"])
+    person = person_row(1, name="张三丰")
+    sheet.write_row(3, 0, [1, "张三丰", "男", person[5], person[4], "退休", "13900000001",
+                           "0745-2222222"])
+    book.close()
+    result = services.roster_import(actor=clerk, path=path)
+    assert (result.header_row, result.created, result.rejected) == (3, 1, 0), result.problems
+    assert result.unknown_columns == []
+    zhang = Person.objects.get()
+    assert (zhang.phone, zhang.landline) == ("13900000001", "0745-2222222")

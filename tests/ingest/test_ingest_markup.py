@@ -608,3 +608,53 @@ def test_headings_above_a_pages_tables_give_their_rows_a_category(
     assert dict(Person.objects.values_list("name", "category")) == {
         "张三丰": "lixiu", "李建国": "tuixiu", "曾国华": "tuixiu",
     }
+
+
+# --- found by a review of this session's changes to every file type -------------------------
+
+
+def test_a_group_heading_inside_a_merged_unit_stays_a_heading(
+    clerk: Any, tmp_path: Path
+) -> None:
+    """原单位 merged down over two groups: the second group's heading took the unit, stopped
+    being a heading, and its people silently took the first group's category."""
+    import xlsxwriter
+
+    headers = ["序号", "姓名", "性别", "公民身份号码", "出生年月", "离退休类别", "原单位"]
+    first, second = person_row(1, name="张三丰"), person_row(2, name="李建国")
+
+    def cells(seq: int, person: list[Any]) -> list[Any]:
+        return [seq, person[1], person[2], person[4], person[5], ""]
+
+    path = tmp_path / "r.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, headers)
+    sheet.write(1, 0, "一、离休干部")
+    sheet.write_row(2, 0, cells(1, first))
+    sheet.write(3, 0, " ")  # a blank line, but for a space
+    sheet.write(4, 0, "二、退休干部")
+    sheet.write_row(5, 0, cells(2, second))
+    sheet.merge_range(2, 6, 5, 6, "县委")
+    book.close()
+    result = services.roster_import(actor=clerk, path=path)
+    assert (result.created, result.rejected, result.heading_rows) == (2, 0, 2), result.problems
+    assert dict(Person.objects.values_list("name", "category")) == {
+        "张三丰": "lixiu", "李建国": "tuixiu",
+    }
+    assert set(Person.objects.values_list("former_unit", flat=True)) == {"县委"}
+
+
+@pytest.mark.parametrize("delimiter", ["\t", ";"])
+def test_a_title_line_above_a_tab_or_semicolon_header(
+    clerk: Any, tmp_path: Path, delimiter: str
+) -> None:
+    """The sniffer, shown a title line above a tab-separated header, read the file as one
+    column: no header was found."""
+    lines = ["鹤城区离退休干部花名册", delimiter.join(HEADERS)]
+    lines += [delimiter.join(str(c) for c in person_row(i, name=n)) for i, n in
+              enumerate(NAMES, start=1)]
+    path = tmp_path / "r.csv"
+    path.write_text("\r\n".join(lines), encoding="gbk")
+    result = services.roster_import(actor=clerk, path=path)
+    assert (result.header_row, result.created) == (2, 3), result.problems

@@ -180,8 +180,19 @@ def _delimiter(text: str) -> str:
     a file whose only quoted cell held one quote made it read that quote as two; only its
     delimiter is used.) Nor is it shown apostrophes, which it takes for quotes too: the
     export's '\t'' (a cell starting with a tab, kept from Excel's formulas) made it read a
-    comma-separated file as tab-separated. The reader never quotes with them."""
+    comma-separated file as tab-separated. The reader never quotes with them.
+
+    First of all, the header line says it: the first line naming 姓名 (or 名字) is split by
+    the delimiter it holds most of. The sniffer, shown a title line above a tab-separated
+    header, read the whole file as one column, and no header was found."""
     sample = _QUOTED.sub('""', text[:8192]).replace("'", "_")
+    for line in sample.splitlines()[: rules.HEADER_SCAN_ROWS]:
+        if "姓名" in line or "名字" in line:
+            counts = {d: line.count(d) for d in ",;\t|"}
+            best = max(counts, key=lambda d: counts[d])
+            if counts[best]:
+                return best
+            break
     try:
         return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
     except csv.Error:

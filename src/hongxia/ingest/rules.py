@@ -573,6 +573,9 @@ def find_header(
                 above = _header_above(rows[index - 1], row, mapping)
                 if above is not None:
                     above.row_index = index
+                    if index + 1 < len(rows):  # a third row: 联系方式 over 手机, 固定电话
+                        third = _two_row_header(above, above.cells, rows[index + 1], mapping)
+                        return third or above
                     return above
             if index + 1 < len(rows):
                 return _two_row_header(match, row, rows[index + 1], mapping) or match
@@ -622,10 +625,17 @@ def _two_row_header(
     if not any(header_key(c) in known for c in below if not _empty(c)):
         return None
     width = max(len(top), len(below))
+    named = set(map_header(below, mapping).columns.values())  # the lower row's own fields
     cells = [
         below[i] if i < len(below) and not _empty(below[i]) else (top[i] if i < len(top) else None)
         for i in range(width)
     ]
+    for i, cell in enumerate(cells):
+        if (i >= len(below) or _empty(below[i])) and not _empty(cell):
+            if str(cell).strip()[-1:] in "：:":
+                cells[i] = None  # a form's label (区县：), as _header_above has it
+            elif map_header([cell], mapping).columns.get(0) in named:
+                cells[i] = None  # named below already: the lower row's column has it
     joined = map_header(cells, mapping)
     joined.row_index = match.row_index + 1
     return joined

@@ -1972,14 +1972,28 @@ def roster_import(
         if not merged:
             yield from read_rows()
             return
+        numbering = {i for i, f in match.columns.items() if f in ("seq", "report")}
+
+        def no_person(cells: list[Any]) -> bool:
+            """A line a range runs past that stays as it is: blank (or numbered only), a group
+            heading (二、退休干部, which would no longer be one), a totals line."""
+            return (
+                rules.is_blank_row(cells)
+                or (bool(numbering) and rules.is_blank_row(
+                    [c for i, c in enumerate(cells) if i not in numbering]
+                ))
+                or rules.section_heading(cells) is not None
+                or rules.is_total_row(cells)
+            )
+
         open_ranges: list[tuple[int, int, Any]] = []  # (last row, column, value)
         for number, cells in read_rows():
             for last, column in merged.pop(number, ()):
                 value = cells[column] if column < len(cells) else None
                 open_ranges.append((last, column, value))
             open_ranges = [r for r in open_ranges if r[0] >= number]
-            if all(c is None or c == "" for c in cells):
-                yield number, cells  # a blank line the range runs past stays blank
+            if open_ranges and no_person(cells):
+                yield number, cells
                 continue
             for _last, column, value in open_ranges:
                 if column >= len(cells):
