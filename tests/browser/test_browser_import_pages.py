@@ -166,3 +166,41 @@ def test_the_progress_bar_is_wide_and_tall(browser: Any, live_server: Any) -> No
     bar = page.locator("#job-status progress").bounding_box()
     box = page.locator("#job-status").evaluate("b => b.clientWidth")
     assert bar["width"] >= 0.85 * box and bar["height"] >= 24, (bar, box)
+
+
+@pytest.mark.parametrize("viewport", [PHONE, OFFICE])
+def test_another_sheet_is_checked_with_one_button(
+    browser: Any, live_server: Any, tmp_path: Any, viewport: dict[str, int]
+) -> None:
+    """离休 and 退休 on two sheets of one book: the check of the first offers the second, on
+    the screen on a phone too, and one click checks it."""
+    import xlsxwriter
+    from tests.ingest.ingest_corpus import HEADERS, person_row
+
+    path = tmp_path / "两表.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    for name, seq in (("离休", 1), ("退休", 2)):
+        sheet = book.add_worksheet(name)
+        sheet.write_row(0, 0, HEADERS)
+        sheet.write_row(1, 0, person_row(seq, name=f"{name}的人"))
+    book.close()
+    clerk = UserFactory(username=f"b_sheets{viewport['width']}", role="county_clerk",
+                        region_id="431202")
+    page = browser.new_page(viewport=viewport)
+    page.set_default_timeout(30_000)
+    _login(page, live_server.url, clerk.username)
+    page.goto(live_server.url + "/import/")
+    page.set_input_files("input[name=file]", str(path))
+    page.click("main form[enctype] button[type=submit]")
+    page.wait_for_url(live_server.url + "/import/*/")
+    button = page.get_by_role("button", name="检查工作表“退休”")
+    button.wait_for()
+    box = button.bounding_box()
+    assert box and box["x"] + box["width"] <= viewport["width"], "the button is on the screen"
+    first = page.url
+    button.click()
+    page.wait_for_url(lambda url: url != first and "/import/" in url)
+    page.get_by_role("button", name="导入无误的行").wait_for()
+    assert "退休" in page.locator("#job-status").inner_text()
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 1

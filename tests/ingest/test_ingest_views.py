@@ -439,3 +439,44 @@ def test_a_jobs_problems_are_in_the_uploaders_language(clerk: Any, tmp_path: Pat
     job.refresh_from_db()
     [problem] = job.problems
     assert problem["message"] == "Unknown value 未知."
+
+
+def test_another_sheet_of_the_file_is_checked_without_uploading_it_again(
+    clerk: Any, other_clerk: Any, tmp_path: Path
+) -> None:
+    """离休 and 退休 on two sheets of one book: the check of the first names the second, and
+    the clerk checks it with one button, where they used to upload the file again and type
+    the sheet's name."""
+    import xlsxwriter
+
+    path = tmp_path / "two.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    for name, people in (("离休", [person_row(1, name="张三丰", category="离休")]),
+                         ("退休", [person_row(2, name="李建国"), person_row(3, name="曾国华")])):
+        sheet = book.add_worksheet(name)
+        sheet.write_row(0, 0, HEADERS)
+        for r, row in enumerate(people, start=1):
+            sheet.write_row(r, 0, row)
+    book.close()
+    client = _client(clerk)
+    client.post(reverse("ingest:jobs"), {"file": SimpleUploadedFile("两表.xlsx", path.read_bytes()),
+                                        "all_or_nothing": "on"})
+    first = ImportJob.objects.get()
+    assert (first.summary["sheet"], first.summary["other_sheets"]) == ("离休", ["退休"])
+    page = client.get(reverse("ingest:job", args=[first.pk])).content.decode()
+    assert "检查工作表“退休”" in page
+
+    # Another clerk may not, and a sheet the check did not name is refused.
+    assert not jobs.can_check_sheet(actor=other_clerk, job=first)
+    response = client.post(reverse("ingest:sheet", args=[first.pk]), {"sheet": "在职"})
+    assert response.status_code == 302 and ImportJob.objects.count() == 1
+
+    response = client.post(reverse("ingest:sheet", args=[first.pk]), {"sheet": "退休"})
+    second = ImportJob.objects.latest("id")
+    assert response.url == reverse("ingest:job", args=[second.pk])
+    assert (second.sheet, second.status, second.summary["created"]) == ("退休", "previewed", 2)
+    assert second.options["all_or_nothing"] and second.path != first.path
+    first.refresh_from_db()
+    assert first.status == "previewed" and first.summary["created"] == 1  # left as it was
+    client.post(reverse("ingest:confirm", args=[second.pk]))
+    assert sorted(Person.objects.values_list("name", flat=True)) == ["曾国华", "李建国"]

@@ -13,6 +13,7 @@ idempotent upsert finishes the work without importing a row twice.
 from __future__ import annotations
 
 import datetime
+import shutil
 import threading
 import uuid
 from pathlib import Path
@@ -199,6 +200,50 @@ def job_restart(*, actor: Any, job: ImportJob) -> ImportJob:
         locked.save(update_fields=["status", "processed", "heartbeat"])
     launch(locked, locked.options.get("stage") or STAGE_CHECK)
     return locked
+
+
+def can_check_sheet(*, actor: Any, job: ImportJob) -> bool:
+    """The uploader may check another sheet of the file (one the check named as holding a
+    roster) while the file is kept, once this job's stage has ended."""
+    return (
+        bool((job.summary or {}).get("other_sheets"))
+        and job.status not in (JobStatus.UPLOADED, JobStatus.RUNNING)
+        and job.user_id == actor.pk
+        and actor.has_perm("people.add_person")
+        and file_kept(job)
+    )
+
+
+def job_check_sheet(*, actor: Any, job: ImportJob, sheet: str) -> ImportJob:
+    """A new job that checks ``sheet`` of this job's file, with the same choices (region,
+    all or nothing, mapping): 离休 and 退休 on two sheets of one book, one after the other,
+    without uploading the file again. This job and its result stay as they are."""
+    if not actor.has_perm("people.add_person") or job.user_id != actor.pk:
+        raise PermissionDenied
+    if sheet not in (job.summary or {}).get("other_sheets", []):
+        raise ValidationError(
+            _("The file has no other sheet named %(sheet)s.") % {"sheet": sheet}
+        )
+    if not file_kept(job):
+        raise ValidationError(_("The uploaded file is no longer available: upload it again."))
+    source = Path(job.path)
+    target = upload_dir() / uuid.uuid4().hex / source.name
+    target.parent.mkdir()
+    shutil.copyfile(source, target)  # each job keeps its own file, as long as it needs it
+    new = ImportJob.objects.create(
+        region_id=job.region_id,
+        user=actor,
+        filename=job.filename,
+        path=str(target),
+        sheet=sheet,
+        options={
+            **job.options,
+            "stage": STAGE_CHECK,
+            "language": translation.get_language() or job.options.get("language", ""),
+        },
+    )
+    launch(new, STAGE_CHECK)
+    return new
 
 
 def can_confirm(*, actor: Any, job: ImportJob) -> bool:

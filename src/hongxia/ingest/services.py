@@ -168,6 +168,8 @@ class ImportResult:
     filename: str = ""
     sheet: str = ""
     encoding: str = ""
+    # The book's other sheets that hold a roster: the clerk may check one of them next.
+    other_sheets: list[str] = field(default_factory=list)
     header_row: int = 0
     columns: dict[str, str] = field(default_factory=dict)  # header text → field
     unknown_columns: list[str] = field(default_factory=list)
@@ -1822,6 +1824,7 @@ def roster_import(
         if sheet is None
         else []
     )
+    result.other_sheets = others
     if others:
         # Counties keep 离休 and 退休 on two sheets of one book: the second must not be
         # left behind without a word. (A sheet with no roster's header, such as a sheet of

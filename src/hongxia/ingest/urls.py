@@ -8,6 +8,7 @@ urlpatterns = [
     path("<int:pk>/", views.JobDetailView.as_view(), name="job"),
     path("<int:pk>/confirm/", views.JobConfirmView.as_view(), name="confirm"),
     path("<int:pk>/restart/", views.JobRestartView.as_view(), name="restart"),
+    path("<int:pk>/sheet/", views.JobSheetView.as_view(), name="sheet"),
     path("<int:pk>/report.xlsx", views.JobReportView.as_view(), name="report"),
     path("duplicates/", views.MergeListView.as_view(), name="duplicates"),
     path("duplicates/<int:pk>/", views.MergeDetailView.as_view(), name="duplicate"),

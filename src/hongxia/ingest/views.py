@@ -157,6 +157,7 @@ class JobDetailView(ScopedDetailView):
             job.options.get("all_or_nothing") and (job.summary or {}).get("rejected")
         )
         ctx["can_restart"] = jobs.can_restart(actor=self.request.user, job=job)
+        ctx["can_check_sheet"] = jobs.can_check_sheet(actor=self.request.user, job=job)
         ctx["file_kept"] = jobs.file_kept(job)
         if self.partial():
             return ctx
@@ -222,6 +223,29 @@ class BlankRosterView(ScopedMixin, View):
 class JobRestartView(_JobStageView):
     start = jobs.job_restart
     not_the_uploader = _l("Only the person who uploaded the file can start it again.")
+
+
+class JobSheetView(ScopedActionView):
+    """检查其他工作表 — the uploader checks another sheet of the same file; to its new job."""
+
+    model = ImportJob
+    permission_required = "people.add_person"
+    http_method_names = ["post"]
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        job = self.get_object()
+        try:
+            new = jobs.job_check_sheet(
+                actor=request.user, job=job, sheet=request.POST.get("sheet", "")
+            )
+        except PermissionDenied:
+            messages.error(request, _("Only the person who uploaded the file can check it."))
+        except ValidationError as exc:
+            for msg in exc.messages:
+                messages.error(request, msg)
+        else:
+            return redirect(new)
+        return redirect(job)
 
 
 class JobReportView(ScopedActionView):
