@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hongxia.ingest import rules, services
@@ -323,19 +323,19 @@ _ABOVE = st.one_of(
 
 @settings(deadline=None, max_examples=300)
 @given(above=st.lists(_ABOVE, max_size=16), holes=st.sets(st.integers(0, len(HEADERS) - 1)))
-@example(above=["姓名", "序号", "序号"], holes={0, 1, 2})  # found: 姓名 taken twice, from above
-@example(  # found: the upper row a header of its own, joined, took 离退休类别 a second time
-    above=[None, "序号", None, "序号", "序号", "离退休类别", None, "姓名"], holes={5, 7}
-)
 def test_a_row_above_the_header_names_only_the_columns_the_header_leaves_empty(
     above: list[Any], holes: set[int]
 ) -> None:
     """A header of two rows takes names from the upper row (公民身份号码 merged down beside
-    基本信息 over 姓名), never over a name the header row gives, and never from a form label."""
+    基本信息 over 姓名), never over a name the header row gives, and never from a form label.
+    (An upper row naming 姓名 is the header itself, joined with the row below: see
+    test_a_group_below_that_names_a_field_again_is_a_second_column.)"""
     row = [None if i in holes and h != "姓名" else h for i, h in enumerate(HEADERS)]
     match = rules.find_header([above, row])
+    if "name" in rules.map_header(above).columns.values():
+        return
     if match is None or match.row_index != 1:
-        return  # the upper row is itself a header, or the lower names too little
+        return  # the lower row names too little
     alone = rules.map_header(row).columns
     for i, cell in enumerate(row):
         if cell is not None:
@@ -393,3 +393,20 @@ def test_a_header_of_three_rows(clerk: Any, tmp_path: Path) -> None:
     assert result.unknown_columns == []
     zhang = Person.objects.get()
     assert (zhang.phone, zhang.landline) == ("13900000001", "0745-2222222")
+
+
+def test_a_group_below_that_names_a_field_again_is_a_second_column() -> None:
+    """紧急联系人 over 姓名 and 电话 beside the person's own 姓名, merged down over both rows:
+    the person's name is the first column, the contact's a second one for it (reported, not
+    imported). Taking the lower row's 姓名 first registered the contacts under the cadres' ID
+    numbers, without a word."""
+    top = ["序号", "姓名", "性别", "公民身份号码", "出生年月", "离退休类别", "紧急联系人", None]
+    below = [None, None, None, None, None, None, "姓名", "电话"]
+    match = rules.find_header([top, below])
+    assert match is not None and match.row_index == 1
+    assert match.columns[1] == "name" and 6 not in match.columns
+    assert (6, "姓名") in match.duplicates
+    # An upper row naming 姓名 over a column the header leaves empty gives no second name.
+    lower = [None, "姓名", None, *HEADERS[3:]]
+    match = rules.find_header([["姓名", "序号", "序号"], lower])
+    assert match is not None and match.columns[1] == "name" and 0 not in match.columns

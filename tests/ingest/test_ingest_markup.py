@@ -645,13 +645,22 @@ def test_a_group_heading_inside_a_merged_unit_stays_a_heading(
     assert set(Person.objects.values_list("former_unit", flat=True)) == {"县委"}
 
 
-@pytest.mark.parametrize("delimiter", ["\t", ";"])
-def test_a_title_line_above_a_tab_or_semicolon_header(
-    clerk: Any, tmp_path: Path, delimiter: str
+@pytest.mark.parametrize(
+    ("title", "delimiter"),
+    [
+        ("鹤城区离退休干部花名册", "\t"),
+        ("鹤城区离退休干部花名册", ";"),
+        ("鹤城区离退休干部姓名表", "\t"),  # a title that names 姓名
+        ("离退休干部姓名册 | 2024年", ","),  # and holds another delimiter
+        ("鹤城区离退休干部姓名表;截至2024年12月", ","),
+    ],
+)
+def test_a_title_line_above_a_csv_header(
+    clerk: Any, tmp_path: Path, title: str, delimiter: str
 ) -> None:
     """The sniffer, shown a title line above a tab-separated header, read the file as one
-    column: no header was found."""
-    lines = ["鹤城区离退休干部花名册", delimiter.join(HEADERS)]
+    column: no header was found. The header line (a cell of it 姓名) says the delimiter."""
+    lines = [title, delimiter.join(HEADERS)]
     lines += [delimiter.join(str(c) for c in person_row(i, name=n)) for i, n in
               enumerate(NAMES, start=1)]
     path = tmp_path / "r.csv"

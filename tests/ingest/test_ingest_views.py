@@ -471,12 +471,23 @@ def test_another_sheet_of_the_file_is_checked_without_uploading_it_again(
     response = client.post(reverse("ingest:sheet", args=[first.pk]), {"sheet": "在职"})
     assert response.status_code == 302 and ImportJob.objects.count() == 1
 
+    ImportJob.objects.filter(pk=first.pk).update(status="running")  # not while it runs
+    response = client.post(reverse("ingest:sheet", args=[first.pk]), {"sheet": "退休"})
+    assert ImportJob.objects.count() == 1
+    ImportJob.objects.filter(pk=first.pk).update(status="previewed")
+
     response = client.post(reverse("ingest:sheet", args=[first.pk]), {"sheet": "退休"})
     second = ImportJob.objects.latest("id")
     assert response.url == reverse("ingest:job", args=[second.pk])
     assert (second.sheet, second.status, second.summary["created"]) == ("退休", "previewed", 2)
     assert second.options["all_or_nothing"] and second.path != first.path
+    assert second.summary["other_sheets"] == ["离休"], "a book of three: each offers the others"
     first.refresh_from_db()
     assert first.status == "previewed" and first.summary["created"] == 1  # left as it was
+    # A second click goes to the same check, and the button says so.
+    again = client.post(reverse("ingest:sheet", args=[first.pk]), {"sheet": "退休"})
+    assert again.url == response.url and ImportJob.objects.count() == 2
+    page = client.get(reverse("ingest:job", args=[first.pk])).content.decode()
+    assert "工作表“退休”的检查" in page
     client.post(reverse("ingest:confirm", args=[second.pk]))
     assert sorted(Person.objects.values_list("name", flat=True)) == ["曾国华", "李建国"]

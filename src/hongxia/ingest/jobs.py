@@ -220,28 +220,40 @@ def job_check_sheet(*, actor: Any, job: ImportJob, sheet: str) -> ImportJob:
     without uploading the file again. This job and its result stay as they are."""
     if not actor.has_perm("people.add_person") or job.user_id != actor.pk:
         raise PermissionDenied
-    if sheet not in (job.summary or {}).get("other_sheets", []):
-        raise ValidationError(
-            _("The file has no other sheet named %(sheet)s.") % {"sheet": sheet}
+    with transaction.atomic():
+        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if sheet not in (locked.summary or {}).get("other_sheets", []):
+            raise ValidationError(
+                _("The file has no other sheet named %(sheet)s.") % {"sheet": sheet}
+            )
+        if locked.status in (JobStatus.UPLOADED, JobStatus.RUNNING):
+            raise ValidationError(_("Wait until this check or import has finished."))
+        checked = locked.options.get("sheets_checked", {})
+        if sheet in checked and ImportJob.objects.filter(pk=checked[sheet]).exists():
+            # Asked again (a second click): the job that checks it already.
+            return ImportJob.objects.get(pk=checked[sheet])
+        if not file_kept(locked):
+            raise ValidationError(
+                _("The uploaded file is no longer available: upload it again.")
+            )
+        source = Path(locked.path)
+        target = upload_dir() / uuid.uuid4().hex / source.name
+        target.parent.mkdir()
+        shutil.copyfile(source, target)  # each job keeps its own file, as long as it needs it
+        new = ImportJob.objects.create(
+            region_id=locked.region_id,
+            user=actor,
+            filename=locked.filename,
+            path=str(target),
+            sheet=sheet,
+            options={
+                **{k: v for k, v in locked.options.items() if k != "sheets_checked"},
+                "stage": STAGE_CHECK,
+                "language": translation.get_language() or locked.options.get("language", ""),
+            },
         )
-    if not file_kept(job):
-        raise ValidationError(_("The uploaded file is no longer available: upload it again."))
-    source = Path(job.path)
-    target = upload_dir() / uuid.uuid4().hex / source.name
-    target.parent.mkdir()
-    shutil.copyfile(source, target)  # each job keeps its own file, as long as it needs it
-    new = ImportJob.objects.create(
-        region_id=job.region_id,
-        user=actor,
-        filename=job.filename,
-        path=str(target),
-        sheet=sheet,
-        options={
-            **job.options,
-            "stage": STAGE_CHECK,
-            "language": translation.get_language() or job.options.get("language", ""),
-        },
-    )
+        locked.options = {**locked.options, "sheets_checked": {**checked, sheet: new.pk}}
+        locked.save(update_fields=["options"])
     launch(new, STAGE_CHECK)
     return new
 

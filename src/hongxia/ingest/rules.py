@@ -625,17 +625,12 @@ def _two_row_header(
     if not any(header_key(c) in known for c in below if not _empty(c)):
         return None
     width = max(len(top), len(below))
-    named = set(map_header(below, mapping).columns.values())  # the lower row's own fields
+    # Left to right, as written: a field the group below names again (紧急联系人 over 姓名
+    # and 电话) is the person's own column first, and the group's a second column for it.
     cells = [
         below[i] if i < len(below) and not _empty(below[i]) else (top[i] if i < len(top) else None)
         for i in range(width)
     ]
-    for i, cell in enumerate(cells):
-        if (i >= len(below) or _empty(below[i])) and not _empty(cell):
-            if str(cell).strip()[-1:] in "：:":
-                cells[i] = None  # a form's label (区县：), as _header_above has it
-            elif map_header([cell], mapping).columns.get(0) in named:
-                cells[i] = None  # named below already: the lower row's column has it
     joined = map_header(cells, mapping)
     joined.row_index = match.row_index + 1
     return joined

@@ -1819,13 +1819,13 @@ def roster_import(
     result = ImportResult(filename=path.name)
     table = readers.open_table(path, sheet=sheet)
     result.sheet, result.encoding = table.sheet, table.encoding
-    others = (
-        readers.sheets_with_cells(table, lambda head: rules.find_header(head, mapping) is not None)
-        if sheet is None
-        else []
+    # The book's other rosters: offered to check next (a book of three: 离休, 退休, 遗属),
+    # and, when no sheet was chosen, said in a warning.
+    others = readers.sheets_with_cells(
+        table, lambda head: rules.find_header(head, mapping) is not None
     )
     result.other_sheets = others
-    if others:
+    if others and sheet is None:
         # Counties keep 离休 and 退休 on two sheets of one book: the second must not be
         # left behind without a word. (A sheet with no roster's header, such as a sheet of
         # instructions, is not worth one.)
