@@ -82,10 +82,7 @@ def job_create(
         raise readers.ReadError(_("The file is larger than 50 MB."))
     if region and not services._scope_ok(actor, region):
         raise PermissionDenied
-    # Under the clerk's own file name, in a directory of its own: the import names the file it
-    # reads in its audit notes and summary, and the clerk knows it by that name, not a uuid.
-    target = upload_dir() / uuid.uuid4().hex / _disk_name(name)
-    target.parent.mkdir()
+    target = _stored_path(_disk_name(name))
     with target.open("wb") as fh:
         for chunk in upload.chunks():
             fh.write(chunk)
@@ -106,6 +103,15 @@ def job_create(
     )
     launch(job, STAGE_CHECK)
     return job
+
+
+def _stored_path(disk_name: str) -> Path:
+    """Where a job keeps its file: under the clerk's own file name, in a directory of its own.
+    The import names the file it reads in its audit notes and summary, and the clerk knows it
+    by that name, not a uuid."""
+    target = upload_dir() / uuid.uuid4().hex / disk_name
+    target.parent.mkdir()
+    return target
 
 
 def _disk_name(name: str) -> str:
@@ -237,8 +243,7 @@ def job_check_sheet(*, actor: Any, job: ImportJob, sheet: str) -> ImportJob:
                 _("The uploaded file is no longer available: upload it again.")
             )
         source = Path(locked.path)
-        target = upload_dir() / uuid.uuid4().hex / source.name
-        target.parent.mkdir()
+        target = _stored_path(source.name)
         shutil.copyfile(source, target)  # each job keeps its own file, as long as it needs it
         new = ImportJob.objects.create(
             region_id=locked.region_id,

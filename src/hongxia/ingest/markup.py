@@ -153,20 +153,14 @@ class _Tables:
             self._end("table")
 
     def _start(self, tag: str, attrs: str) -> None:
-        if not self._open:
-            if tag == "table":
-                lines = "".join(self._loose).split(_BREAK)
-                before = next((t for t in map(_text, reversed(lines)) if t), "")
-                self._loose = []
-            else:
-                self._loose.append(_BREAK)  # a heading, a paragraph: a line of its own
         if tag == "table":
-            self._open.append(_Open(self._padding, order=self._opened))
-            if len(self._open) == 1:
-                self._open[-1].before = before
+            table = _Open(self._padding, order=self._opened)
             self._opened += 1
+            if not self._open:
+                table.before = self._line_above()
+            self._open.append(table)
         elif not self._open:
-            return
+            self._loose.append(_BREAK)  # a heading, a paragraph: a line of its own
         elif tag == "tr":
             self._open[-1].new_row()
         elif tag in ("td", "th"):
@@ -198,6 +192,12 @@ class _Tables:
             self._open[-1].end_cell()
         elif tag in _BLOCK_END:
             self._open[-1].text(_BREAK)
+
+    def _line_above(self) -> str:
+        """The last line of text outside tables before a table opens (<h3>退休干部</h3>)."""
+        lines = "".join(self._loose).split(_BREAK)
+        self._loose = []
+        return next((t for t in map(_text, reversed(lines)) if t), "")
 
     def _data(self, data: str) -> None:
         if self._open and data:
