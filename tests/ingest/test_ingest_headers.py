@@ -397,16 +397,54 @@ def test_a_header_of_three_rows(clerk: Any, tmp_path: Path) -> None:
 
 def test_a_group_below_that_names_a_field_again_is_a_second_column() -> None:
     """紧急联系人 over 姓名 and 电话 beside the person's own 姓名, merged down over both rows:
-    the person's name is the first column, the contact's a second one for it (reported, not
-    imported). Taking the lower row's 姓名 first registered the contacts under the cadres' ID
-    numbers, without a word."""
+    the person's name is the upper row's; the contact's columns are reported, not imported.
+    Taking the lower row's 姓名 first registered the contacts under the cadres' ID numbers,
+    without a word."""
     top = ["序号", "姓名", "性别", "公民身份号码", "出生年月", "离退休类别", "紧急联系人", None]
     below = [None, None, None, None, None, None, "姓名", "电话"]
     match = rules.find_header([top, below])
     assert match is not None and match.row_index == 1
-    assert match.columns[1] == "name" and 6 not in match.columns
-    assert (6, "姓名") in match.duplicates
+    assert match.columns[1] == "name" and 6 not in match.columns and 7 not in match.columns
+    assert [i for i, _header in match.unknown] == [6, 7]
     # An upper row naming 姓名 over a column the header leaves empty gives no second name.
     lower = [None, "姓名", None, *HEADERS[3:]]
     match = rules.find_header([["姓名", "序号", "序号"], lower])
     assert match is not None and match.columns[1] == "name" and 0 not in match.columns
+
+
+@pytest.mark.parametrize("group", ["紧急联系人", "配偶情况"])
+def test_another_persons_group_names_none_of_the_retirees_columns(
+    clerk: Any, tmp_path: Path, group: str
+) -> None:
+    """序号 and 姓名 merged down beside 基本情况 and 紧急联系人 (over 姓名 and 电话): the contact's
+    name and phone were taken for the retiree's, and each contact was registered under the
+    cadre's ID number, without a word."""
+    import xlsxwriter
+
+    path = tmp_path / "r.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    sheet.merge_range(0, 0, 1, 0, "序号")
+    sheet.merge_range(0, 1, 1, 1, "姓名")
+    sheet.merge_range(0, 2, 0, 5, "基本情况")
+    sheet.merge_range(0, 6, 0, 7, group)
+    sheet.write_row(1, 2, ["性别", "公民身份号码", "出生年月", "离退休类别", "姓名", "电话"])
+    person = person_row(1, name="张三丰")
+    sheet.write_row(2, 0, [1, "张三丰", "男", person[4], person[5], "退休", "王五", "13900000009"])
+    book.close()
+    result = services.roster_import(actor=clerk, path=path)
+    assert (result.header_row, result.created, result.rejected) == (2, 1, 0), result.problems
+    zhang = Person.objects.get()
+    assert (zhang.name, zhang.id_number, zhang.phone) == ("张三丰", person[4], "")
+    assert len(result.unknown_columns) == 2 and all(group in c for c in result.unknown_columns)
+
+
+def test_a_deceased_cadres_group_names_the_survivors_link() -> None:
+    """已故干部 over 姓名 and 身份证号, in a survivors' roster: the cadre's columns, not the
+    survivor's own."""
+    top = ["序号", "姓名", "性别", "公民身份号码", "离退休类别", "已故干部", None]
+    below = [None, None, None, None, None, "姓名", "身份证号"]
+    match = rules.find_header([top, below])
+    assert match is not None and match.row_index == 1
+    assert match.columns[1] == "name" and match.columns[3] == "id_number"
+    assert (match.columns[5], match.columns[6]) == ("survivor_of_name", "survivor_of")

@@ -646,21 +646,25 @@ def test_a_group_heading_inside_a_merged_unit_stays_a_heading(
 
 
 @pytest.mark.parametrize(
-    ("title", "delimiter"),
+    ("title", "delimiter", "name"),
     [
-        ("鹤城区离退休干部花名册", "\t"),
-        ("鹤城区离退休干部花名册", ";"),
-        ("鹤城区离退休干部姓名表", "\t"),  # a title that names 姓名
-        ("离退休干部姓名册 | 2024年", ","),  # and holds another delimiter
-        ("鹤城区离退休干部姓名表;截至2024年12月", ","),
+        ("鹤城区离退休干部花名册", "\t", "姓名"),
+        ("鹤城区离退休干部花名册", ";", "姓名"),
+        ("鹤城区离退休干部姓名表", "\t", "姓名"),  # a title that names 姓名
+        ("离退休干部姓名册 | 2024年", ",", "姓名"),  # and holds another delimiter
+        ("鹤城区离退休干部姓名表;截至2024年12月", ",", "姓名"),
+        ("姓名 | 2024年", ",", "姓名"),
+        ("鹤城区离退休干部花名册", "\t", "*姓名"),  # a header the importer reads as 姓名
+        ("鹤城区离退休干部花名册", "\t", "姓名（必填）"),
     ],
 )
 def test_a_title_line_above_a_csv_header(
-    clerk: Any, tmp_path: Path, title: str, delimiter: str
+    clerk: Any, tmp_path: Path, title: str, delimiter: str, name: str
 ) -> None:
     """The sniffer, shown a title line above a tab-separated header, read the file as one
-    column: no header was found. The header line (a cell of it 姓名) says the delimiter."""
-    lines = [title, delimiter.join(HEADERS)]
+    column: no header was found. The line that splits into the most known headers says the
+    delimiter."""
+    lines = [title, delimiter.join(name if h == "姓名" else h for h in HEADERS)]
     lines += [delimiter.join(str(c) for c in person_row(i, name=n)) for i, n in
               enumerate(NAMES, start=1)]
     path = tmp_path / "r.csv"

@@ -174,9 +174,6 @@ def _strictly_read(text: str, delimiter: str) -> bool:
     return True
 
 
-_NAME_HEADERS = {h.lower() for h in rules.FIELDS["name"]}  # 姓名, 名字, name
-
-
 def _delimiter(text: str) -> str:
     """The sniffed delimiter. The sniffer is shown quoted cells emptied: it took a tab inside
     one ('"\t' in a note) for the delimiter of the file. (It guesses quoting from too little:
@@ -185,18 +182,22 @@ def _delimiter(text: str) -> str:
     export's '\t'' (a cell starting with a tab, kept from Excel's formulas) made it read a
     comma-separated file as tab-separated. The reader never quotes with them.
 
-    First of all, the header line says it: the delimiter that splits a line among the first
-    into cells, one of them the name's header (姓名, 名字), is the file's. The sniffer, shown a
-    title line above a tab-separated header, read the whole file as one column, and no header
-    was found; a title that names 姓名 (离退休干部姓名册) is no header line."""
-    sample = _QUOTED.sub('""', text[:8192]).replace("'", "_")
-    for line in sample.splitlines()[: rules.HEADER_SCAN_ROWS]:
+    First of all, the header line says it: the delimiter that splits one of the first lines
+    into the most cells the importer knows as headers (two at least) is the file's. The
+    sniffer, shown a title line above a tab-separated header, read the whole file as one
+    column, and no header was found; a title that names 姓名 (离退休干部姓名册 | 2024年) is no
+    header line."""
+    best, known = "", 1
+    for line in text[:8192].splitlines()[: rules.HEADER_SCAN_ROWS]:
         for delimiter in ",;\t|":
-            if delimiter in line and any(
-                cell.strip().strip('"').strip().lower() in _NAME_HEADERS
-                for cell in line.split(delimiter)
-            ):
-                return delimiter
+            if delimiter in line:
+                cells = [c.strip().strip('"') for c in line.split(delimiter)]
+                count = len(rules.map_header(cells).columns)
+                if count > known:
+                    best, known = delimiter, count
+    if best:
+        return best
+    sample = _QUOTED.sub('""', text[:8192]).replace("'", "_")
     try:
         return csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
     except csv.Error:

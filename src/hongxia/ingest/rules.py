@@ -557,11 +557,10 @@ def find_header(
             "name" in fields
             and len(fields - IGNORED_FIELDS) < 2
             and index + 1 < len(rows)
-            and "name" not in map_header(rows[index + 1], mapping).columns.values()
+            and _names_under_groups(row, rows[index + 1], mapping)
         ):
-            # 姓名 merged down beside groups (基本情况, 离退休信息) that the row below breaks
-            # into its columns: the two rows name enough together. (A row below with a name
-            # of its own is the header itself.)
+            # 姓名 merged down beside groups (基本情况, 紧急联系人) that the row below breaks
+            # into its columns: the two rows name enough together.
             match.row_index = index
             joined = _two_row_header(match, row, rows[index + 1], mapping)
             if joined is not None and len(set(joined.columns.values()) - IGNORED_FIELDS) >= 2:
@@ -583,6 +582,20 @@ def find_header(
     return None
 
 
+def _names_under_groups(
+    top: Sequence[Any], below: Sequence[Any], mapping: Mapping[str, str] | None
+) -> bool:
+    """Whether each 姓名 of the row below stands under a group (紧急联系人 over 姓名 and 电话:
+    a contact's name, the person's own being the upper row's) or under nothing. One under a
+    header of its own (序号) makes the row below the header itself."""
+    for i, cell in enumerate(below):
+        if map_header([cell], mapping).columns.get(0) == "name":
+            above = top[i] if i < len(top) else None
+            if not _empty(above) and map_header([above], mapping).columns:
+                return False
+    return True
+
+
 def _header_above(
     above: Sequence[Any], row: Sequence[Any], mapping: Mapping[str, str] | None
 ) -> HeaderMatch | None:
@@ -594,8 +607,8 @@ def _header_above(
     where a header merged down over two rows names several. A field the header row names
     already is not taken again."""
     known = {header_key(k) for k in (mapping or {})} | _SYNONYMS.keys()
-    cells = list(row)
-    named = set(map_header(row, mapping).columns.values())  # a field the header row names
+    cells = _under_groups(above, row, mapping)
+    named = set(map_header(cells, mapping).columns.values())  # a field the header row names
     took = 0
     for i, cell in enumerate(above):
         if _empty(cell) or header_key(cell) not in known or str(cell).strip()[-1:] in "：:":
@@ -612,6 +625,37 @@ def _header_above(
     return map_header(cells, mapping) if took >= 2 else None
 
 
+# A group over another person's columns (紧急联系人, 配偶情况, 已故干部, 子女): its 姓名 and 电话
+# are theirs, not the retiree's.
+_OTHER_PERSON = re.compile(r"联系人|配偶|爱人|老伴|家属|亲属|子女|监护|已故|去世|紧急")
+
+
+def _under_groups(
+    top: Sequence[Any], below: Sequence[Any], mapping: Mapping[str, str] | None
+) -> list[Any]:
+    """The lower row of a two-row header, each cell read under the group above it (the label
+    over it, or merged across from its left). Group and cell together may name a field
+    (已故干部 over 身份证号: 已故干部身份证号, the cadre a survivor belongs to). Under another
+    person's group (紧急联系人 over 姓名 and 电话) a cell names no field of the retiree's: it is
+    kept as an unknown column, named with its group, and reported. Under the retiree's own
+    groups (基本信息, 联系方式) a cell names what it says."""
+    cells = list(below)
+    group = ""
+    for i, cell in enumerate(below):
+        over = top[i] if i < len(top) else None
+        if not _empty(over):
+            # A header of its own (merged down, or over its subdivisions) is no group.
+            group = "" if map_header([over], mapping).columns else str(over).strip()
+        if _empty(cell) or not group:
+            continue
+        combined = f"{group}{str(cell).strip()}"
+        if map_header([combined], mapping).columns:
+            cells[i] = combined
+        elif _OTHER_PERSON.search(group):
+            cells[i] = f"{group}（{str(cell).strip()}）"
+    return cells
+
+
 def _two_row_header(
     match: HeaderMatch, top: Sequence[Any], below: Sequence[Any], mapping: Mapping[str, str] | None
 ) -> HeaderMatch | None:
@@ -625,10 +669,9 @@ def _two_row_header(
     if not any(header_key(c) in known for c in below if not _empty(c)):
         return None
     width = max(len(top), len(below))
-    # Left to right, as written: a field the group below names again (紧急联系人 over 姓名
-    # and 电话) is the person's own column first, and the group's a second column for it.
+    lower = _under_groups(top, below, mapping)
     cells = [
-        below[i] if i < len(below) and not _empty(below[i]) else (top[i] if i < len(top) else None)
+        lower[i] if i < len(lower) and not _empty(lower[i]) else (top[i] if i < len(top) else None)
         for i in range(width)
     ]
     joined = map_header(cells, mapping)
