@@ -336,13 +336,14 @@ def read_web_archive(data: bytes) -> tuple[list[Sheet], str]:
         payload = part.get_payload(decode=True)
         if not isinstance(payload, bytes):
             continue
-        text, _declared = decode_page(payload, part.get_content_charset())
+        text, page_encoding = decode_page(payload, part.get_content_charset())
         for href, label in _TAB_LINK.findall(text):
             tabs.setdefault(href.rsplit("/", 1)[-1].lower(), _text(re.sub("<[^>]*>", "", label)))
         try:
-            found, encoding = read_html(payload, charset=part.get_content_charset())
+            found = _page_sheets(text)
         except MarkupError:  # the frame around a workbook's sheets
             continue
+        encoding = page_encoding
         location = str(part.get("Content-Location", "")).rsplit("/", 1)[-1].lower()
         pages.append((location, found))
     rosters = [(name, s) for name, found in pages for s in found if s.roster]
@@ -369,9 +370,14 @@ def read_html(data: bytes, *, charset: str | None = None) -> tuple[list[Sheet], 
     sheet, their headers left out after the first: a report tool's pages, or 离休 and 退休
     under headings of their own. A roster with another header is a sheet of its own ("表2"),
     as a workbook's other sheet is. A page without a header anywhere gives its largest table,
-    for the importer to say what it lacks. ``charset``: what a web archive says the page is
-    in (read_web_archive)."""
+    for the importer to say what it lacks. ``charset``: what the page's own MIME header says
+    it is in, when it has one."""
     text, encoding = decode_page(data, charset)
+    return _page_sheets(text), encoding
+
+
+def _page_sheets(text: str) -> list[Sheet]:
+    """The rosters of a page's text, as ``read_html`` says."""
     parser = _Tables()
     parser.feed(text)
     tables = [t for t in parser.done if any(any(c != "" for c in row) for row in t.rows)]
@@ -402,12 +408,12 @@ def read_html(data: bytes, *, charset: str | None = None) -> tuple[list[Sheet], 
     if not groups:
         largest = max(tables, key=lambda t: len(t.rows))
         largest.roster = False
-        return [largest], encoding
+        return [largest]
     sheets = [sheet for _header, sheet in groups]
     if len(sheets) > 1:
         for number, sheet in enumerate(sheets, start=1):
             sheet.name = f"表{number}"
-    return sheets, encoding
+    return sheets
 
 
 def _append(

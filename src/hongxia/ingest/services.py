@@ -1965,6 +1965,10 @@ def roster_import(
         for number, cells in enumerate(rows, start=len(head) + 1):
             yield number, list(cells)
 
+    # A template's rows numbered down the sheet (序号 1..100) and never filled in are blank:
+    # only the columns that say something of a person count.
+    numbering = {i for i, f in match.columns.items() if f in ("seq", "report")}
+
     def data_rows() -> Iterator[tuple[int, list[Any]]]:
         """The rows below the header, each cell of a merged range over several rows (原单位
         merged down over the people of one unit) holding the range's value, as it shows."""
@@ -1975,7 +1979,6 @@ def roster_import(
         if not merged:
             yield from read_rows()
             return
-        numbering = {i for i, f in match.columns.items() if f in ("seq", "report")}
 
         def no_person(cells: list[Any]) -> bool:
             """A line a range runs past that stays as it is: blank (or numbered only), a group
@@ -2021,9 +2024,6 @@ def roster_import(
         """Batches of the rows to check, each with how many rows of the file it reaches."""
         chunk: list[tuple[int, list[Any]]] = []
         seen = 0
-        # A template's rows numbered down the sheet (序号 1..100) and never filled in are
-        # blank: only the columns that say something of a person count.
-        numbering = {i for i, f in match.columns.items() if f in ("seq", "report")}
         category_at = next(i for i, f in match.columns.items() if f == "category")
         group: str | None = None  # the category of the group heading above, if it names one
         for number, cells in data_rows():
